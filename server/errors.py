@@ -1,0 +1,144 @@
+"""The domain error tree and the one place that maps it to HTTP.
+
+Services raise these; route handlers never build error responses themselves.
+Every error carries a stable machine `code` and a Chinese `message`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sanic import Sanic, json
+from sanic.exceptions import SanicException
+from sanic.request import Request
+
+log = logging.getLogger("server.errors")
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, details: Any = None):
+        self.message = message or self.message
+        self.code = code or self.code
+        self.details = details
+        super().__init__(self.message)
+
+
+class ValidationFailed(DomainError):
+    status = 422
+    code = "invalid_input"
+    message = "输入内容有误"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+    message = "请先登录"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    message = "无权进行此操作"
+
+
+class OutOfJurisdiction(Forbidden):
+    code = "out_of_jurisdiction"
+    message = "不在本机构管辖范围内"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    message = "记录不存在"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    message = "操作冲突，请刷新后重试"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    message = "当前状态不允许此操作"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+    message = "上传内容过大"
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    message = "操作过于频繁，请稍后再试"
+
+
+class UpstreamError(DomainError):
+    status = 502
+    code = "upstream_error"
+    message = "外部服务暂时不可用，请稍后再试"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return body
+
+
+_SANIC_CODES = {
+    400: ("bad_request", "请求格式有误"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "无权进行此操作"),
+    404: ("not_found", "接口不存在"),
+    405: ("method_not_allowed", "请求方法不被允许"),
+    413: ("payload_too_large", "上传内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    429: ("rate_limited", "操作过于频繁，请稍后再试"),
+}
+
+
+def register_error_handlers(app: Sanic) -> None:
+    """Map every exception to one JSON shape: {code, message, details?}."""
+
+    @app.exception(DomainError)
+    async def _domain(request: Request, exc: DomainError):
+        return json(error_body(exc.code, exc.message, exc.details), status=exc.status)
+
+    @app.exception(SanicException)
+    async def _sanic(request: Request, exc: SanicException):
+        status = getattr(exc, "status_code", 500) or 500
+        # sanic-ext validation errors come as 400 with a pydantic message
+        if exc.__class__.__name__ == "ValidationError":
+            return json(
+                error_body("invalid_input", "输入内容有误", _validation_details(exc)), status=422
+            )
+        code, message = _SANIC_CODES.get(status, ("server_error", "服务器内部错误"))
+        return json(error_body(code, message), status=status)
+
+    @app.exception(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return json(error_body("server_error", "服务器内部错误，请稍后再试"), status=500)
+
+
+def _validation_details(exc: Exception) -> Any:
+    """Field-level problems of a pydantic validation failure: [{field, problem}]."""
+    cause = exc.__cause__ or exc.__context__
+    errors = getattr(cause, "errors", None)
+    if callable(errors):
+        try:
+            return [
+                {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("type", "invalid")}
+                for e in errors()
+            ]
+        except Exception:  # pragma: no cover - defensive: never fail while reporting a failure
+            return None
+    return None

@@ -1,0 +1,74 @@
+"""Open and close the database, Redis, storage and the task broker on app.ctx."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sanic import Sanic
+from tortoise import Tortoise
+
+from server.config import Settings
+from server.db import tortoise_config
+from server.redis import make_redis
+from server.runtime import Runtime, set_runtime
+from server.security import configure_hasher
+from server.storage import LocalStorage
+
+log = logging.getLogger("server")
+
+
+async def apply_migrations(settings: Settings) -> None:
+    """Bring the schema up to date with Tortoise's built-in migrations."""
+    from tortoise.migrations.api import migrate
+
+    await migrate(config=tortoise_config(settings.database_url))
+
+
+async def open_resources(settings: Settings, *, migrate_schema: bool = False) -> Runtime:
+    if settings.database_url.startswith("sqlite://"):
+        Path(settings.database_url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True)
+    if migrate_schema:
+        await apply_migrations(settings)
+        await Tortoise.close_connections()
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    configure_hasher(
+        time_cost=settings.ARGON2_TIME_COST,
+        memory_kib=settings.ARGON2_MEMORY_KIB,
+        parallelism=settings.ARGON2_PARALLELISM,
+    )
+    runtime = Runtime(settings=settings, redis=make_redis(settings.REDIS_URL), storage=LocalStorage(settings.storage_path()))
+    set_runtime(runtime)
+    return runtime
+
+
+async def close_resources(runtime: Runtime | None) -> None:
+    if runtime is not None:
+        await runtime.redis.aclose()
+    await Tortoise.close_connections()
+    set_runtime(None)
+
+
+def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) -> None:
+    @app.before_server_start
+    async def _open(app: Sanic) -> None:
+        from server.tasks import broker, import_task_modules
+
+        runtime = await open_resources(settings, migrate_schema=migrate_schema)
+        app.ctx.settings = settings
+        app.ctx.redis = runtime.redis
+        app.ctx.storage = runtime.storage
+        if migrate_schema and settings.is_embedded and settings.SEED_DEMO:
+            from server.demo import seed_if_empty
+
+            await seed_if_empty()
+        import_task_modules()
+        await broker.startup()
+
+    @app.after_server_stop
+    async def _close(app: Sanic) -> None:
+        from server.runtime import _runtime
+        from server.tasks import broker
+
+        await broker.shutdown()
+        await close_resources(_runtime)

@@ -1,0 +1,43 @@
+"""Tortoise models, split by aggregate and re-exported here."""
+
+from server.models.account import AccountStatus, StaffAccount
+from server.models.base import LabelledEnum
+from server.models.cycle import (
+    DEFAULT_EVALUATION_ITEMS,
+    DEFAULT_EXAM_SETTINGS,
+    DEFAULT_SIMPLE_CONDITIONS,
+    Cycle,
+    CycleConfirmation,
+    ExemptionReason,
+    PaperType,
+    PasswordRule,
+)
+from server.models.geo import Region, RegionLevel
+from server.models.ops import AuditLog, Job, JobStatus, OutboxMessage, OutboxStatus, StoredFile
+from server.models.org import (
+    ApplicationStatus,
+    AssessmentApplication,
+    AssessmentAssignment,
+    Department,
+    Organisation,
+    OrgKind,
+)
+from server.models.physician import (
+    HoldingReason,
+    Physician,
+    PhysicianLevel,
+    PhysicianTransfer,
+    PracticeCategory,
+    RegistryStatus,
+    TransferKind,
+    TransferStatus,
+)
+
+__all__ = [
+    "AccountStatus", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
+    "Cycle", "CycleConfirmation", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
+    "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "Job", "JobStatus",
+    "LabelledEnum", "OrgKind", "Organisation", "OutboxMessage", "OutboxStatus", "PaperType",
+    "PasswordRule", "Physician", "PhysicianLevel", "PhysicianTransfer", "PracticeCategory", "Region",
+    "RegionLevel", "RegistryStatus", "StaffAccount", "StoredFile", "TransferKind", "TransferStatus",
+]

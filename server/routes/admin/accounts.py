@@ -1,0 +1,7 @@
+"""Admin API: accounts (placeholder, filled in by its area)."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+bp = Blueprint("admin_accounts", url_prefix="/")

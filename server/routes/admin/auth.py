@@ -1,0 +1,69 @@
+"""Staff login, logout, 安全设置 (password change), role switch, current account."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic_ext import validate
+
+from server.errors import ValidationFailed
+from server.routes.guards import actor_of, require
+from server.routes.render import ok
+from server.schemas.auth import PasswordChange, RoleSwitch, StaffLogin
+from server.services import auth, sessions
+from server.services.access import Role
+from server.services.accounts_view import current_account_view
+
+bp = Blueprint("admin_auth", url_prefix="/auth")
+
+
+@bp.post("/login")
+@validate(json=StaffLogin)
+async def login(request: Request, body: StaffLogin):
+    """登录: 机构账号 + 密码 + 验证码."""
+    result = await auth.login_staff(
+        code=body.code, password=body.password, captcha_id=body.captcha_id, captcha_answer=body.captcha,
+        ip=request.client_ip or request.ip,
+    )
+    return ok({
+        "token": result.token,
+        "must_change_password": result.must_change_password,
+        "role": result.role.value,
+        "roles": [{"value": r.value, "label": r.label} for r in result.roles],
+    })
+
+
+@bp.post("/logout")
+@require(setup=True)
+async def logout(request: Request):
+    await sessions.end_session(actor_of(request).token)
+    return ok()
+
+
+@bp.get("/me")
+@require(setup=True)
+async def me(request: Request):
+    return ok(await current_account_view(actor_of(request)))
+
+
+@bp.post("/password")
+@require(setup=True)
+@validate(json=PasswordChange)
+async def change_password(request: Request, body: PasswordChange):
+    """初始化设置 / 安全设置 → 修改密码."""
+    await auth.change_staff_password(actor=actor_of(request), old_password=body.old_password,
+                                     new_password=body.new_password)
+    return ok()
+
+
+@bp.post("/switch-role")
+@require()
+@validate(json=RoleSwitch)
+async def switch_role(request: Request, body: RoleSwitch):
+    """身份切换: 卫生机构 ⇄ 考核机构."""
+    try:
+        role = Role(body.role)
+    except ValueError:
+        raise ValidationFailed("身份无效", code="invalid_role") from None
+    role = await auth.switch_role(actor=actor_of(request), role=role)
+    return ok({"role": role.value, "label": role.label})

@@ -1,0 +1,81 @@
+"""Named guards: every protected endpoint declares who may call it.
+
+`@require(Role.X, ...)` authenticates the bearer token, checks the role (and the
+province-only rule), and leaves the `Actor` on `request.ctx.actor`. Jurisdiction
+over the *object* is checked in the service with `server.services.access`.
+The guard marks the handler (`__guard__`), so a test can find every admin route
+and try it with the wrong role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from sanic.request import Request
+
+from server.errors import Forbidden, Unauthorized
+from server.services.access import STAFF_ROLES, Actor, Role
+from server.services.auth import actor_from_session
+from server.services.sessions import load_session
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return ""
+
+
+async def authenticate(request: Request) -> Actor:
+    token = bearer_token(request)
+    data = await load_session(token) if token else None
+    if not data:
+        raise Unauthorized("登录已失效，请重新登录", code="unauthorized")
+    return await actor_from_session(token, data, request.client_ip or request.ip)
+
+
+def require(
+    *roles: Role,
+    setup: bool = False,
+    province_only: bool = False,
+    national_only: bool = False,
+) -> Callable:
+    """Guard a handler.
+
+    roles: the roles allowed (none given = any staff role).
+    setup: allowed while the first-login set-up (password change, phone binding) is unfinished.
+    province_only: only a province administration (省级专属).
+    national_only: only the national office (全国定考办).
+    """
+    allowed = tuple(roles) or STAFF_ROLES
+
+    def decorator(handler: Callable) -> Callable:
+        @wraps(handler)
+        async def wrapper(request: Request, *args: Any, **kwargs: Any):
+            actor = await authenticate(request)
+            if actor.role not in allowed:
+                raise Forbidden("当前身份无权进行此操作", code="wrong_role")
+            if not setup and (actor.must_change_password or actor.needs_phone):
+                raise Forbidden("首次登录请先完成初始化设置（修改密码）", code="setup_required")
+            if province_only and not actor.is_province:
+                raise Forbidden("仅省级卫生行政机构具有该权限", code="province_only")
+            if national_only and not actor.is_national:
+                raise Forbidden("仅全国定考办具有该权限", code="national_only")
+            request.ctx.actor = actor
+            return await handler(request, *args, **kwargs)
+
+        wrapper.__guard__ = {  # type: ignore[attr-defined]
+            "roles": allowed,
+            "setup": setup,
+            "province_only": province_only,
+            "national_only": national_only,
+        }
+        return wrapper
+
+    return decorator
+
+
+def actor_of(request: Request) -> Actor:
+    return request.ctx.actor

@@ -1,0 +1,1 @@
+"""Request/response shapes (pydantic), validated at the edge with sanic-ext."""

@@ -1,0 +1,1 @@
+"""Use cases and business rules. Each public function owns its transaction."""

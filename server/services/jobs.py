@@ -1,0 +1,1 @@
+"""Background jobs with visible progress (imports, exports, statistics)."""
