@@ -179,6 +179,21 @@ class Migration(migrations.Migration):
             bases=['TimestampedModel'],
         ),
         ops.CreateModel(
+            name='Assessment',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('physician', fields.ForeignKeyField('models.Physician', source_field='physician_id', db_constraint=True, to_field='id', related_name='assessments', on_delete=OnDelete.RESTRICT)),
+                ('cycle', fields.ForeignKeyField('models.Cycle', source_field='cycle_id', db_constraint=True, to_field='id', related_name='assessments', on_delete=OnDelete.RESTRICT)),
+                ('institution', fields.ForeignKeyField('models.Organisation', source_field='institution_id', db_constraint=True, to_field='id', related_name='assessments', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharField(default='included', db_index=True, max_length=32)),
+                ('active', fields.BooleanField(default=True, db_index=True)),
+            ],
+            options={'table': 'assessment', 'app': 'models', 'unique_together': (('physician', 'cycle'),), 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
             name='StaffAccount',
             fields=[
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),

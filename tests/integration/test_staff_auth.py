@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from server.models import AccountStatus, OrgKind, StaffAccount
+from server.models import AccountStatus, OrgKind, RegionLevel, StaffAccount
 from server.runtime import rt
 from tests.factories import STRONG, auth, captcha, login, make_org, make_region, make_world, token_for
-from server.models import RegionLevel
 
 
 async def _org(code="h1", **kw):
