@@ -140,7 +140,7 @@ async def make_world() -> World:
     chengzhong = await make_region("450202", "城中区", RegionLevel.COUNTY, liuzhou)
     gz = await make_region("520000", "贵州省", RegionLevel.PROVINCE, china)
     guiyang = await make_region("520100", "贵阳市", RegionLevel.CITY, gz)
-    A, H, I = OrgKind.ADMINISTRATION, OrgKind.HEALTH_INSTITUTION, OrgKind.INDUSTRY_ORG
+    A, H, IND = OrgKind.ADMINISTRATION, OrgKind.HEALTH_INSTITUTION, OrgKind.INDUSTRY_ORG
     w = World(
         china=china, gx=gx, nanning=nanning, liuzhou=liuzhou, qingxiu=qingxiu, xingning=xingning,
         chengzhong=chengzhong, gz=gz, guiyang=guiyang,
@@ -156,7 +156,7 @@ async def make_world() -> World:
         hospital3=await make_org("兴宁区人民医院", H, xingning, code="xnh"),
         lz_hospital=await make_org("柳州市人民医院", H, chengzhong, code="lzph"),
         gz_hospital=await make_org("贵阳市第一人民医院", H, guiyang, code="gyh"),
-        industry=await make_org("广西医师协会", I, gx, code="gx-mda"),
+        industry=await make_org("广西医师协会", IND, gx, code="gx-mda"),
     )
     await AssessmentAssignment.create(assessor=w.hospital, institution=w.hospital)
     await AssessmentAssignment.create(assessor=w.hospital, institution=w.hospital2)
