@@ -39,8 +39,8 @@ DEMO_LOGINS = """Demo logins (initial password 666666; the first login asks for 
   南宁市第一人民医院      nn1h
   柳州市人民医院          lzph
   广西医师协会            gx-mda        (行业组织)
-Physicians log in with their ID number and 666666, e.g. the first one printed by
-`python -m scripts.seed_demo --list`."""
+Physicians log in in the mini-program API with their ID number and 666666 (one is
+printed below once the demo is seeded; `python -m scripts.seed_demo --list` shows more)."""
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韦覃蒙莫"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂兰华建国志红玲燕波辉"
@@ -152,3 +152,9 @@ async def seed_if_empty() -> bool:
         return False
     await seed_demo()
     return True
+
+
+async def print_demo_physician() -> None:
+    first = await Physician.filter(registry_status="active").order_by("id").first()
+    if first is not None:
+        print(f"Demo physician: 证件号码 {first.id_number} / 666666 ({first.name})", flush=True)

@@ -43,6 +43,9 @@ async def open_resources(settings: Settings, *, migrate_schema: bool = False) ->
 
 
 async def close_resources(runtime: Runtime | None) -> None:
+    from server.wechat import close_wechat
+
+    await close_wechat()
     if runtime is not None:
         await runtime.redis.aclose()
     await Tortoise.close_connections()
@@ -59,9 +62,10 @@ def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) 
         app.ctx.redis = runtime.redis
         app.ctx.storage = runtime.storage
         if migrate_schema and settings.is_embedded and settings.SEED_DEMO:
-            from server.demo import seed_if_empty
+            from server.demo import print_demo_physician, seed_if_empty
 
             await seed_if_empty()
+            await print_demo_physician()
         import_task_modules()
         await broker.startup()
 

@@ -56,3 +56,46 @@ async def record(
         ip=actor.ip if actor else None,
         using_db=using_db,
     )
+
+
+async def list_audit_logs(
+    *,
+    actor: Actor,
+    action: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_no: int = 1,
+    size: int = 20,
+) -> tuple[list[dict[str, Any]], int]:
+    """History of who did what: an administration sees the writes of every organisation
+    in its jurisdiction, any other organisation only its own."""
+    from server.models import Organisation
+    from server.services.access import Role, org_scope_q
+
+    if actor.role == Role.ADMINISTRATION:
+        org_ids = Organisation.filter(await org_scope_q(actor)).values_list("id", flat=True)
+        qs = AuditLog.filter(org_id__in=await org_ids)
+    else:
+        qs = AuditLog.filter(org_id=actor.org_id)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if target_type:
+        qs = qs.filter(target_type=target_type)
+    if target_id:
+        qs = qs.filter(target_id=target_id)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    count = await qs.count()
+    rows = await qs.order_by("-id").offset((page_no - 1) * size).limit(size)
+    return [
+        {
+            "id": r.id, "actor_type": r.actor_type, "actor_id": r.actor_id, "org_id": r.org_id,
+            "action": r.action, "target_type": r.target_type, "target_id": r.target_id,
+            "before": r.before, "after": r.after, "ip": r.ip, "created_at": r.created_at,
+        }
+        for r in rows
+    ], count
