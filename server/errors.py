@@ -117,9 +117,8 @@ def register_error_handlers(app: Sanic) -> None:
         status = getattr(exc, "status_code", 500) or 500
         # sanic-ext validation errors come as 400 with a pydantic message
         if exc.__class__.__name__ == "ValidationError":
-            return json(
-                error_body("invalid_input", "输入内容有误", _validation_details(exc)), status=422
-            )
+            details = _validation_details(exc)
+            return json(error_body("invalid_input", _validation_message(details), details), status=422)
         code, message = _SANIC_CODES.get(status, ("server_error", "服务器内部错误"))
         return json(error_body(code, message), status=status)
 
@@ -136,9 +135,35 @@ def _validation_details(exc: Exception) -> Any:
     if callable(errors):
         try:
             return [
-                {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("type", "invalid")}
+                {
+                    "field": ".".join(str(p) for p in e.get("loc", ())),
+                    "problem": e.get("type", "invalid"),
+                    "message": _clean_msg(str(e.get("msg", ""))),
+                }
                 for e in errors()
             ]
         except Exception:  # pragma: no cover - defensive: never fail while reporting a failure
             return None
     return None
+
+
+def _clean_msg(msg: str) -> str:
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _validation_message(details: Any) -> str:
+    """The first Chinese validator message if there is one, else a generic one."""
+    if isinstance(details, list):
+        for item in details:
+            msg = item.get("message", "") if isinstance(item, dict) else ""
+            if _has_cjk(msg):
+                return msg
+        if details:
+            fields = "、".join(str(d.get("field")) for d in details if isinstance(d, dict) and d.get("field"))
+            if fields:
+                return f"输入内容有误：{fields}"
+    return "输入内容有误"

@@ -55,10 +55,10 @@ def require(
         @wraps(handler)
         async def wrapper(request: Request, *args: Any, **kwargs: Any):
             actor = await authenticate(request)
-            if actor.role not in allowed:
-                raise Forbidden("当前身份无权进行此操作", code="wrong_role")
             if not setup and (actor.must_change_password or actor.needs_phone):
                 raise Forbidden("首次登录请先完成初始化设置（修改密码）", code="setup_required")
+            if actor.role not in allowed:
+                raise Forbidden("当前身份无权进行此操作", code="wrong_role")
             if province_only and not actor.is_province:
                 raise Forbidden("仅省级卫生行政机构具有该权限", code="province_only")
             if national_only and not actor.is_national:

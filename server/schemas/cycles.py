@@ -1,0 +1,99 @@
+"""Request bodies of 本周期考核设置 and 免考设置 (SPEC §3). Unknown fields are refused."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from server.models import PaperType, PasswordRule
+
+Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CycleCreate(Strict):
+    name: str = Field(min_length=1, max_length=64, description="周期名称，如 2024-2026周期")
+    start_date: date = Field(description="考核周期开始日期")
+    end_date: date = Field(description="考核周期结束日期")
+
+
+class CycleUpdate(CycleCreate):
+    """修改周期名称与起止日期 (the windows must still fit)."""
+
+
+class CycleWindows(Strict):
+    """【保存时间设置】: every window replaced; null = not set yet. Naive times are Beijing time."""
+
+    enrol_start: datetime | None = Field(default=None, description="报名开始")
+    enrol_end: datetime | None = Field(default=None, description="报名结束")
+    evaluation_start: datetime | None = Field(default=None, description="评定开始")
+    evaluation_end: datetime | None = Field(default=None, description="评定结束")
+    exam_start: datetime | None = Field(default=None, description="首轮考核开始")
+    exam_end: datetime | None = Field(default=None, description="首轮考核结束")
+    judging_start: datetime | None = Field(default=None, description="成绩评定开始")
+    judging_end: datetime | None = Field(default=None, description="成绩评定结束")
+    delay_deadline: datetime | None = Field(default=None, description="延期申请截止")
+    reexam_start: datetime | None = Field(default=None, description="再次考核开始")
+    reexam_end: datetime | None = Field(default=None, description="再次考核结束")
+
+
+class EvaluationItems(Strict):
+    """【编辑考核内容】: the items of 工作成绩 / 职业道德 / 业务水平."""
+
+    work_performance: list[Item] = Field(min_length=1, max_length=30, description="工作成绩")
+    ethics: list[Item] = Field(min_length=1, max_length=30, description="职业道德")
+    professional_level: list[Item] = Field(min_length=1, max_length=30, description="业务水平")
+
+
+class _PaperSettings(Strict):
+    duration_minutes: int | None = Field(default=None, ge=10, le=240, description="考试时长（分钟）")
+    question_count: int | None = Field(default=None, ge=1, le=300, description="题量")
+    max_attempts: int | None = Field(default=None, ge=1, le=20, description="最多考试次数")
+    pass_score: int | None = Field(default=None, ge=0, le=100, description="合格分数线")
+
+
+class HumanitiesSettings(_PaperSettings):
+    """人文医学."""
+
+
+class ProfessionalSettings(_PaperSettings):
+    """业务水平: 执业医师 pass line, and the 执业助理医师 one."""
+
+    pass_score_assistant: int | None = Field(default=None, ge=0, le=100, description="执业助理医师合格分数线")
+
+
+class ExamSettings(Strict):
+    """考试参数: fields left out keep their current value."""
+
+    humanities: HumanitiesSettings | None = None
+    professional: ProfessionalSettings | None = None
+
+
+class SimpleConditions(Strict):
+    """简易程序条件."""
+
+    conditions: list[Item] = Field(min_length=1, max_length=20)
+
+
+class PasswordRuleUpdate(Strict):
+    """医师初始密码规则: fixed (666666) | id_last6 (证件号码后六位，X大写)."""
+
+    rule: PasswordRule
+
+
+class ExemptionReasonCreate(Strict):
+    """【添加免考理由】."""
+
+    paper: PaperType = Field(description="humanities 人文医学 | professional 业务水平")
+    text: str = Field(min_length=1, max_length=255, description="免考理由")
+
+
+class ExemptionReasonUpdate(Strict):
+    """【编辑】 a 免考理由."""
+
+    text: str = Field(min_length=1, max_length=255, description="免考理由")
