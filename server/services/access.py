@@ -76,9 +76,17 @@ class Actor:
         return self._assigned
 
 
+def _admin_path(actor: Actor) -> str:
+    """An administration's region path; an empty one would match everything, so refuse it."""
+    if not actor.region_path.startswith("/") or len(actor.region_path) < 3:
+        raise OutOfJurisdiction()
+    return actor.region_path
+
+
 async def org_scope_q(actor: Actor) -> Q:
     """A filter on Organisation matching exactly what the actor may see."""
     if actor.role == Role.ADMINISTRATION:
+        _admin_path(actor)
         return Q(region_path__startswith=actor.region_path)
     if actor.role == Role.ASSESSMENT_INSTITUTION:
         return Q(id__in=[actor.org_id, *await actor.assigned_institution_ids()])
@@ -88,6 +96,7 @@ async def org_scope_q(actor: Actor) -> Q:
 async def physician_scope_q(actor: Actor) -> Q:
     """A filter on Physician matching the physicians the actor may see."""
     if actor.role == Role.ADMINISTRATION:
+        _admin_path(actor)
         return Q(region_path__startswith=actor.region_path)
     if actor.role == Role.ASSESSMENT_INSTITUTION:
         return Q(institution_id__in=await actor.assigned_institution_ids())
@@ -99,7 +108,7 @@ async def physician_scope_q(actor: Actor) -> Q:
 async def ensure_org_in_scope(actor: Actor, org: Organisation) -> None:
     """Raise OutOfJurisdiction unless the actor may see this organisation."""
     if actor.role == Role.ADMINISTRATION:
-        ok = org.region_path.startswith(actor.region_path)
+        ok = org.region_path.startswith(_admin_path(actor))
     elif actor.role == Role.ASSESSMENT_INSTITUTION:
         ok = org.id == actor.org_id or org.id in await actor.assigned_institution_ids()
     else:
@@ -110,7 +119,7 @@ async def ensure_org_in_scope(actor: Actor, org: Organisation) -> None:
 
 def ensure_path_in_jurisdiction(actor: Actor, region_path: str) -> None:
     """For administrations: the region path must lie in the actor's subtree."""
-    if actor.role != Role.ADMINISTRATION or not region_path.startswith(actor.region_path):
+    if actor.role != Role.ADMINISTRATION or not region_path.startswith(_admin_path(actor)):
         raise OutOfJurisdiction()
 
 
