@@ -2,6 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from orjson import loads
 from server.models.account import AccountStatus
+from server.models.assessment import AssessmentStatus, DelayStatus, ExemptionStatus, ItemResult, ModificationStatus, Procedure
 from server.models.cycle import PaperType, PasswordRule
 from server.models.geo import RegionLevel
 from server.models.ops import JobStatus, OutboxStatus
@@ -141,6 +142,7 @@ class Migration(migrations.Migration):
                 ('org', fields.ForeignKeyField('models.Organisation', source_field='org_id', db_constraint=True, to_field='id', related_name='departments', on_delete=OnDelete.CASCADE)),
                 ('parent', fields.ForeignKeyField('models.Department', source_field='parent_id', null=True, db_constraint=True, to_field='id', related_name='children', on_delete=OnDelete.RESTRICT)),
                 ('name', fields.CharField(max_length=64)),
+                ('description', fields.CharField(default='', description='科室介绍', max_length=255)),
                 ('level', fields.SmallIntField(default=1, description='1 一级科室, 2 二级科室')),
             ],
             options={'table': 'department', 'app': 'models', 'unique_together': (('org', 'parent', 'name'),), 'pk_attr': 'id'},
@@ -187,11 +189,48 @@ class Migration(migrations.Migration):
                 ('physician', fields.ForeignKeyField('models.Physician', source_field='physician_id', db_constraint=True, to_field='id', related_name='assessments', on_delete=OnDelete.RESTRICT)),
                 ('cycle', fields.ForeignKeyField('models.Cycle', source_field='cycle_id', db_constraint=True, to_field='id', related_name='assessments', on_delete=OnDelete.RESTRICT)),
                 ('institution', fields.ForeignKeyField('models.Organisation', source_field='institution_id', db_constraint=True, to_field='id', related_name='assessments', on_delete=OnDelete.RESTRICT)),
-                ('status', fields.CharField(default='included', db_index=True, max_length=32)),
-                ('active', fields.BooleanField(default=True, db_index=True)),
+                ('region_path', fields.CharField(default='', db_index=True, max_length=255)),
+                ('status', fields.CharEnumField(default=AssessmentStatus.NOT_INCLUDED, db_index=True, description='NOT_INCLUDED: not_included\nINCLUDED: included\nENROL_SUBMITTED: enrol_submitted\nENROL_RETURNED: enrol_returned\nENROL_REPORTED: enrol_reported\nENROLLED: enrolled\nPROCEDURE_RETURNED: procedure_returned\nEVALUATED: evaluated\nAWAITING_EXAM: awaiting_exam\nFAILED: failed\nLEFT: left', enum_type=AssessmentStatus, max_length=32)),
+                ('modification', fields.CharEnumField(default=ModificationStatus.NONE, description='NONE: none\nREQUESTED: requested\nALLOWED: allowed\nSUBMITTED: submitted', enum_type=ModificationStatus, max_length=16)),
+                ('exemption', fields.CharEnumField(default=ExemptionStatus.NONE, description='NONE: none\nHI_PENDING: hi_pending\nAI_PENDING: ai_pending\nAPPROVED: approved\nRETURNED: returned\nREFUSED: refused', enum_type=ExemptionStatus, max_length=16)),
+                ('delay', fields.CharEnumField(default=DelayStatus.NONE, description='NONE: none\nHI_PENDING: hi_pending\nADMIN_PENDING: admin_pending\nAPPROVED: approved\nREJECTED: rejected', enum_type=DelayStatus, max_length=16)),
+                ('active', fields.BooleanField(default=False, db_index=True)),
+                ('procedure', fields.CharEnumField(null=True, description='SIMPLE: simple\nGENERAL: general', enum_type=Procedure, max_length=16)),
+                ('enrolment', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('pending_changes', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('photo_file_id', fields.UUIDField(null=True)),
+                ('work_result', fields.CharEnumField(null=True, description='PASS: pass\nFAIL: fail', enum_type=ItemResult, max_length=8)),
+                ('ethics_result', fields.CharEnumField(null=True, description='PASS: pass\nFAIL: fail', enum_type=ItemResult, max_length=8)),
+                ('evaluation_opinion', fields.TextField(default='', unique=False)),
+                ('other_site_opinions', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('review', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('exemption_data', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('delay_reason', fields.TextField(default='', unique=False)),
+                ('last_reason', fields.TextField(default='', unique=False)),
+                ('version', fields.IntField(default=0)),
             ],
             options={'table': 'assessment', 'app': 'models', 'unique_together': (('physician', 'cycle'),), 'pk_attr': 'id'},
             bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='AssessmentEvent',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('assessment', fields.ForeignKeyField('models.Assessment', source_field='assessment_id', db_constraint=True, to_field='id', related_name='events', on_delete=OnDelete.CASCADE)),
+                ('flow', fields.CharField(max_length=16)),
+                ('action', fields.CharField(max_length=48)),
+                ('from_status', fields.CharField(max_length=32)),
+                ('to_status', fields.CharField(max_length=32)),
+                ('actor_type', fields.CharField(max_length=16)),
+                ('actor_id', fields.IntField(null=True)),
+                ('org_id', fields.IntField(null=True)),
+                ('role', fields.CharField(max_length=32)),
+                ('reason', fields.TextField(default='', unique=False)),
+                ('data', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'assessment_event', 'app': 'models', 'pk_attr': 'id', 'table_description': 'History: every transition with who, which organisation and role, when, from, to, why.'},
+            bases=['Model'],
         ),
         ops.CreateModel(
             name='StaffAccount',

@@ -1,7 +1,16 @@
 """Tortoise models, split by aggregate and re-exported here."""
 
 from server.models.account import AccountStatus, StaffAccount
-from server.models.assessment import Assessment
+from server.models.assessment import (
+    Assessment,
+    AssessmentEvent,
+    AssessmentStatus,
+    DelayStatus,
+    ExemptionStatus,
+    ItemResult,
+    ModificationStatus,
+    Procedure,
+)
 from server.models.base import LabelledEnum
 from server.models.cycle import (
     DEFAULT_EVALUATION_ITEMS,
@@ -35,7 +44,8 @@ from server.models.physician import (
 )
 
 __all__ = [
-    "AccountStatus", "Assessment", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
+    "AccountStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
+    "ExemptionStatus", "ItemResult", "ModificationStatus", "Procedure", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
     "Cycle", "CycleConfirmation", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
     "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "Job", "JobStatus",
     "LabelledEnum", "OrgKind", "Organisation", "OutboxMessage", "OutboxStatus", "PaperType",

@@ -1,11 +1,63 @@
-"""One physician's assessment in one cycle (SPEC §4). The workflow issue fills in
-the state machine; the registry needs to know who is in the current cycle."""
+"""One physician's assessment in one cycle (SPEC §4), its history, and the enums of the
+state machine (the rules themselves are in server/services/assessment_flow.py)."""
 
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.models import Model
 
-from server.models.base import TimestampedModel
+from server.models.base import LabelledEnum, TimestampedModel
+
+
+class AssessmentStatus(LabelledEnum):
+    NOT_INCLUDED = ("not_included", "未开通报名")
+    INCLUDED = ("included", "已开通报名")
+    ENROL_SUBMITTED = ("enrol_submitted", "待卫生机构审核")
+    ENROL_RETURNED = ("enrol_returned", "报名信息被驳回")
+    ENROL_REPORTED = ("enrol_reported", "待考核机构确认")
+    ENROLLED = ("enrolled", "待卫生机构评定")
+    PROCEDURE_RETURNED = ("procedure_returned", "待重新选择考核程序")
+    EVALUATED = ("evaluated", "待考核机构复核")
+    AWAITING_EXAM = ("awaiting_exam", "待参加测评")
+    FAILED = ("failed", "不合格")
+    LEFT = ("left", "已退出当前周期")
+
+
+
+class ModificationStatus(LabelledEnum):
+    NONE = ("none", "无")
+    REQUESTED = ("requested", "申请修改待审核")
+    ALLOWED = ("allowed", "已允许修改")
+    SUBMITTED = ("submitted", "修改待确认")
+
+
+class ExemptionStatus(LabelledEnum):
+    NONE = ("none", "未申请")
+    HI_PENDING = ("hi_pending", "待卫生机构审核")
+    AI_PENDING = ("ai_pending", "待考核机构复核")
+    APPROVED = ("approved", "免考通过")
+    RETURNED = ("returned", "驳回需补充材料")
+    REFUSED = ("refused", "驳回禁止再次申请")
+
+
+class DelayStatus(LabelledEnum):
+    NONE = ("none", "未申请")
+    HI_PENDING = ("hi_pending", "待卫生机构审批")
+    ADMIN_PENDING = ("admin_pending", "待卫生行政部门审批")
+    APPROVED = ("approved", "延期已批准")
+    REJECTED = ("rejected", "延期被驳回")
+
+
+class Procedure(LabelledEnum):
+    SIMPLE = ("simple", "简易程序")
+    GENERAL = ("general", "一般程序")
+
+
+class ItemResult(LabelledEnum):
+    PASS = ("pass", "合格")
+    FAIL = ("fail", "不合格")
+
+
 
 
 class Assessment(TimestampedModel):
@@ -13,11 +65,56 @@ class Assessment(TimestampedModel):
     physician = fields.ForeignKeyField("models.Physician", related_name="assessments", on_delete=fields.RESTRICT)
     cycle = fields.ForeignKeyField("models.Cycle", related_name="assessments", on_delete=fields.RESTRICT)
     institution = fields.ForeignKeyField("models.Organisation", related_name="assessments", on_delete=fields.RESTRICT)
-    # Set only through the workflow service (state machine), never directly.
-    status = fields.CharField(max_length=32, default="included", db_index=True)
-    # Leaving the cycle (驳回到退出当前周期) ends the assessment but keeps the row for history.
-    active = fields.BooleanField(default=True, db_index=True)
+    # Copy of the institution's region path: jurisdiction filters without joins.
+    region_path = fields.CharField(max_length=255, db_index=True, default="")
+    # The four flows' states. Set only by server/services/workflow.py, never directly.
+    status = fields.CharEnumField(AssessmentStatus, max_length=32, default=AssessmentStatus.NOT_INCLUDED,
+                                  db_index=True)
+    modification = fields.CharEnumField(ModificationStatus, max_length=16, default=ModificationStatus.NONE)
+    exemption = fields.CharEnumField(ExemptionStatus, max_length=16, default=ExemptionStatus.NONE)
+    delay = fields.CharEnumField(DelayStatus, max_length=16, default=DelayStatus.NONE)
+    # True while the physician takes part in the cycle (not 未开通报名 / 已退出当前周期).
+    active = fields.BooleanField(default=False, db_index=True)
+    procedure = fields.CharEnumField(Procedure, max_length=16, null=True)
+    # The five enrolment steps, saved as drafts: basic / practice / experience / self_assessment / procedure
+    enrolment = fields.JSONField(default=dict)
+    # 申请修改: the edits waiting for the institution's confirmation
+    pending_changes = fields.JSONField(default=dict)
+    photo_file_id = fields.UUIDField(null=True)
+    # 评定工作成绩、职业道德 (health institution) and 复核 (assessment institution)
+    work_result = fields.CharEnumField(ItemResult, max_length=8, null=True)
+    ethics_result = fields.CharEnumField(ItemResult, max_length=8, null=True)
+    evaluation_opinion = fields.TextField(default="")
+    other_site_opinions = fields.JSONField(default=list)
+    review = fields.JSONField(default=dict)
+    # 免考: {paper, reason_ids, proof_ids, note}; 延期: reason
+    exemption_data = fields.JSONField(default=dict)
+    delay_reason = fields.TextField(default="")
+    # The reason of the last refusal, shown to the physician / lower organisation
+    last_reason = fields.TextField(default="")
+    version = fields.IntField(default=0)
 
     class Meta:
         table = "assessment"
         unique_together = (("physician", "cycle"),)
+
+
+class AssessmentEvent(Model):
+    """History: every transition with who, which organisation and role, when, from, to, why."""
+
+    id = fields.BigIntField(primary_key=True)
+    assessment = fields.ForeignKeyField("models.Assessment", related_name="events", on_delete=fields.CASCADE)
+    flow = fields.CharField(max_length=16)
+    action = fields.CharField(max_length=48)
+    from_status = fields.CharField(max_length=32)
+    to_status = fields.CharField(max_length=32)
+    actor_type = fields.CharField(max_length=16)
+    actor_id = fields.IntField(null=True)
+    org_id = fields.IntField(null=True)
+    role = fields.CharField(max_length=32)
+    reason = fields.TextField(default="")
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "assessment_event"

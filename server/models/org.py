@@ -45,6 +45,7 @@ class Department(TimestampedModel):
         "models.Department", null=True, related_name="children", on_delete=fields.RESTRICT
     )
     name = fields.CharField(max_length=64)
+    description = fields.CharField(max_length=255, default="", description="科室介绍")
     level = fields.SmallIntField(default=1, description="1 一级科室, 2 二级科室")
 
     class Meta:
