@@ -12,6 +12,7 @@ from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from uuid import uuid4
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     initial = True
@@ -230,6 +231,21 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'assessment_event', 'app': 'models', 'pk_attr': 'id', 'table_description': 'History: every transition with who, which organisation and role, when, from, to, why.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='InboxMessage',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('physician', fields.ForeignKeyField('models.Physician', source_field='physician_id', db_constraint=True, to_field='id', related_name='messages', on_delete=OnDelete.CASCADE)),
+                ('template', fields.CharField(max_length=64)),
+                ('title', fields.CharField(max_length=128)),
+                ('body', fields.TextField(unique=False)),
+                ('data', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
+                ('read_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'inbox_message', 'app': 'models', 'indexes': [Index(fields=['physician_id', 'read_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -23,6 +23,7 @@ from server.models.cycle import (
     PasswordRule,
 )
 from server.models.geo import Region, RegionLevel
+from server.models.message import InboxMessage
 from server.models.ops import AuditLog, Job, JobStatus, OutboxMessage, OutboxStatus, StoredFile
 from server.models.org import (
     ApplicationStatus,
@@ -47,7 +48,7 @@ __all__ = [
     "AccountStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
     "ExemptionStatus", "ItemResult", "ModificationStatus", "Procedure", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
     "Cycle", "CycleConfirmation", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
-    "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "Job", "JobStatus",
+    "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "InboxMessage", "Job", "JobStatus",
     "LabelledEnum", "OrgKind", "Organisation", "OutboxMessage", "OutboxStatus", "PaperType",
     "PasswordRule", "Physician", "PhysicianLevel", "PhysicianTransfer", "PracticeCategory", "Region",
     "RegionLevel", "RegistryStatus", "StaffAccount", "StoredFile", "TransferKind", "TransferStatus",

@@ -1,14 +1,14 @@
-"""Notifications written to the outbox in the transaction of the event (SPEC §7).
+"""Notifications written in the transaction of the event that causes them (SPEC §7).
 
-Physicians get a 站内消息 at every review result (plus a WeChat subscribe message and an
-SMS where configured); the dispatcher (services/dispatch.py) delivers and retries.
+Physicians get a 站内消息 (written straight into their inbox), and a WeChat subscribe
+message and an SMS queued in the outbox; the dispatcher delivers those and retries.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from server.models import Assessment, OutboxMessage
+from server.models import Assessment, InboxMessage, OutboxMessage
 
 # action -> (title, body template). Only moves the physician should hear about.
 PHYSICIAN_MESSAGES: dict[str, tuple[str, str]] = {
@@ -37,11 +37,13 @@ PHYSICIAN_MESSAGES: dict[str, tuple[str, str]] = {
 
 async def physician_message(*, conn: Any, physician_id: int, template: str, title: str, body: str,
                             data: dict[str, Any] | None = None) -> None:
-    """Queue a message for a physician: 站内消息 now; WeChat/SMS channels by the dispatcher."""
-    await OutboxMessage.create(
-        channel="inbox", recipient_type="physician", recipient_id=physician_id, template=template,
-        payload={"title": title, "body": body, **(data or {})}, using_db=conn,
-    )
+    """A message for a physician: into the inbox now; WeChat and SMS through the outbox."""
+    await InboxMessage.create(physician_id=physician_id, template=template, title=title, body=body,
+                              data=data or {}, using_db=conn)
+    payload = {"title": title, "body": body, **(data or {})}
+    for channel in ("wechat_subscribe", "sms"):
+        await OutboxMessage.create(channel=channel, recipient_type="physician", recipient_id=physician_id,
+                                   template=template, payload=payload, using_db=conn)
 
 
 async def on_transition(*, conn: Any, assessment: Assessment, transition: Any, before: Any, after: Any,
