@@ -24,6 +24,12 @@ from tortoise import Tortoise, connections
 from server.app import create_app
 from server.config import Settings
 from server.runtime import rt
+from tests.fakes import wechat_server
+from tests.fakes.wechat_server import FakeWeChat
+
+# the fake WeChat server (real HTTP on 127.0.0.1): session fixture + per-test reset
+wechat_fake = wechat_server.wechat_fake
+wechat = wechat_server.wechat
 
 BACKEND = "postgres" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 
@@ -56,7 +62,7 @@ async def _drop_pg_database(admin_url: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-async def app(tmp_path_factory) -> AsyncIterator:
+async def app(tmp_path_factory, wechat_fake: FakeWeChat) -> AsyncIterator:
     tmp: Path = tmp_path_factory.mktemp("dkt")
     pg_admin = os.environ.get("TEST_DATABASE_URL", "")
     pg_name = ""
@@ -72,7 +78,7 @@ async def app(tmp_path_factory) -> AsyncIterator:
         SEED_DEMO=False,
         ARGON2_TIME_COST=1,
         ARGON2_MEMORY_KIB=1024,
-        WECHAT_API_BASE=os.environ.get("TEST_WECHAT_API_BASE", "http://127.0.0.1:9"),
+        WECHAT_API_BASE=os.environ.get("TEST_WECHAT_API_BASE") or wechat_fake.base_url,
         WECHAT_MP_APPID="wx-test-mp",
         WECHAT_MP_SECRET="test-mp-secret",
         WECHAT_OA_APPID="wx-test-oa",

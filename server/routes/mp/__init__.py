@@ -2,6 +2,6 @@
 
 from sanic import Blueprint
 
-from server.routes.mp import auth
+from server.routes.mp import auth, me
 
-group = Blueprint.group(auth.bp, url_prefix="/api/v1/mp")
+group = Blueprint.group(auth.bp, me.bp, url_prefix="/api/v1/mp")

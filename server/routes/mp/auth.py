@@ -1,7 +1,95 @@
-"""Mini-program API: physician login (placeholder, filled in by its area)."""
+"""Mini-program: physician login (证件号码 + 密码, or WeChat), 初始化设置 (password change,
+phone binding with an SMS code), logout, WeChat unbinding."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
+from sanic.request import Request
+from sanic_ext import validate
+
+from server.routes.guards import actor_of, require
+from server.routes.render import ok
+from server.schemas.mp_auth import (
+    PhoneBind,
+    PhysicianLogin,
+    PhysicianPasswordChange,
+    SmsCodeRequest,
+    WeChatLogin,
+)
+from server.services import physician_auth
+from server.services.access import Role
+from server.services.physician_auth import PhysicianLoginResult
 
 bp = Blueprint("mp_auth", url_prefix="/auth")
+
+
+def _login_body(result: PhysicianLoginResult) -> dict[str, object]:
+    return {
+        "token": result.token,
+        "must_change_password": result.must_change_password,
+        "needs_phone": result.needs_phone,
+        "setup_required": result.setup_required,
+        "wechat_bound": result.wechat_bound,
+    }
+
+
+@bp.post("/login")
+@validate(json=PhysicianLogin)
+async def login(request: Request, body: PhysicianLogin):
+    """医师登录: 证件号码 + 密码 (+ wx.login code to bind the WeChat identity)."""
+    result = await physician_auth.login_physician(
+        id_number=body.id_number, password=body.password, code=body.code, ip=request.client_ip or request.ip
+    )
+    return ok(_login_body(result))
+
+
+@bp.post("/wechat-login")
+@validate(json=WeChatLogin)
+async def wechat_login(request: Request, body: WeChatLogin):
+    """微信一键登录 for a physician who bound this WeChat at an earlier login."""
+    result = await physician_auth.login_physician_wechat(code=body.code, ip=request.client_ip or request.ip)
+    return ok(_login_body(result))
+
+
+@bp.post("/logout")
+@require(Role.PHYSICIAN, setup=True)
+async def logout(request: Request):
+    await physician_auth.logout(actor=actor_of(request))
+    return ok()
+
+
+@bp.post("/password")
+@require(Role.PHYSICIAN, setup=True)
+@validate(json=PhysicianPasswordChange)
+async def change_password(request: Request, body: PhysicianPasswordChange):
+    """初始化设置 / 安全设置 → 修改密码."""
+    await physician_auth.change_physician_password(
+        actor=actor_of(request), old_password=body.old_password, new_password=body.new_password
+    )
+    return ok()
+
+
+@bp.post("/sms-code")
+@require(Role.PHYSICIAN, setup=True)
+@validate(json=SmsCodeRequest)
+async def sms_code(request: Request, body: SmsCodeRequest):
+    """获取验证码 (phone binding)."""
+    issued = await physician_auth.send_phone_code(actor=actor_of(request), phone=body.phone)
+    return ok({"expires_in": issued.expires_in, "resend_after": issued.resend_after})
+
+
+@bp.post("/bind-phone")
+@require(Role.PHYSICIAN, setup=True)
+@validate(json=PhoneBind)
+async def bind_phone(request: Request, body: PhoneBind):
+    """绑定手机."""
+    await physician_auth.bind_phone(actor=actor_of(request), phone=body.phone, sms_code=body.sms_code)
+    return ok()
+
+
+@bp.post("/unbind-wechat")
+@require(Role.PHYSICIAN)
+async def unbind_wechat(request: Request):
+    """解除微信绑定 (after set-up)."""
+    await physician_auth.unbind_wechat(actor=actor_of(request))
+    return ok()

@@ -1,0 +1,20 @@
+"""Mini-program: the physician's own profile and first-login set-up state."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from server.routes.guards import actor_of, require
+from server.routes.render import ok
+from server.services import physician_auth
+from server.services.access import Role
+
+bp = Blueprint("mp_me", url_prefix="/me")
+
+
+@bp.get("")
+@require(Role.PHYSICIAN, setup=True)
+async def me(request: Request):
+    """个人信息 + 初始化设置 flags (reachable during set-up, so the app knows what is left)."""
+    return ok(await physician_auth.physician_profile(actor=actor_of(request)))

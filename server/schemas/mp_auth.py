@@ -1,0 +1,29 @@
+"""Request bodies of the mini-program's login and first-login set-up."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class PhysicianLogin(BaseModel):
+    id_number: str = Field(min_length=1, max_length=32, description="证件号码")
+    password: str = Field(min_length=1, max_length=64)
+    code: str | None = Field(default=None, max_length=128, description="wx.login 的 code（可选，用于绑定微信）")
+
+
+class WeChatLogin(BaseModel):
+    code: str = Field(min_length=1, max_length=128, description="wx.login 的 code")
+
+
+class PhysicianPasswordChange(BaseModel):
+    old_password: str = Field(min_length=1, max_length=64, description="原密码（首次登录为初始密码）")
+    new_password: str = Field(min_length=1, max_length=64)
+
+
+class SmsCodeRequest(BaseModel):
+    phone: str = Field(min_length=1, max_length=20, description="手机号码")
+
+
+class PhoneBind(BaseModel):
+    phone: str = Field(min_length=1, max_length=20, description="手机号码")
+    sms_code: str = Field(min_length=1, max_length=10, description="短信验证码")
