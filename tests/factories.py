@@ -82,8 +82,35 @@ async def token_for(org: Organisation, role: Role | None = None, *, must_change:
     return await sessions.create_session(sessions.staff_subject(account.id), data)
 
 
+async def physician_token(physician: Physician, *, setup_done: bool = True) -> str:
+    """A mini-program session for the physician, made directly (no login round trip).
+    setup_done=True: as after 初始化设置 (password changed, phone bound)."""
+    from server.services.physician_auth import physician_session_data
+
+    data = physician_session_data(physician)
+    if setup_done:
+        data.update(must_change_password=False, needs_phone=False)
+    return await sessions.create_session(sessions.physician_subject(physician.id), data)
+
+
 def auth(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
+
+
+async def wait_for_job(client: httpx.AsyncClient, token: str, job_id: str, *, within: float = 60.0) -> dict:
+    """Poll GET /api/v1/admin/jobs/<id> until the background job has finished (bounded)."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + within
+    while True:
+        r = await client.get(f"/api/v1/admin/jobs/{job_id}", headers=auth(token))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        if body["finished"]:
+            return body
+        assert time.monotonic() < deadline, f"job {job_id} did not finish within {within}s: {body}"
+        await asyncio.sleep(0.02)
 
 
 async def captcha(client: httpx.AsyncClient) -> tuple[str, str]:

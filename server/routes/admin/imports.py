@@ -1,7 +1,59 @@
-"""Admin API: imports (placeholder, filled in by its area)."""
+"""Admin API: registry import from Excel (医师 / 机构) and its templates."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
+from sanic.request import Request
+
+from server.errors import ValidationFailed
+from server.routes.guards import actor_of, require
+from server.routes.render import attachment, ok
+from server.services import jobs, registry_import
+from server.services.access import Role
 
 bp = Blueprint("admin_imports", url_prefix="/")
+
+TEMPLATE_NAMES = {"physicians": "医师信息导入模板.xlsx", "institutions": "机构信息导入模板.xlsx"}
+
+
+def _upload(request: Request) -> tuple[bytes, str]:
+    """The file: a multipart field `file`, or the raw request body."""
+    upload = request.files.get("file") if request.files else None
+    if upload is not None:
+        return upload.body, upload.name or ""
+    if (request.content_type or "").startswith("multipart/"):
+        raise ValidationFailed("请选择要上传的文件（字段名 file）", code="empty_file")
+    return request.body or b"", request.args.get("filename", "")
+
+
+@bp.post("/imports/physicians")
+@require(Role.ADMINISTRATION, Role.HEALTH_INSTITUTION)
+async def import_physicians(request: Request):
+    """导入医师: 202 with the job id; follow it at /jobs/<id>."""
+    data, filename = _upload(request)
+    job = await registry_import.start_import(actor=actor_of(request), what="physicians", data=data, filename=filename)
+    return ok(jobs.job_view(job), status=202)
+
+
+@bp.post("/imports/institutions")
+@require(Role.ADMINISTRATION)
+async def import_institutions(request: Request):
+    """导入机构 (accounts created 未激活)."""
+    data, filename = _upload(request)
+    job = await registry_import.start_import(actor=actor_of(request), what="institutions", data=data,
+                                             filename=filename)
+    return ok(jobs.job_view(job), status=202)
+
+
+@bp.get("/imports/physicians/template")
+@require(Role.ADMINISTRATION, Role.HEALTH_INSTITUTION)
+async def physician_template(request: Request):
+    """下载模板 (医师)."""
+    return attachment(registry_import.template("physicians"), TEMPLATE_NAMES["physicians"])
+
+
+@bp.get("/imports/institutions/template")
+@require(Role.ADMINISTRATION)
+async def institution_template(request: Request):
+    """下载模板 (机构)."""
+    return attachment(registry_import.template("institutions"), TEMPLATE_NAMES["institutions"])
