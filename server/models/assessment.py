@@ -78,6 +78,8 @@ class Assessment(TimestampedModel):
     procedure = fields.CharEnumField(Procedure, max_length=16, null=True)
     # The five enrolment steps, saved as drafts: basic / practice / experience / self_assessment / procedure
     enrolment = fields.JSONField(default=dict)
+    # sha256 of the enrolment content last submitted (提交信息): a re-submit after 驳回 must change something
+    submitted_hash = fields.CharField(max_length=64, default="")
     # 申请修改: the edits waiting for the institution's confirmation
     pending_changes = fields.JSONField(default=dict)
     photo_file_id = fields.UUIDField(null=True)
@@ -97,6 +99,8 @@ class Assessment(TimestampedModel):
     class Meta:
         table = "assessment"
         unique_together = (("physician", "cycle"),)
+        # the health institution's and assessment institution's lists and queues (SPEC §8)
+        indexes = (("institution_id", "status"),)
 
 
 class AssessmentEvent(Model):
@@ -118,3 +122,4 @@ class AssessmentEvent(Model):
 
     class Meta:
         table = "assessment_event"
+        indexes = (("assessment_id", "id"),)  # one record's history, in order

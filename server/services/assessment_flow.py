@@ -10,6 +10,9 @@ Every move is a row of ``TRANSITIONS``: where it may start, where it goes, who m
 which window must be open and what else must hold. ``check`` refuses a move with the reason;
 ``available_actions`` lists the moves a caller may make now (the buttons to show).
 The service layer (``services/workflow.py``) runs the moves; nobody writes a status directly.
+
+One consequence is built into the runner: entering 待重新选择考核程序 clears a 免考
+application, because exemption is tied to the procedure (简易: 人文医学, 一般: 业务水平).
 """
 
 from __future__ import annotations
@@ -75,7 +78,9 @@ def _exemption_open(ctx: Ctx) -> str | None:
 
 
 def _before_delay_deadline(ctx: Ctx) -> str | None:
-    if ctx.now and ctx.delay_deadline and ctx.now <= ctx.delay_deadline:
+    if ctx.delay_deadline is None:
+        return "本周期未设置延期申请截止时间，暂不能申请延期考核"
+    if ctx.now and ctx.now <= ctx.delay_deadline:
         return None
     return "已超过延期申请截止时间"
 

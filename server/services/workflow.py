@@ -22,6 +22,7 @@ from server.models import (
     AssessmentEvent,
     AssessmentStatus,
     Cycle,
+    ExemptionStatus,
     PaperType,
     Physician,
     Procedure,
@@ -139,10 +140,20 @@ async def transition(
         setattr(a, column, target)
         if t.flow == "main":
             a.active = target not in (S.NOT_INCLUDED, S.LEFT)
-        if reason or t.needs_reason:
-            a.last_reason = reason
+        if reason and actor.role != Role.PHYSICIAN:
+            a.last_reason = reason  # a reviewer's reason, shown to the physician / lower organisation
+        cleared_exemption = None
+        if t.flow == "main" and target == S.PROCEDURE_RETURNED and a.exemption != ExemptionStatus.NONE:
+            cleared_exemption, a.exemption, a.exemption_data = a.exemption, ExemptionStatus.NONE, {}
         a.version += 1
         await a.save(using_db=conn)
+        if cleared_exemption is not None:
+            await AssessmentEvent.create(
+                assessment_id=a.id, flow="exemption", action="reset_on_procedure_change",
+                from_status=cleared_exemption.value, to_status=ExemptionStatus.NONE.value, actor_type=actor.kind,
+                actor_id=actor.account_id or actor.physician_id, org_id=actor.org_id, role=actor.role.value,
+                reason="考核程序需重新选择，免考申请随之撤销", using_db=conn,
+            )
         await AssessmentEvent.create(
             assessment_id=a.id, flow=t.flow, action=t.action, from_status=before.value, to_status=target.value,
             actor_type=actor.kind, actor_id=actor.account_id or actor.physician_id, org_id=actor.org_id,
@@ -190,7 +201,7 @@ async def current_cycle_for(physician: Physician) -> Cycle | None:
     province_id = province_id_of_path(physician.region_path)
     if province_id is None:
         return None
-    return await Cycle.filter(province_id=province_id, is_current=True).order_by("-id").first()
+    return await Cycle.filter(province_id=province_id, is_current=True).order_by("-start_date", "-id").first()
 
 
 async def ensure_assessment(*, physician: Physician, cycle: Cycle) -> Assessment:

@@ -133,3 +133,9 @@ def test_every_status_is_reachable():
         if t.flow == "main":
             reached.update(t.possible_targets())
     assert reached == set(S)
+
+
+def test_delay_without_deadline_says_so():
+    t = flow.BY_ACTION["apply_delay"]
+    problem = flow.refusal(t, ctx_for(t, Role.PHYSICIAN, delay_deadline=None))
+    assert isinstance(problem, InvalidTransition) and "未设置延期申请截止时间" in problem.message

@@ -2,6 +2,6 @@
 
 from sanic import Blueprint
 
-from server.routes.mp import auth, me
+from server.routes.mp import assessment, auth, me, messages
 
-group = Blueprint.group(auth.bp, me.bp, url_prefix="/api/v1/mp")
+group = Blueprint.group(auth.bp, me.bp, assessment.bp, messages.bp, url_prefix="/api/v1/mp")
