@@ -44,7 +44,7 @@ class Physician(TimestampedModel):
     category = fields.CharEnumField(PracticeCategory, max_length=16, default=PracticeCategory.CLINICAL)
     practice_scope = fields.CharField(max_length=64, null=True, description="执业范围")
     institution = fields.ForeignKeyField(
-        "models.Organisation", null=True, related_name="physicians", on_delete=fields.RESTRICT
+        "models.Organisation", null=True, related_name="physicians", on_delete=fields.RESTRICT, db_index=True
     )
     department = fields.ForeignKeyField(
         "models.Department", null=True, related_name="physicians", on_delete=fields.RESTRICT

@@ -11,8 +11,9 @@ which window must be open and what else must hold. ``check`` refuses a move with
 ``available_actions`` lists the moves a caller may make now (the buttons to show).
 The service layer (``services/workflow.py``) runs the moves; nobody writes a status directly.
 
-One consequence is built into the runner: entering 待重新选择考核程序 clears a 免考
-application, because exemption is tied to the procedure (简易: 人文医学, 一般: 业务水平).
+Consequences built into the runner: entering 待重新选择考核程序 clears a 免考 application
+(exemption is tied to the procedure: 简易 → 人文医学, 一般 → 业务水平); leaving the cycle
+(未开通报名 / 已退出当前周期) clears every side flow, so nothing stale comes back on re-inclusion.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ ENROL_EDITABLE = frozenset({S.INCLUDED, S.ENROL_RETURNED})
 TRANSITIONS: tuple[Transition, ...] = (
     # --- 1. enrolment ------------------------------------------------------------------------
     _t("include", "参加考核", "main", {HI}, {S.NOT_INCLUDED}, S.INCLUDED, window="enrol", batch=True),
-    _t("cancel_include", "取消参加考核", "main", {HI}, {S.INCLUDED, S.ENROL_SUBMITTED, S.ENROL_RETURNED},
+    _t("cancel_include", "取消参加考核", "main", {HI},
+       {S.INCLUDED, S.ENROL_SUBMITTED, S.ENROL_RETURNED, S.ENROL_REPORTED},
        S.NOT_INCLUDED, batch=True),
     _t("submit_enrolment", "提交信息", "main", {PHYSICIAN}, ENROL_EDITABLE, S.ENROL_SUBMITTED, window="enrol"),
     _t("hi_approve_enrolment", "通过", "main", {HI}, {S.ENROL_SUBMITTED}, S.ENROL_REPORTED, window="enrol",
@@ -232,6 +234,8 @@ def available_actions(ctx: Ctx) -> list[dict[str, object]]:
     ]
 
 
-def review_target(work: ItemResult, ethics: ItemResult) -> AssessmentStatus:
+def review_target(work: ItemResult | None, ethics: ItemResult | None) -> AssessmentStatus:
     """复核 提交: either item 不合格 ⇒ the cycle result is 不合格 (SPEC §4 stage 2)."""
+    if work is None or ethics is None:
+        raise InvalidTransition("卫生机构尚未评定工作成绩、职业道德", code="evaluation_missing")
     return S.AWAITING_EXAM if work == ItemResult.PASS and ethics == ItemResult.PASS else S.FAILED

@@ -22,7 +22,6 @@ from server.models import (
     AssessmentEvent,
     AssessmentStatus,
     Cycle,
-    ExemptionStatus,
     PaperType,
     Physician,
     Procedure,
@@ -93,6 +92,31 @@ async def actions_for(actor: Actor, assessment: Assessment, cycle: Cycle | None 
     return flow.available_actions(ctx)
 
 
+_RESET_REASON = {
+    S.PROCEDURE_RETURNED: "考核程序需重新选择，免考申请随之撤销",
+    S.NOT_INCLUDED: "已取消参加考核，未完成的申请随之撤销",
+    S.LEFT: "已退出当前考核周期，未完成的申请随之撤销",
+}
+
+
+def _clear_side_flows(a: Assessment, t: flow.Transition, target: object) -> list[tuple[str, Any]]:
+    """Side flows that cannot outlive a main move (see assessment_flow's docstring)."""
+    if t.flow != "main" or target not in _RESET_REASON:
+        return []
+    flows = ["exemption"] if target == S.PROCEDURE_RETURNED else ["exemption", "delay", "modification"]
+    cleared = []
+    for name in flows:
+        current = getattr(a, name)
+        if current.value != "none":
+            cleared.append((name, current))
+            setattr(a, name, type(current)("none"))
+    if any(name == "exemption" for name, _ in cleared):
+        a.exemption_data = {}
+    if any(name == "modification" for name, _ in cleared):
+        a.pending_changes = {}
+    return cleared
+
+
 @dataclass
 class Outcome:
     assessment: Assessment
@@ -140,24 +164,23 @@ async def transition(
         setattr(a, column, target)
         if t.flow == "main":
             a.active = target not in (S.NOT_INCLUDED, S.LEFT)
-        if reason and actor.role != Role.PHYSICIAN:
-            a.last_reason = reason  # a reviewer's reason, shown to the physician / lower organisation
-        cleared_exemption = None
-        if t.flow == "main" and target == S.PROCEDURE_RETURNED and a.exemption != ExemptionStatus.NONE:
-            cleared_exemption, a.exemption, a.exemption_data = a.exemption, ExemptionStatus.NONE, {}
+        if actor.role != Role.PHYSICIAN and (reason or t.flow == "main"):
+            # the last reviewer's reason, shown to the physician / lower organisation; an approval
+            # on the main flow clears an older refusal
+            a.last_reason = reason
+        cleared = _clear_side_flows(a, t, target)
         a.version += 1
         await a.save(using_db=conn)
-        if cleared_exemption is not None:
+        for side_flow, side_before in cleared:
             await AssessmentEvent.create(
-                assessment_id=a.id, flow="exemption", action="reset_on_procedure_change",
-                from_status=cleared_exemption.value, to_status=ExemptionStatus.NONE.value, actor_type=actor.kind,
-                actor_id=actor.account_id or actor.physician_id, org_id=actor.org_id, role=actor.role.value,
-                reason="考核程序需重新选择，免考申请随之撤销", using_db=conn,
+                assessment_id=a.id, flow=side_flow, action="reset", from_status=side_before.value,
+                to_status="none", actor_type=actor.kind, actor_id=actor.account_id or actor.physician_id,
+                org_id=actor.org_id, role=actor.role.value, reason=_RESET_REASON[target], using_db=conn,
             )
         await AssessmentEvent.create(
             assessment_id=a.id, flow=t.flow, action=t.action, from_status=before.value, to_status=target.value,
             actor_type=actor.kind, actor_id=actor.account_id or actor.physician_id, org_id=actor.org_id,
-            role=actor.role.value, reason=reason, data=data or {}, using_db=conn,
+            role=actor.role.value, reason=reason, data=data if data is not None else {}, using_db=conn,
         )
         await audit.record(actor, f"assessment.{t.action}", "assessment", a.id,
                            before={t.flow: before.value}, after={t.flow: target.value, "reason": reason},
