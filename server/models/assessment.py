@@ -19,7 +19,12 @@ class AssessmentStatus(LabelledEnum):
     PROCEDURE_RETURNED = ("procedure_returned", "待重新选择考核程序")
     EVALUATED = ("evaluated", "待考核机构复核")
     AWAITING_EXAM = ("awaiting_exam", "待参加测评")
+    EXAMS_DONE = ("exams_done", "待成绩评定")
+    QUALIFIED = ("qualified", "合格")
     FAILED = ("failed", "不合格")
+    REEXAM_LISTED = ("reexam_listed", "待再次考核")
+    REEXAM_DONE = ("reexam_done", "再次考核待评定")
+    FINAL_FAILED = ("final_failed", "再次考核不合格")
     LEFT = ("left", "已退出当前周期")
 
 
@@ -95,6 +100,14 @@ class Assessment(TimestampedModel):
     # The reason of the last refusal, shown to the physician / lower organisation
     last_reason = fields.TextField(default="")
     version = fields.IntField(default=0)
+    # Outcome details (SPEC §4 stages 6-7)
+    fail_reason = fields.CharField(max_length=32, default="", description="evaluation|exam|missed|violation")
+    violation = fields.BooleanField(default=False, description="违纪不合格")
+    suspension_months = fields.SmallIntField(null=True, description="暂停执业月数 (3-6)")
+    suspended_from = fields.DateField(null=True)
+    no_promotion = fields.BooleanField(default=False, description="再次考核合格: 本周期不得评优和晋升")
+    deregistration_recommended = fields.BooleanField(default=False, description="再次考核不合格: 建议注销注册")
+    concluded_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "assessment"

@@ -21,6 +21,7 @@ class Role(LabelledEnum):
     ASSESSMENT_INSTITUTION = ("assessment_institution", "考核机构")
     INDUSTRY_ORG = ("industry_org", "行业组织")
     PHYSICIAN = ("physician", "医师")
+    SYSTEM = ("system", "系统")  # the server's own moves: deadlines, finished exams
 
 
 STAFF_ROLES = (Role.ADMINISTRATION, Role.HEALTH_INSTITUTION, Role.ASSESSMENT_INSTITUTION, Role.INDUSTRY_ORG)

@@ -40,12 +40,16 @@ S = AssessmentStatus
 IN_CYCLE = frozenset(set(S) - {S.NOT_INCLUDED, S.LEFT})
 # After 确认考核医师名单: "after enrolment"
 AFTER_ENROLMENT = frozenset({S.ENROLLED, S.PROCEDURE_RETURNED, S.EVALUATED, S.AWAITING_EXAM})
+# Before the exams: where a delay may still be asked for
+BEFORE_EXAMS = frozenset({S.INCLUDED, S.ENROL_SUBMITTED, S.ENROL_RETURNED, S.ENROL_REPORTED, S.ENROLLED,
+                          S.PROCEDURE_RETURNED, S.EVALUATED, S.AWAITING_EXAM})
 
-HI, AI, ADMIN, PHYSICIAN = (
+HI, AI, ADMIN, PHYSICIAN, SYSTEM = (
     Role.HEALTH_INSTITUTION,
     Role.ASSESSMENT_INSTITUTION,
     Role.ADMINISTRATION,
     Role.PHYSICIAN,
+    Role.SYSTEM,
 )
 
 
@@ -64,6 +68,8 @@ class Ctx:
     windows: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     delay_deadline: datetime | None = None
     exemption_open: bool = False  # for the paper the physician's procedure may be exempted from
+    violation: bool = False  # 违纪不合格: no re-exam
+    actor_is_province: bool = False
 
 
 def window_open(ctx: Ctx, name: str) -> bool:
@@ -84,6 +90,42 @@ def _before_delay_deadline(ctx: Ctx) -> str | None:
     if ctx.now and ctx.now <= ctx.delay_deadline:
         return None
     return "已超过延期申请截止时间"
+
+
+def window_ended(ctx: Ctx, name: str) -> bool:
+    _, end = ctx.windows.get(name, (None, None))
+    return bool(ctx.now and end and ctx.now > end)
+
+
+def _results_judgeable(ctx: Ctx) -> str | None:
+    """成绩评定: in the judging window; a delayed physician's results once the re-exam window began."""
+    if window_open(ctx, "judging"):
+        return None
+    start, _ = ctx.windows.get("reexam", (None, None))
+    if ctx.delay == DelayStatus.APPROVED and ctx.now and start and ctx.now >= start:
+        return None
+    return "不在成绩评定时间内"
+
+
+def _first_round_missed(ctx: Ctx) -> str | None:
+    """未参加首轮考核且没有申请延期考核 ⇒ 不合格 (Guangxi schedule)."""
+    if ctx.delay == DelayStatus.APPROVED:
+        return "已批准延期考核"
+    if not window_ended(ctx, "exam"):
+        return "首轮考核尚未结束"
+    return None
+
+
+def _reexam_missed(ctx: Ctx) -> str | None:
+    return None if window_ended(ctx, "reexam") else "再次考核尚未结束"
+
+
+def _province_only(ctx: Ctx) -> str | None:
+    return None if ctx.actor_is_province else "只有省级卫生行政机构可以确认再次考核名单"
+
+
+def _no_violation(ctx: Ctx) -> str | None:
+    return "违纪不合格，不参加再次考核" if ctx.violation else None
 
 
 def _no_active_side_flow(ctx: Ctx) -> str | None:
@@ -143,10 +185,24 @@ TRANSITIONS: tuple[Transition, ...] = (
        targets=(S.AWAITING_EXAM, S.FAILED)),
     _t("ai_reject_review", "驳回", "main", {AI}, {S.EVALUATED}, S.ENROLLED, window="evaluation",
        needs_reason=True),
+    # --- 4-6. exams, 成绩评定, outcome --------------------------------------------------------
+    _t("finish_exams", "完成测评", "main", {SYSTEM}, {S.AWAITING_EXAM}, S.EXAMS_DONE),
+    _t("miss_first_round", "未参加首轮考核", "main", {SYSTEM}, {S.AWAITING_EXAM}, S.FAILED,
+       guards=(_first_round_missed,)),
+    _t("ai_confirm_results", "确认", "main", {AI}, {S.EXAMS_DONE}, None, batch=True,
+       guards=(_results_judgeable,), targets=(S.QUALIFIED, S.FAILED)),
+    # --- 7. 再次考核 ----------------------------------------------------------------------------
+    _t("admin_confirm_reexam", "确认", "main", {ADMIN}, {S.FAILED}, S.REEXAM_LISTED, batch=True,
+       guards=(_province_only, _no_violation)),
+    _t("finish_reexam", "完成再次考核", "main", {SYSTEM}, {S.REEXAM_LISTED}, S.REEXAM_DONE),
+    _t("miss_reexam", "未参加再次考核", "main", {SYSTEM}, {S.REEXAM_LISTED}, S.FINAL_FAILED,
+       guards=(_reexam_missed,)),
+    _t("admin_judge_reexam", "确认", "main", {ADMIN}, {S.REEXAM_DONE}, None, batch=True,
+       targets=(S.QUALIFIED, S.FINAL_FAILED)),
     # --- administrations: 考核进度 驳回 -----------------------------------------------------
     _t("admin_reject_to_leave", "驳回到退出当前周期", "main", {ADMIN}, IN_CYCLE, S.LEFT, needs_reason=True),
     _t("admin_reject_to_procedure", "驳回到重新选择程序", "main", {ADMIN},
-       {S.ENROLLED, S.EVALUATED, S.AWAITING_EXAM, S.FAILED}, S.PROCEDURE_RETURNED, needs_reason=True),
+       {S.ENROLLED, S.EVALUATED, S.AWAITING_EXAM}, S.PROCEDURE_RETURNED, needs_reason=True),
     # --- 申请修改 (after enrolment; name and ID number stay locked) ---------------------------
     _t("request_modification", "申请修改", MOD, {PHYSICIAN}, {M.NONE}, M.REQUESTED, main_in=AFTER_ENROLMENT),
     _t("hi_allow_modification", "允许修改", MOD, {HI}, {M.REQUESTED}, M.ALLOWED, main_in=AFTER_ENROLMENT),
@@ -171,7 +227,7 @@ TRANSITIONS: tuple[Transition, ...] = (
        main_in=IN_CYCLE, needs_reason=True),
     # --- 8. 延期考核 --------------------------------------------------------------------------
     _t("apply_delay", "申请延期考核", "delay", {PHYSICIAN}, {D.NONE, D.REJECTED}, D.HI_PENDING,
-       main_in=IN_CYCLE - {S.FAILED}, guards=(_before_delay_deadline,), needs_reason=True),
+       main_in=BEFORE_EXAMS, guards=(_before_delay_deadline,), needs_reason=True),
     _t("hi_approve_delay", "同意", "delay", {HI}, {D.HI_PENDING}, D.ADMIN_PENDING, main_in=IN_CYCLE),
     _t("hi_reject_delay", "不同意", "delay", {HI}, {D.HI_PENDING}, D.REJECTED, main_in=IN_CYCLE,
        needs_reason=True),

@@ -82,6 +82,8 @@ def make_ctx(assessment: Assessment, cycle: Cycle, actor: Actor, *, scope: bool,
         windows={w: (getattr(cycle, f"{w}_start"), getattr(cycle, f"{w}_end")) for w in WINDOW_NAMES},
         delay_deadline=cycle.delay_deadline,
         exemption_open=exemption_open,
+        violation=assessment.violation,
+        actor_is_province=actor.is_province,
     )
 
 

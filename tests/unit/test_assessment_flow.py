@@ -32,10 +32,17 @@ def ctx_for(t: flow.Transition, role: Role, **over) -> flow.Ctx:
     }
     if t.flow != "main":
         fields[flow.FLOW_FIELD_NAMES[t.flow]] = sorted(t.source, key=lambda s: s.value)[0]
+    windows = {w: OPEN for w in ("enrol", "evaluation", "exam", "judging", "reexam")}
+    extra: dict = {}
+    if t.action == "miss_first_round":
+        windows["exam"] = CLOSED  # the first round is over
+    if t.action == "miss_reexam":
+        windows["reexam"] = CLOSED
+    if t.action == "admin_confirm_reexam":
+        extra["actor_is_province"] = True
     base = flow.Ctx(
-        role=role, in_scope=True, now=NOW, procedure=Procedure.GENERAL,
-        windows={w: OPEN for w in ("enrol", "evaluation", "exam", "judging", "reexam")},
-        delay_deadline=NOW + timedelta(days=3), exemption_open=True, **fields,
+        role=role, in_scope=True, now=NOW, procedure=Procedure.GENERAL, windows=windows,
+        delay_deadline=NOW + timedelta(days=3), exemption_open=True, **fields, **extra,
     )
     return replace(base, **over)
 
@@ -139,3 +146,32 @@ def test_delay_without_deadline_says_so():
     t = flow.BY_ACTION["apply_delay"]
     problem = flow.refusal(t, ctx_for(t, Role.PHYSICIAN, delay_deadline=None))
     assert isinstance(problem, InvalidTransition) and "未设置延期申请截止时间" in problem.message
+
+
+def test_miss_first_round_only_after_the_window_and_without_delay():
+    t = flow.BY_ACTION["miss_first_round"]
+    ok = ctx_for(t, Role.SYSTEM)
+    assert flow.refusal(t, ok) is None
+    windows = {**ok.windows, "exam": OPEN}
+    assert isinstance(flow.refusal(t, replace(ok, windows=windows)), InvalidTransition)
+    assert isinstance(flow.refusal(t, replace(ok, delay=DelayStatus.APPROVED)), InvalidTransition)
+
+
+def test_reexam_list_only_by_province_and_never_for_violations():
+    t = flow.BY_ACTION["admin_confirm_reexam"]
+    ok = ctx_for(t, Role.ADMINISTRATION)
+    assert flow.refusal(t, ok) is None
+    assert isinstance(flow.refusal(t, replace(ok, actor_is_province=False)), InvalidTransition)
+    assert isinstance(flow.refusal(t, replace(ok, violation=True)), InvalidTransition)
+
+
+def test_results_judged_in_judging_window_or_after_reexam_start_for_delays():
+    t = flow.BY_ACTION["ai_confirm_results"]
+    ok = ctx_for(t, Role.ASSESSMENT_INSTITUTION)
+    assert flow.refusal(t, ok) is None
+    closed = replace(ok, windows={**ok.windows, "judging": CLOSED})
+    assert isinstance(flow.refusal(t, closed), InvalidTransition)
+    assert flow.refusal(t, replace(closed, delay=DelayStatus.APPROVED)) is None
+    future = (NOW + timedelta(days=1), NOW + timedelta(days=2))
+    late = replace(closed, delay=DelayStatus.APPROVED, windows={**closed.windows, "reexam": future})
+    assert isinstance(flow.refusal(t, late), InvalidTransition)
