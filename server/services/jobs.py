@@ -12,7 +12,8 @@ process (the same event loop as the requests). With TASK_BROKER=redis the same t
 runs in `taskiq worker` processes.
 
 Who may see a job: the owner account's organisation, and administrations whose
-jurisdiction contains that organisation (`get_job_for`).
+jurisdiction contains that organisation — and, for an export, every exported row
+(`params["scope_path"]`, see services.exports) (`get_job_for`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ _HANDLERS: dict[str, JobHandler] = {}
 HANDLER_MODULES: dict[str, str] = {
     "physician_import": "server.services.registry_import",
     "institution_import": "server.services.registry_import",
+    "question_import": "server.services.question_import",
+    "paper_draw": "server.services.papers",
 }
 
 
@@ -167,7 +170,11 @@ async def get_job_for(*, actor: Actor, job_id: str) -> Job:
         return job
     if actor.role == Role.ADMINISTRATION:
         org = await Organisation.get_or_none(id=job.org_id)
-        if org is not None and org.region_path.startswith(actor.region_path):
+        # an export keeps the region prefix covering its rows (services.exports): an assessment
+        # institution's assigned institutions may lie outside the administration containing it
+        rows_path = (job.params or {}).get("scope_path")
+        if org is not None and org.region_path.startswith(actor.region_path) and (
+                not rows_path or rows_path.startswith(actor.region_path)):
             return job
     raise NotFound("任务不存在", code="job_not_found")
 

@@ -1,0 +1,85 @@
+"""Admin API: 考核进度统计 / 考核结果统计 snapshots and the background Excel exports
+(SPEC §8). Exports are applied for here and followed / downloaded at /jobs/<id> and
+/jobs/<id>/result (server/routes/admin/jobs.py).
+
+The kinds are a fixed set, so each has its own path (no path parameter: nothing here names
+an object; the scope is always the caller's own):
+
+- POST /statistics/{progress,results}/refresh  刷新统计: 202 with the job; 409 statistics_running
+- GET  /statistics/{progress,results}          the latest snapshot with computed_at (统计时间);
+                                               404 statistics_not_found before the first refresh
+- GET  /statistics/{progress,results}/excel    下载 it as Excel (统计时间 in the first row)
+- POST /exports/{progress,exam-progress,physicians}  申请导出, filters as query args (those of
+                                               the list being exported): 202 with the job
+- GET  /exports                                导出记录 of the caller's organisation
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sanic import Blueprint, HTTPResponse
+from sanic.request import Request
+
+from server.routes.guards import actor_of, require
+from server.routes.render import attachment, ok, page, paging
+from server.services import exports, jobs, statistics
+from server.services.access import Role
+
+bp = Blueprint("admin_reports", url_prefix="/")
+
+ADMIN, HI, AI = Role.ADMINISTRATION, Role.HEALTH_INSTITUTION, Role.ASSESSMENT_INSTITUTION
+Handler = Callable[[Request], Awaitable[HTTPResponse]]
+
+
+def _refresh(kind: str) -> Handler:
+    @require(ADMIN, HI, AI)
+    async def handler(request: Request) -> HTTPResponse:
+        job = await statistics.start_refresh(actor=actor_of(request), kind=kind)
+        return ok(jobs.job_view(job), status=202)
+
+    return handler
+
+
+def _latest(kind: str) -> Handler:
+    @require(ADMIN, HI, AI)
+    async def handler(request: Request) -> HTTPResponse:
+        return ok(await statistics.latest_view(actor=actor_of(request), kind=kind))
+
+    return handler
+
+
+def _excel(kind: str) -> Handler:
+    @require(ADMIN, HI, AI)
+    async def handler(request: Request) -> HTTPResponse:
+        data, filename = await statistics.snapshot_excel(actor=actor_of(request), kind=kind)
+        return attachment(data, filename)
+
+    return handler
+
+
+def _export(what: str) -> Handler:
+    @require(ADMIN, HI, AI)
+    async def handler(request: Request) -> HTTPResponse:
+        filters = {name: request.args.get(name) for name in exports.EXPORTS[what].filters}
+        job = await exports.start_export(actor=actor_of(request), what=what, filters=filters)
+        return ok(jobs.job_view(job), status=202)
+
+    return handler
+
+
+for _kind in ("progress", "results"):
+    bp.add_route(_refresh(_kind), f"/statistics/{_kind}/refresh", methods=["POST"], name=f"refresh_{_kind}")
+    bp.add_route(_latest(_kind), f"/statistics/{_kind}", methods=["GET"], name=f"latest_{_kind}")
+    bp.add_route(_excel(_kind), f"/statistics/{_kind}/excel", methods=["GET"], name=f"excel_{_kind}")
+for _what in exports.EXPORTS:
+    bp.add_route(_export(_what), f"/exports/{_what.replace('_', '-')}", methods=["POST"], name=f"export_{_what}")
+
+
+@bp.get("/exports")
+@require(ADMIN, HI, AI)
+async def list_exports(request: Request) -> HTTPResponse:
+    """导出记录: this organisation's exports, newest first, with progress."""
+    page_no, size = paging(request)
+    rows, count = await exports.list_exports(actor=actor_of(request), page_no=page_no, size=size)
+    return page([jobs.job_view(j) for j in rows], count, page_no=page_no, size=size)
