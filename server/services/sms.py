@@ -40,7 +40,9 @@ class OutboxSmsSender:
     """Queue the message in the outbox; the notification worker delivers it."""
 
     async def send(self, phone: str, template: str, params: dict[str, Any], *, recipient_id: int | None = None) -> None:
-        await OutboxMessage.create(
+        from server.services import dispatch
+
+        row = await OutboxMessage.create(
             channel="sms",
             recipient_type="physician" if recipient_id is not None else "phone",
             recipient_id=recipient_id,
@@ -48,6 +50,7 @@ class OutboxSmsSender:
             template=template,
             payload=dict(params),
         )
+        dispatch.kick([row.id])  # delivered by server/services/dispatch.py (code blanked once sent)
         log.info("sms queued template=%s phone=%s", template, mask_phone(phone))
 
 

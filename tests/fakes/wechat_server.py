@@ -7,9 +7,15 @@
 - every other /cgi-bin/ and /wxa/ path is token-protected: unknown or invalidated token
   → 40001, expired → 42001, otherwise errcode 0; requests are recorded.
   GET /cgi-bin/getcallbackip also answers an ip_list.
+- POST /cgi-bin/message/subscribe/send and /cgi-bin/message/template/send check the body
+  (no touser → 40003, data not an object → 47001) and answer ``refuse_touser[openid]`` when set
+  (e.g. 43101 user refused, 40003 invalid openid); template/send answers a msgid.
+- POST /cgi-bin/qrcode/create answers {ticket, expire_seconds, url}; ``qrcode_scene(ticket)``
+  gives back the scene a test "scans".
 
 Knobs: ``delay`` (seconds per path), ``fail_next`` (errcodes to answer per path),
-``http_status`` (e.g. 503 per path), ``refuse_all_tokens``.
+``http_status`` (e.g. 503 per path), ``refuse_all_tokens``, ``refuse_touser`` (openid → errcode).
+``calls(path)`` counts every request to a path, answered or refused.
 
 Fixtures: ``wechat_fake`` (session: started before the app so its URL is the app's
 WECHAT_API_BASE) and ``wechat`` (per test: the same server, reset).
@@ -57,6 +63,8 @@ class _State:
     stable_token_calls: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     expire_next: bool = False
+    hits: dict[str, int] = field(default_factory=dict)
+    qrcodes: dict[str, str] = field(default_factory=dict)  # ticket -> scene
 
 
 class FakeWeChat:
@@ -68,6 +76,7 @@ class FakeWeChat:
         self.fail_next: dict[str, list[tuple[int, str]]] = {}
         self.http_status: dict[str, int] = {}
         self.refuse_all_tokens = False
+        self.refuse_touser: dict[str, tuple[int, str]] = {}
         self.token_expires_in = 7200
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -107,6 +116,7 @@ class FakeWeChat:
         self.fail_next.clear()
         self.http_status.clear()
         self.refuse_all_tokens = False
+        self.refuse_touser.clear()
         self.token_expires_in = 7200
 
     # --- test controls --------------------------------------------------------
@@ -142,8 +152,19 @@ class FakeWeChat:
         with self._lock:
             return [r for r in self._state.requests if r.path == path]
 
+    def calls(self, path: str) -> int:
+        """Every request to ``path`` (also those answered by fail_next / http_status)."""
+        with self._lock:
+            return self._state.hits.get(path, 0)
+
+    def qrcode_scene(self, ticket: str) -> str | None:
+        with self._lock:
+            return self._state.qrcodes.get(ticket)
+
     # --- behaviour (called from the handler threads) ------------------------------
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, dict[str, Any], str]:
+        with self._lock:
+            self._state.hits[path] = self._state.hits.get(path, 0) + 1
         if path in self.http_status:
             return self.http_status[path], {"message": "server error"}, "text/html"
         with self._lock:
@@ -161,7 +182,35 @@ class FakeWeChat:
                 return 200, refused, "application/json"
             if path == "/cgi-bin/getcallbackip":
                 return 200, {"ip_list": ["127.0.0.1"]}, "application/json"
+            if path in ("/cgi-bin/message/subscribe/send", "/cgi-bin/message/template/send"):
+                return 200, self._message_send(path, body if isinstance(body, dict) else {}), "application/json"
+            if path == "/cgi-bin/qrcode/create":
+                return 200, self._qrcode_create(body if isinstance(body, dict) else {}), "application/json"
             return 200, {"errcode": 0, "errmsg": "ok"}, "application/json"
+
+    def _message_send(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("touser"):
+            return {"errcode": 40003, "errmsg": "invalid openid"}
+        if "data" in body and not isinstance(body["data"], dict):
+            return {"errcode": 47001, "errmsg": "data format error"}
+        refused = self.refuse_touser.get(str(body["touser"]))
+        if refused:
+            return {"errcode": refused[0], "errmsg": refused[1]}
+        answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
+        if path.endswith("/template/send"):
+            answer["msgid"] = len(self._state.requests)
+        return answer
+
+    def _qrcode_create(self, body: dict[str, Any]) -> dict[str, Any]:
+        action = body.get("action_name")
+        scene = ((body.get("action_info") or {}).get("scene") or {})
+        value = scene.get("scene_str") if action == "QR_STR_SCENE" else scene.get("scene_id")
+        if action not in ("QR_SCENE", "QR_STR_SCENE") or value in (None, "") or len(str(value)) > 64:
+            return {"errcode": 40053, "errmsg": "invalid action info"}
+        ticket = f"gQ{secrets.token_hex(16)}=="
+        self._state.qrcodes[ticket] = str(value)
+        expire = min(int(body.get("expire_seconds") or 60), 2592000)
+        return {"ticket": ticket, "expire_seconds": expire, "url": f"http://weixin.qq.com/q/{secrets.token_hex(8)}"}
 
     def _jscode2session(self, q: dict[str, str]) -> dict[str, Any]:
         if self.apps.get(q.get("appid", "")) is None:
