@@ -1,0 +1,72 @@
+/**
+ * 医师登录 (证件号码 + 密码, 微信一键登录) and 初始化设置 (修改密码, 绑定手机).
+ * Server: server/routes/mp/auth.py, server/routes/mp/me.py.
+ */
+const http = require('./request')
+const session = require('./session')
+
+function keep(result) {
+  if (result && result.token) session.setToken(result.token)
+  return result
+}
+
+/** A wx.login code, or '' when WeChat gives none (the password login works without it). */
+async function wechatCode() {
+  try {
+    return await http.wxLoginCode()
+  } catch (e) {
+    return ''
+  }
+}
+
+/**
+ * 登录: {token, must_change_password, needs_phone, setup_required, wechat_bound}. The wx.login
+ * code goes along so this WeChat is bound and later launches log in with one tap.
+ */
+async function login({ idNumber, password }) {
+  const code = await wechatCode()
+  const data = { id_number: (idNumber || '').trim().toUpperCase(), password: password || '' }
+  if (code) data.code = code
+  return keep(await http.post('/auth/login', data, { auth: false }))
+}
+
+/** 微信一键登录 (silent: on launch a refusal just means "show the form"). */
+async function wechatLogin({ silent = false } = {}) {
+  const code = await http.wxLoginCode()
+  return keep(await http.post('/auth/wechat-login', { code }, { auth: false, silent }))
+}
+
+function me(opts) {
+  return http.get('/me', undefined, opts)
+}
+
+function changePassword({ oldPassword, newPassword }) {
+  return http.post('/auth/password', { old_password: oldPassword, new_password: newPassword })
+}
+
+/** 获取验证码: {expires_in, resend_after} (seconds). */
+function sendSmsCode(phone) {
+  return http.post('/auth/sms-code', { phone })
+}
+
+function bindPhone({ phone, smsCode }) {
+  return http.post('/auth/bind-phone', { phone, sms_code: smsCode })
+}
+
+function unbindWechat() {
+  return http.post('/auth/unbind-wechat', {})
+}
+
+async function logout() {
+  try {
+    await http.post('/auth/logout', {}, { silent: true, noRedirect: true })
+  } finally {
+    session.clear()
+  }
+}
+
+function loggedIn() {
+  return Boolean(session.getToken())
+}
+
+module.exports = { login, wechatLogin, me, changePassword, sendSmsCode, bindPhone, unbindWechat, logout, loggedIn }

@@ -1,0 +1,34 @@
+/**
+ * 考核结果 and the 考核结果通知书 (PDF). Server: server/routes/mp/results.py.
+ */
+const http = require('./request')
+
+function result(opts) {
+  return http.get('/results', undefined, opts)
+}
+
+function openDocument(filePath) {
+  return new Promise((resolve, reject) => {
+    wx.openDocument({
+      filePath,
+      fileType: 'pdf',
+      showMenu: true, // 转发 / 保存 / 打印
+      success: resolve,
+      fail() {
+        const message = '文件已下载，但无法打开，请稍后重试'
+        wx.showToast({ title: message, icon: 'none', duration: 2500 })
+        reject(new http.ApiError({ code: 'open_failed', message }))
+      },
+    })
+  })
+}
+
+/** 下载考核结果通知书 (only when 合格): downloads it and opens it. */
+async function downloadCertificate(assessmentId) {
+  const query = assessmentId ? `?assessment_id=${encodeURIComponent(assessmentId)}` : ''
+  const file = await http.download({ url: `/results/certificate${query}` })
+  await openDocument(file.tempFilePath)
+  return file.tempFilePath
+}
+
+module.exports = { result, downloadCertificate }
