@@ -68,9 +68,57 @@ class Settings:
     WECHAT_OA_TOKEN: str = ""
     WECHAT_OA_AES_KEY: str = ""
     WECHAT_TIMEOUT_SECONDS: float = 5.0
+    # Message templates (SPEC §7), JSON objects keyed by our template name ("*" = any other):
+    # {"<name>": {"template_id": "...", "page" (subscribe) / "url" (OA): "...",
+    #             "data": {"thing1": "{title}", "time2": "{time}"}}}; a bare string is the
+    # template id with data {"thing1": "{title}", "thing2": "{body}"}. Empty: nothing configured,
+    # and a message whose template is not configured is recorded as refused (not retried).
+    WECHAT_SUBSCRIBE_TEMPLATES: str = ""  # mini-program subscribe messages to physicians
+    WECHAT_OA_TEMPLATES: str = ""  # official-account template messages to administrators
+    # The binding QR code (official account) of an administrator's console: lifetime in seconds
+    WECHAT_BINDING_QR_SECONDS: int = 600
+
+    # Notification outbox (server/services/dispatch.py). AUTO_DISPATCH: kick delivery when a
+    # message is queued, and sweep for due messages every SWEEP seconds (the API process on the
+    # in-memory broker, each `taskiq worker` process with TASK_BROKER=redis).
+    OUTBOX_AUTO_DISPATCH: bool = True
+    OUTBOX_SWEEP_SECONDS: int = 15
+    OUTBOX_MAX_ATTEMPTS: int = 10
+    OUTBOX_BACKOFF_SECONDS: int = 30  # first retry after about this long, doubling each time
+    OUTBOX_BACKOFF_MAX_SECONDS: int = 3600
+    # 待审核提醒 to an organisation at most once per this many hours
+    REVIEW_REMINDER_HOURS: int = 24
 
     # Public base URL used in links (certificate QR codes, exports)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # 考核结果通知书 (services/certificates.py): the CJK TrueType font embedded in the PDF (a .ttc
+    # uses its first face). Debian/Ubuntu: apt-get install fonts-wqy-zenhei (scripts/system-deps.sh).
+    CERT_FONT_PATH: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    # Public verification page /verify/<token>: requests per client IP per minute
+    VERIFY_RATE_PER_MINUTE: int = 60
+    # Missed-round sweep (services/outcome.py): every this many seconds, at most once across
+    # processes; 0 = off. Like the review reminders, off while OUTBOX_AUTO_DISPATCH is off (tests).
+    OUTCOME_SWEEP_SECONDS: int = 300
+
+    # Face checks (server/face/, SPEC §6). Inference runs in FACE_POOL_SIZE worker processes per
+    # API process (about 200 MB each; 1 on a 2-core machine), never on the event loop. Distances
+    # d between embeddings: passed if d <= FACE_PASS_DISTANCE, review (a person decides, the exam
+    # goes on) up to FACE_REVIEW_DISTANCE, low_similarity above. FACE_THRESHOLDS overrides them per
+    # province, keyed by 行政区划代码: {"440000": {"pass_distance": 0.42, "review_distance": 0.6}}.
+    FACE_POOL_SIZE: int = 1
+    FACE_POOL_MAX_PENDING: int = 64  # checks waiting for the pool before new ones are refused (429)
+    FACE_CHECK_TIMEOUT_SECONDS: float = 30.0
+    FACE_MAX_IMAGE_BYTES: int = 15 * 1024 * 1024
+    FACE_MAX_SIDE: int = 640  # photos are shrunk to this many pixels on the long side
+    FACE_PASS_DISTANCE: float = 0.45
+    FACE_REVIEW_DISTANCE: float = 0.62
+    FACE_THRESHOLDS: str = ""
+    # Face data retention (services/retention.py, SPEC §6): face-check images and stored embeddings
+    # of a cycle are deleted FACE_RETENTION_DAYS days after its review period ended (the cycle's
+    # reexam_end, or end_date when it has none); the check rows' numbers stay. The job runs every
+    # FACE_RETENTION_SWEEP_SECONDS (0 = off; off while OUTBOX_AUTO_DISPATCH is off, as in tests).
+    FACE_RETENTION_DAYS: int = 180
+    FACE_RETENTION_SWEEP_SECONDS: int = 3600
 
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -114,9 +162,36 @@ class Settings:
             raise ConfigError("TASK_BROKER must be inmemory or redis")
         if self.TASK_BROKER == "redis" and not self.REDIS_URL:
             raise ConfigError("TASK_BROKER=redis needs REDIS_URL")
+        for name in ("WECHAT_SUBSCRIBE_TEMPLATES", "WECHAT_OA_TEMPLATES"):
+            _check_template_map(name, getattr(self, name))
+        if self.FACE_POOL_SIZE < 1:
+            raise ConfigError("FACE_POOL_SIZE must be at least 1")
+        if self.FACE_RETENTION_DAYS < 0:
+            raise ConfigError("FACE_RETENTION_DAYS must not be negative")
+        try:
+            from server.face import Thresholds, parse_threshold_table
+
+            parse_threshold_table(self.FACE_THRESHOLDS, Thresholds(self.FACE_PASS_DISTANCE, self.FACE_REVIEW_DISTANCE))
+        except ValueError as exc:
+            raise ConfigError(f"face thresholds: {exc}") from None
 
     def storage_path(self) -> Path:
         return Path(self.STORAGE_DIR)
+
+
+def _check_template_map(name: str, raw: str) -> None:
+    if not raw.strip():
+        return
+    import json
+
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a JSON object: {exc}") from None
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("template_id"), str)) for v in value.values()
+    ):
+        raise ConfigError(f'{name} must map template names to "<template id>" or {{"template_id": ...}}')
 
 
 def _coerce(kind: object, raw: str) -> object:

@@ -31,7 +31,11 @@ async def open_resources(settings: Settings, *, migrate_schema: bool = False) ->
     if migrate_schema:
         await apply_migrations(settings)
         await Tortoise.close_connections()
-    await Tortoise.init(config=tortoise_config(settings.database_url))
+    # global fallback: Sanic runs requests (and background loops) in tasks that do not inherit the
+    # listener's context, so they must find the ORM through the global state
+    # the global fallback lets request handlers (other tasks than the start-up one) see the ORM
+    # context, as tortoise.contrib.sanic.register_tortoise does by default
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
     configure_hasher(
         time_cost=settings.ARGON2_TIME_COST,
         memory_kib=settings.ARGON2_MEMORY_KIB,
@@ -68,11 +72,34 @@ def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) 
             await print_demo_physician()
         import_task_modules()
         await broker.startup()
+        from server.services import dispatch
+
+        await dispatch.start_background(role="api")  # outbox kicks (+ the sweep on the in-memory broker)
+        from server.services import exam_sweeper
+
+        await exam_sweeper.start_background(role="api")  # exam deadlines (on the in-memory broker)
+        from server.services import outcome
+
+        await outcome.start_background()  # missed-round sweep (services/outcome.py)
+        from server.services import retention
+
+        await retention.start_background()  # face data retention (services/retention.py)
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
         from server.runtime import _runtime
+        from server.services import dispatch
         from server.tasks import broker
 
+        await dispatch.stop_background()
+        from server.services import exam_sweeper
+
+        await exam_sweeper.stop_background()
+        from server.services import outcome
+
+        await outcome.stop_background()
+        from server.services import retention
+
+        await retention.stop_background()
         await broker.shutdown()
         await close_resources(_runtime)

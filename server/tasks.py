@@ -6,6 +6,9 @@ With TASK_BROKER=redis, tasks go through Redis to any number of workers:
     taskiq worker server.tasks:broker
 
 Tasks take plain ids, load what they need, and report progress on their Job row.
+Notification delivery (server/services/dispatch.py): `dkt.deliver_outbox` is kicked when a
+message is queued, and a periodic sweep runs in the API process (in-memory broker) or in
+each worker process (TASK_BROKER=redis).
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ def _make_broker() -> AsyncBroker:
     if os.environ.get("TASK_BROKER", "inmemory") == "redis":
         from taskiq_redis import ListQueueBroker
 
-        return ListQueueBroker(os.environ["REDIS_URL"], queue_name="dingkaotong:tasks")
+        # The worker waits on BRPOP with no time limit: redis-py's default 5 s socket read
+        # timeout would kill every idle worker, so reads are unbounded (connects stay bounded).
+        return ListQueueBroker(os.environ["REDIS_URL"], queue_name="dingkaotong:tasks", socket_timeout=None,
+                               socket_connect_timeout=5, socket_keepalive=True)
     return InMemoryBroker(await_inplace=False)
 
 
@@ -37,6 +43,19 @@ async def _worker_startup(state: TaskiqState) -> None:
     from server.listeners import open_resources
 
     state.resources = await open_resources(Settings.from_env())
+    import_task_modules()
+    from server.services import dispatch
+
+    await dispatch.start_background(role="worker")  # each worker process sweeps the outbox
+    from server.services import exam_sweeper
+
+    await exam_sweeper.start_background(role="worker")  # and submits attempts at their deadline
+    from server.services import outcome
+
+    await outcome.start_background()  # missed-round sweep, at most once per interval across processes
+    from server.services import retention
+
+    await retention.start_background()  # face data retention, at most once per interval across processes
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
@@ -44,10 +63,31 @@ async def _worker_shutdown(state: TaskiqState) -> None:
     if not broker.is_worker_process:
         return
     from server.listeners import close_resources
+    from server.services import dispatch
 
+    await dispatch.stop_background()
+    from server.services import exam_sweeper
+
+    await exam_sweeper.stop_background()
+    from server.services import outcome
+
+    await outcome.stop_background()
+    from server.services import retention
+
+    await retention.stop_background()
     await close_resources(state.resources)
 
 
 def import_task_modules() -> None:
     """Import every module that defines tasks, so the broker knows them."""
+    import server.services.dispatch  # noqa: F401
+    import server.services.exports  # noqa: F401
     import server.services.jobs  # noqa: F401
+    import server.services.outcome  # noqa: F401
+    import server.services.papers  # noqa: F401
+    import server.services.question_import  # noqa: F401
+    import server.services.reexam  # noqa: F401
+    import server.services.registry_import  # noqa: F401
+    import server.services.reminders  # noqa: F401
+    import server.services.retention  # noqa: F401
+    import server.services.statistics  # noqa: F401

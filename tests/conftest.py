@@ -85,6 +85,9 @@ async def app(tmp_path_factory, wechat_fake: FakeWeChat) -> AsyncIterator:
         WECHAT_OA_SECRET="test-oa-secret",
         WECHAT_OA_TOKEN="testtoken",
         WECHAT_OA_AES_KEY="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        # no background delivery: tests read the outbox as written, and deliver with
+        # server.services.dispatch.dispatch_due() (test_dispatch.py turns kicks on to test them)
+        OUTBOX_AUTO_DISPATCH=False,
     )
     settings.check()
     sanic_app = create_app(settings, migrate_schema=True, name=f"dkt_test_{uuid.uuid4().hex[:8]}")

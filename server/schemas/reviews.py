@@ -10,6 +10,7 @@ when given and the record has moved on since, the move is refused with ``stale_v
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -68,6 +69,13 @@ class ReviewRejectBody(ActionBody):
         return self
 
 
+class ReexamConfirmBody(ActionBody):
+    """确认再次考核名单 (province only): the suspension recorded for the physician (暂停执业3至6个月)."""
+
+    suspension_months: int = Field(default=3, ge=3, le=6, description="暂停执业月数（3-6，默认3）")
+    suspended_from: date | None = Field(default=None, description="暂停执业起始日期（默认当天）")
+
+
 class BatchBody(BaseModel):
     """批量通过 / 批量提交: the ids of the assessments ticked in the list."""
 
@@ -92,6 +100,7 @@ ACTION_BODIES.update(
     hi_submit_evaluation=EvaluationBody,
     ai_submit_review=ReviewSubmitBody,
     ai_reject_review=ReviewRejectBody,
+    admin_confirm_reexam=ReexamConfirmBody,
 )
 
 
@@ -124,7 +133,8 @@ def parse_action_body(action: str, raw: Any) -> ActionBody:
 
 FIELD_LABELS = {"work_result": "工作成绩", "ethics_result": "职业道德", "work_agree": "工作成绩（同意/不同意）",
                 "ethics_agree": "职业道德（同意/不同意）", "opinion": "意见", "reason": "理由",
-                "other_site_opinions": "其他执业机构意见", "version": "版本号"}
+                "other_site_opinions": "其他执业机构意见", "version": "版本号",
+                "suspension_months": "暂停执业月数", "suspended_from": "暂停执业起始日期"}
 
 
 def _message(details: list[dict[str, str]]) -> str:

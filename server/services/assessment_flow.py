@@ -120,12 +120,23 @@ def _reexam_missed(ctx: Ctx) -> str | None:
     return None if window_ended(ctx, "reexam") else "再次考核尚未结束"
 
 
+def _delayed_exam_missed(ctx: Ctx) -> str | None:
+    """A delayed physician takes the first attempt in the re-exam window; missing it fails."""
+    if ctx.delay != DelayStatus.APPROVED:
+        return "未批准延期考核"
+    return _reexam_missed(ctx)
+
+
 def _province_only(ctx: Ctx) -> str | None:
     return None if ctx.actor_is_province else "只有省级卫生行政机构可以确认再次考核名单"
 
 
 def _no_violation(ctx: Ctx) -> str | None:
     return "违纪不合格，不参加再次考核" if ctx.violation else None
+
+
+def _not_yet_violation(ctx: Ctx) -> str | None:
+    return "已处理为违纪不合格" if ctx.violation else None
 
 
 def _no_active_side_flow(ctx: Ctx) -> str | None:
@@ -189,6 +200,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("finish_exams", "完成测评", "main", {SYSTEM}, {S.AWAITING_EXAM}, S.EXAMS_DONE),
     _t("miss_first_round", "未参加首轮考核", "main", {SYSTEM}, {S.AWAITING_EXAM}, S.FAILED,
        guards=(_first_round_missed,)),
+    _t("miss_delayed_exam", "延期后未参加考核", "main", {SYSTEM}, {S.AWAITING_EXAM}, S.FAILED,
+       guards=(_delayed_exam_missed,)),
     _t("ai_confirm_results", "确认", "main", {AI}, {S.EXAMS_DONE}, None, batch=True,
        guards=(_results_judgeable,), targets=(S.QUALIFIED, S.FAILED)),
     # --- 7. 再次考核 ----------------------------------------------------------------------------
@@ -199,6 +212,10 @@ TRANSITIONS: tuple[Transition, ...] = (
        guards=(_reexam_missed,)),
     _t("admin_judge_reexam", "确认", "main", {ADMIN}, {S.REEXAM_DONE}, None, batch=True,
        targets=(S.QUALIFIED, S.FINAL_FAILED)),
+    # --- 监考: 处理 → 违纪不合格 (SPEC §6) -------------------------------------------------------
+    _t("admin_mark_violation", "处理", "main", {ADMIN},
+       {S.AWAITING_EXAM, S.EXAMS_DONE, S.QUALIFIED, S.FAILED, S.REEXAM_LISTED, S.REEXAM_DONE}, S.FAILED,
+       needs_reason=True, guards=(_not_yet_violation,)),
     # --- administrations: 考核进度 驳回 -----------------------------------------------------
     _t("admin_reject_to_leave", "驳回到退出当前周期", "main", {ADMIN}, IN_CYCLE, S.LEFT, needs_reason=True),
     _t("admin_reject_to_procedure", "驳回到重新选择程序", "main", {ADMIN},

@@ -93,8 +93,11 @@ QUEUES: dict[str, Queue] = {
     "review": Queue("复核工作成绩、职业道德", ("ai_submit_review", "ai_reject_review")),
     "exemption_review": Queue("复核免考申请", ("ai_approve_exemption", "ai_return_exemption",
                                            "ai_refuse_exemption")),
+    "results": Queue("成绩评定", ("ai_confirm_results",)),
     # 卫生行政部门
     "delay_approval": Queue("延期考核审批（卫生行政部门）", ("admin_approve_delay", "admin_reject_delay")),
+    "reexam_list": Queue("确认再次考核名单", ("admin_confirm_reexam",)),
+    "reexam_judging": Queue("评定再次考核", ("admin_judge_reexam",)),
 }
 
 

@@ -48,7 +48,7 @@ FLOW_ENUMS: dict[str, Any] = {"main": AssessmentStatus, "modification": Modifica
                               "exemption": ExemptionStatus, "delay": DelayStatus}
 ROLE_LABELS = {r.value: r.label for r in Role}
 # History rows the runner writes by itself (no row of the table)
-RUNNER_ACTIONS = {"reset_on_procedure_change": "免考申请撤销（重新选择考核程序）"}
+RUNNER_ACTIONS = {"reset": "申请随之撤销"}
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
 
 

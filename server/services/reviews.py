@@ -31,7 +31,7 @@ from server.models.geo import province_id_of_path
 from server.schemas.enrolment import READ_ONLY_FIELDS
 from server.schemas.reviews import ActionBody, EvaluationBody, ReviewRejectBody, ReviewSubmitBody
 from server.services import assessment_flow as flow
-from server.services import workflow
+from server.services import judging, workflow
 from server.services.access import Actor, Role
 from server.services.progress import assessment_summary
 
@@ -87,7 +87,9 @@ def _review_submit_hook(actor: Actor, opinion: str, record: dict[str, Any]) -> w
         a.review = {"decision": "agree", "work_agree": True, "ethics_agree": True, "opinion": opinion.strip(),
                     "reason": "", "org_id": actor.org_id, "reviewed_at": _now()}
         record.update(a.review)
-        return flow.review_target(a.work_result, a.ethics_result)
+        target = flow.review_target(a.work_result, a.ethics_result)
+        judging.note_evaluation_outcome(a, target)  # 不合格: fail_reason evaluation, concluded_at
+        return target
 
     return apply
 
@@ -122,6 +124,12 @@ def _move_for(actor: Actor, action: str, body: ActionBody) -> tuple[workflow.App
     """The apply hook of `action` and the history data it fills (a non-empty dict: the hook
     completes it inside the transaction, before the history row is written)."""
     data: dict[str, Any] = {"action": action}
+    if action in judging.RESULT_ACTIONS:  # 成绩评定 / 再次考核: services/judging.py
+        return judging.hook_for(actor, action, body, data), data
+    if action == "admin_mark_violation":  # 处理 → 违纪不合格: services/proctoring.py
+        from server.services import proctoring
+
+        return proctoring.violation_hook(actor, body.reason, data), data
     if action == "hi_submit_evaluation" and isinstance(body, EvaluationBody):
         data.update(work_result=body.work_result.value, ethics_result=body.ethics_result.value,
                     opinion=body.opinion.strip(),
@@ -157,12 +165,13 @@ async def perform_batch(*, actor: Actor, ids: list[int], action: str, reason: st
     t = flow.BY_ACTION.get(action)
     if t is not None and t.batch and actor.role not in t.roles:
         raise Forbidden("当前身份无权进行此操作", code="wrong_role")
-    apply_for: Callable[[int], workflow.Apply | None] | None = None
+    apply_for: Callable[[int], workflow.Apply | None] | None = judging.batch_hook_for(actor, action)
     if action == "ai_submit_review":
         def apply_for(_id: int) -> workflow.Apply | None:
             return _review_submit_hook(actor, "", {})
     result = await workflow.batch(actor=actor, assessment_ids=ids, action=action, reason=reason,
                                   apply_for=apply_for)
+    await judging.after_batch(actor=actor, action=action, done=result.done)
     return result.as_dict()
 
 

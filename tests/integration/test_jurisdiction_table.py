@@ -15,11 +15,15 @@ from server.models import (
     AssessmentApplication,
     Cycle,
     Department,
+    ExamAttempt,
     ExemptionReason,
+    FaceCheck,
     Job,
     OrgKind,
+    Paper,
     PaperType,
     PhysicianTransfer,
+    Question,
     StaffAccount,
     TransferKind,
 )
@@ -60,6 +64,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/admin/assessment/institutions/<assessor_id:int>/unassign"):
         "/api/v1/admin/assessment/institutions/{hospital}/unassign",
     ("GET", "/api/v1/admin/assessments/<assessment_id:int>"): "/api/v1/admin/assessments/{assessment}",
+    ("GET", "/api/v1/admin/assessments/<assessment_id:int>/certificate"):
+        "/api/v1/admin/assessments/{assessment}/certificate",
     ("POST", "/api/v1/admin/assessments/<assessment_id:int>/actions/<action:str>"):
         "/api/v1/admin/assessments/{assessment}/actions/{action}",
     ("POST", "/api/v1/admin/assessments/batch/<action:str>"): "/api/v1/admin/assessments/batch/{action}",
@@ -99,6 +105,27 @@ TABLE: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/admin/physicians/<physician_id:int>/transfers"):
         "/api/v1/admin/physicians/{physician}/transfers",
     ("POST", "/api/v1/admin/transfers/<transfer_id:int>/decision"): "/api/v1/admin/transfers/{transfer}/decision",
+    ("GET", "/api/v1/admin/question-bank/questions/<question_id:int>"): "/api/v1/admin/question-bank/questions/{question}",
+    ("PUT", "/api/v1/admin/question-bank/questions/<question_id:int>"): "/api/v1/admin/question-bank/questions/{question}",
+    ("POST", "/api/v1/admin/question-bank/questions/<question_id:int>/disable"):
+        "/api/v1/admin/question-bank/questions/{question}/disable",
+    ("POST", "/api/v1/admin/question-bank/questions/<question_id:int>/enable"):
+        "/api/v1/admin/question-bank/questions/{question}/enable",
+    ("GET", "/api/v1/admin/question-bank/cycles/<cycle_id:int>/blueprints"):
+        "/api/v1/admin/question-bank/cycles/{cycle}/blueprints",
+    ("GET", "/api/v1/admin/question-bank/cycles/<cycle_id:int>/blueprints/<paper_type:str>"):
+        "/api/v1/admin/question-bank/cycles/{cycle}/blueprints/humanities",
+    ("PUT", "/api/v1/admin/question-bank/cycles/<cycle_id:int>/blueprints/<paper_type:str>"):
+        "/api/v1/admin/question-bank/cycles/{cycle}/blueprints/humanities",
+    ("POST", "/api/v1/admin/question-bank/cycles/<cycle_id:int>/papers/draw"):
+        "/api/v1/admin/question-bank/cycles/{cycle}/papers/draw",
+    ("GET", "/api/v1/admin/proctoring/<assessment_id:int>"): "/api/v1/admin/proctoring/{assessment}",
+    ("GET", "/api/v1/admin/proctoring/<assessment_id:int>/photo"): "/api/v1/admin/proctoring/{assessment}/photo",
+    ("GET", "/api/v1/admin/proctoring/checks/<check_id:int>/image"): "/api/v1/admin/proctoring/checks/{check}/image",
+    ("POST", "/api/v1/admin/proctoring/<assessment_id:int>/mark"): "/api/v1/admin/proctoring/{assessment}/mark",
+    ("POST", "/api/v1/admin/proctoring/<assessment_id:int>/unmark"): "/api/v1/admin/proctoring/{assessment}/unmark",
+    ("POST", "/api/v1/admin/proctoring/<assessment_id:int>/process"):
+        "/api/v1/admin/proctoring/{assessment}/process",
 }
 
 # Lists that take an organisation or region to look into: an outside one is refused or empty.
@@ -108,6 +135,8 @@ LIST_FILTERS = [
     "/api/v1/admin/departments?org_id={hospital}",
     "/api/v1/admin/physicians?institution_id={hospital}",
     "/api/v1/admin/cycles/current?province_id={gz_region}",
+    "/api/v1/admin/proctoring?institution_id={hospital}",
+    "/api/v1/admin/proctoring/violations?institution_id={hospital}",
 ]
 
 # A body that passes each endpoint's shape check, so the refusal is about jurisdiction.
@@ -123,6 +152,9 @@ BODIES: dict[str, dict] = {
     "cycles": {"name": "周期", "start_date": "2025-01-01", "end_date": "2027-12-31"},
     "simple-conditions": {"conditions": ["条件"]},
     "evaluation-items": {"work_performance": ["a"], "ethics": ["b"], "professional_level": ["c"]},
+    "questions": {"paper_type": "humanities", "knowledge_point": "医学伦理", "qtype": "judge", "stem": "题干",
+                  "answer": ["A"]},
+    "humanities": {"items": [{"knowledge_point": "医学伦理", "count": 50}]},
 }
 
 
@@ -161,10 +193,20 @@ async def outside(app):
     job = await Job.create(kind="physician_import", org=gz)
     transfer = await PhysicianTransfer.create(physician=physician, kind=TransferKind.HOLDING_IN, from_org=gz)
     account = await StaffAccount.get(org_id=gz.id)
+    question = await Question.create(bank=str(w.gz.id), province_id=w.gz.id, code="GZ-1", paper_type="humanities",
+                                     knowledge_point="医学伦理", qtype="single", stem="贵州题库试题",
+                                     options=[{"key": "A", "text": "甲"}, {"key": "B", "text": "乙"}], answer=["A"])
+    paper = await Paper.create(assessment=assessment, physician=physician, cycle=cycle, paper_type="humanities")
+    attempt = await ExamAttempt.create(assessment=assessment, physician=physician, cycle=cycle, paper=paper,
+                                       paper_type="humanities", duration_minutes=60, window_end=now)
+    check = await FaceCheck.create(attempt=attempt, physician=physician, moment="start", passed=True,
+                                   decision="passed", similarity=0.9)  # 监考管理: a check in 贵州
     ids = {
+        "check": check.id,
         "account": account.id, "application": application.id, "material": material, "hospital": gz.id,
         "industry": industry.id, "assessment": assessment.id, "physician": physician.id, "cycle": cycle.id,
         "reason": reason.id, "department": department.id, "job": job.id, "transfer": transfer.id,
+        "question": question.id,
         "gz_region": w.gz.id,
     }
     tokens = {
@@ -173,7 +215,7 @@ async def outside(app):
         Role.ASSESSMENT_INSTITUTION: await token_for(w.hospital, Role.ASSESSMENT_INSTITUTION),
         Role.INDUSTRY_ORG: await token_for(w.industry),
     }
-    secrets = [physician.id_number, "贵州医师", "贵阳市第一人民医院", "贵州内科", "贵州周期"]
+    secrets = [physician.id_number, "贵州医师", "贵阳市第一人民医院", "贵州内科", "贵州周期", "贵州题库试题"]
     return w, ids, tokens, secrets
 
 
@@ -242,7 +284,7 @@ async def test_unfiltered_lists_never_show_outside_rows(app, client, outside):
     lists = ["/api/v1/admin/accounts", "/api/v1/admin/institutions", "/api/v1/admin/physicians",
              "/api/v1/admin/assessment/applications", "/api/v1/admin/assessment/institutions",
              "/api/v1/admin/transfers", "/api/v1/admin/audit-logs", "/api/v1/admin/jobs",
-             "/api/v1/admin/assessments"]
+             "/api/v1/admin/assessments", "/api/v1/admin/proctoring", "/api/v1/admin/proctoring/violations"]
     for url in lists:
         for role, token in tokens.items():
             r = await client.get(url + "?size=100", headers=auth(token))

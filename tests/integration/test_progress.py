@@ -192,7 +192,7 @@ async def test_queues_follow_the_flow_table(client):
     r = await client.get(f"{API}/assessments", headers=auth(hi), params={"queue": "nope"})
     assert r.status_code == 422
     r = await client.get(f"{API}/assessments/queues", headers=auth(ai))
-    assert {q["queue"] for q in r.json()["data"]} == {"enrolment_confirm", "review", "exemption_review"}
+    assert {q["queue"] for q in r.json()["data"]} == {"enrolment_confirm", "review", "exemption_review", "results"}
 
 
 async def test_delay_queue_for_administrations(client):
@@ -317,6 +317,6 @@ async def test_record_history_labels_the_runners_own_rows(client):
                           json={"reason": "不符合简易程序条件"})
     assert r.status_code == 200, r.text
     history = (await _record(client, hi, a.id)).json()["history"]
-    reset = next(h for h in history if h["action"]["value"] == "reset_on_procedure_change")
-    assert reset["action"]["label"] == "免考申请撤销（重新选择考核程序）"
+    reset = next(h for h in history if h["action"]["value"] == "reset")
+    assert reset["action"]["label"] == "申请随之撤销"
     assert reset["flow"]["label"] == "免考申请" and reset["to_status"]["label"] == "未申请"

@@ -36,8 +36,10 @@ def ctx_for(t: flow.Transition, role: Role, **over) -> flow.Ctx:
     extra: dict = {}
     if t.action == "miss_first_round":
         windows["exam"] = CLOSED  # the first round is over
-    if t.action == "miss_reexam":
+    if t.action in ("miss_reexam", "miss_delayed_exam"):
         windows["reexam"] = CLOSED
+    if t.action == "miss_delayed_exam":
+        fields["delay"] = DelayStatus.APPROVED
     if t.action == "admin_confirm_reexam":
         extra["actor_is_province"] = True
     base = flow.Ctx(
@@ -175,3 +177,11 @@ def test_results_judged_in_judging_window_or_after_reexam_start_for_delays():
     future = (NOW + timedelta(days=1), NOW + timedelta(days=2))
     late = replace(closed, delay=DelayStatus.APPROVED, windows={**closed.windows, "reexam": future})
     assert isinstance(flow.refusal(t, late), InvalidTransition)
+
+
+def test_delayed_physician_fails_only_after_missing_the_reexam_window():
+    t = flow.BY_ACTION["miss_delayed_exam"]
+    ok = ctx_for(t, Role.SYSTEM)
+    assert flow.refusal(t, ok) is None
+    assert isinstance(flow.refusal(t, replace(ok, delay=DelayStatus.NONE)), InvalidTransition)
+    assert isinstance(flow.refusal(t, replace(ok, windows={**ok.windows, "reexam": OPEN})), InvalidTransition)

@@ -3,8 +3,18 @@
 from sanic import Blueprint
 
 from server.routes.admin import accounts, assessment, audit, auth, cycles, imports, jobs, orgs, physicians
+from server.routes.admin import assessments as assessments_console
+from server.routes.admin import proctoring as proctoring_console
+from server.routes.admin import question_bank as question_bank_console
+from server.routes.admin import reports as reports_console
+from server.routes.admin import results as results_console
+from server.routes.admin import wechat as wechat_console
 
 group = Blueprint.group(
     auth.bp, accounts.bp, assessment.bp, orgs.bp, cycles.bp, physicians.bp, imports.bp, jobs.bp, audit.bp,
+    assessments_console.bp, wechat_console.bp, reports_console.bp,
+    question_bank_console.bp,
+    results_console.bp,
+    proctoring_console.bp,
     url_prefix="/api/v1/admin",
 )

@@ -1,0 +1,31 @@
+"""Mini-program: 考核结果 and the 考核结果通知书 (SPEC §4 stages 6-7, §8; physician manual
+查询考核结果，打印合格证书)."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+from sanic.request import Request
+
+from server.routes.guards import actor_of, require
+from server.routes.render import attachment, int_arg, ok
+from server.services import certificates, judging
+from server.services.access import Role
+
+bp = Blueprint("mp_results")
+
+
+@bp.get("/results")
+@require(Role.PHYSICIAN)
+async def my_result(request: Request):
+    """考核结果: outcome, paper scores, re-exam details (暂停执业, 不得评优和晋升), the notice."""
+    return ok(await judging.physician_result(actor=actor_of(request)))
+
+
+@bp.get("/results/certificate")
+@require(Role.PHYSICIAN)
+async def my_certificate(request: Request):
+    """下载考核结果通知书 (PDF), only the physician's own and only when 合格 (?assessment_id= for an
+    earlier cycle)."""
+    data, filename = await certificates.certificate_for_physician(actor=actor_of(request),
+                                                                  assessment_id=int_arg(request, "assessment_id"))
+    return attachment(data, filename, "application/pdf")

@@ -1,0 +1,36 @@
+"""Request shapes of 参加测评 in the mini-program (SPEC §5): answers and consent. The client
+never sends elapsed time: the server owns the clock."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_SEQ = 2**53  # a client counter (JavaScript's safe integers)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AnswerSave(Strict):
+    """保存一题答案: the display letters chosen and the client's sequence number (increasing with
+    every change the client makes; a lower or equal one than stored is ignored)."""
+
+    answer: list[str] = Field(min_length=1, max_length=8, description='所选选项，如 ["A"] 或 ["A", "C"]')
+    seq: int = Field(ge=0, le=MAX_SEQ, description="客户端递增序号")
+
+
+class AnswerItem(AnswerSave):
+    position: int = Field(ge=1, le=1000, description="题号（1起）")
+
+
+class AnswerBatch(Strict):
+    """保存多题答案 (offline replay)."""
+
+    answers: list[AnswerItem] = Field(min_length=1, max_length=300)
+
+
+class FaceConsentBody(Strict):
+    """人脸信息采集授权."""
+
+    agree: bool = Field(description="同意采集人脸信息用于考核监考")
