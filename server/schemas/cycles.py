@@ -55,6 +55,8 @@ class _PaperSettings(Strict):
     question_count: int | None = Field(default=None, ge=1, le=300, description="题量")
     max_attempts: int | None = Field(default=None, ge=1, le=20, description="最多考试次数")
     pass_score: int | None = Field(default=None, ge=0, le=100, description="合格分数线")
+    show_score: bool | None = Field(default=None, description="交卷后是否向医师显示分数")
+    mid_checks: int | None = Field(default=None, ge=0, le=5, description="考中人脸核验次数")
 
 
 class HumanitiesSettings(_PaperSettings):

@@ -334,3 +334,17 @@ async def test_confirm_cycle_wrong_role_or_no_cycle(client):
     r = await client.post(url, headers=auth(await token_for(w.gz_hospital)))
     assert r.status_code == 404 and r.json()["code"] == "cycle_not_found"
     assert not await CycleConfirmation.exists()
+
+
+async def test_set_exam_settings_show_score_and_mid_checks(client):
+    w = await make_world()
+    cycle_id = (await _cycle(client, w))["id"]
+    token = await token_for(w.gx_admin)
+    r = await client.put(f"{API}/{cycle_id}/exam-settings", headers=auth(token),
+                         json={"humanities": {"show_score": False, "mid_checks": 2}})
+    assert r.status_code == 200, r.text
+    assert r.json()["exam_settings"]["humanities"]["show_score"] is False
+    assert r.json()["exam_settings"]["humanities"]["mid_checks"] == 2
+    r = await client.put(f"{API}/{cycle_id}/exam-settings", headers=auth(token),
+                         json={"humanities": {"mid_checks": 6}})
+    assert r.status_code == 422
