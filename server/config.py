@@ -22,6 +22,13 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _face_packages() -> bool:
+    """The face extra is installed (checked without importing the model libraries)."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("numpy", "mediapipe", "dlib"))
+
+
 @dataclass(frozen=True)
 class Settings:
     # development | test | production. Production refuses placeholder secrets.
@@ -113,6 +120,11 @@ class Settings:
     FACE_PASS_DISTANCE: float = 0.45
     FACE_REVIEW_DISTANCE: float = 0.62
     FACE_THRESHOLDS: str = ""
+    # The real pipeline in the exam (server/services/face_verify.py): the standard photo's reference
+    # embedding, PipelineVerifier. Default: on when the face packages are installed.
+    FACE_VERIFY_ENABLED: bool = field(default_factory=_face_packages)
+    FACE_MID_MAX_RETRIES: int = 3  # failed mid checks before the moment is recorded for review and the exam goes on
+    FACE_SNAPSHOTS: int = 2  # silent random snapshots (抓拍) per attempt, at server-chosen moments
     # Face data retention (services/retention.py, SPEC §6): face-check images and stored embeddings
     # of a cycle are deleted FACE_RETENTION_DAYS days after its review period ended (the cycle's
     # reexam_end, or end_date when it has none); the check rows' numbers stay. The job runs every

@@ -84,6 +84,12 @@ def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) 
         from server.services import retention
 
         await retention.start_background()  # face data retention (services/retention.py)
+        if settings.FACE_VERIFY_ENABLED:  # the real face pipeline in the exam (services/face_verify.py)
+            from server.face import pool
+            from server.services import face_gate, face_verify
+
+            await pool.default_pool(settings).warm_up()
+            face_gate.set_verifier(face_verify.PipelineVerifier())
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
@@ -102,4 +108,10 @@ def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) 
 
         await retention.stop_background()
         await broker.shutdown()
+        if settings.FACE_VERIFY_ENABLED:
+            from server.face import pool
+            from server.services import face_gate
+
+            face_gate.set_verifier(face_gate.BasicImageVerifier())
+            pool.shutdown_default()
         await close_resources(_runtime)

@@ -11,7 +11,9 @@ from server.models.assessment import (
     ModificationStatus,
     Procedure,
 )
+from server.models.attempt import AttemptStatus, ExamAttempt, FaceCheck, FaceConsent, FaceMoment
 from server.models.base import LabelledEnum
+from server.models.certificate import Certificate
 from server.models.cycle import (
     DEFAULT_EVALUATION_ITEMS,
     DEFAULT_EXAM_SETTINGS,
@@ -22,6 +24,19 @@ from server.models.cycle import (
     PaperType,
     PasswordRule,
 )
+from server.models.exam import (
+    NATIONAL_BANK,
+    Blueprint,
+    Difficulty,
+    MockTest,
+    Paper,
+    PaperPurpose,
+    PracticeRecord,
+    Question,
+    QuestionType,
+    WrongAnswer,
+)
+from server.models.face import FaceReference
 from server.models.geo import Region, RegionLevel
 from server.models.message import InboxMessage
 from server.models.ops import AuditLog, Job, JobStatus, OutboxMessage, OutboxStatus, StoredFile
@@ -43,6 +58,8 @@ from server.models.physician import (
     TransferKind,
     TransferStatus,
 )
+from server.models.proctoring import ProctoringAction, ProctoringEvent, ProctoringMark
+from server.models.stats import StatsKind, StatsSnapshot
 
 __all__ = [
     "AccountStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
@@ -51,5 +68,11 @@ __all__ = [
     "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "InboxMessage", "Job", "JobStatus",
     "LabelledEnum", "OrgKind", "Organisation", "OutboxMessage", "OutboxStatus", "PaperType",
     "PasswordRule", "Physician", "PhysicianLevel", "PhysicianTransfer", "PracticeCategory", "Region",
-    "RegionLevel", "RegistryStatus", "StaffAccount", "StoredFile", "TransferKind", "TransferStatus",
+    "RegionLevel", "RegistryStatus", "StaffAccount", "StatsKind", "StatsSnapshot", "StoredFile", "TransferKind",
+    "TransferStatus",
+    "NATIONAL_BANK", "Blueprint", "Difficulty", "MockTest", "Paper", "PaperPurpose", "PracticeRecord", "Question",
+    "QuestionType", "WrongAnswer",
+    "Certificate",
+    "AttemptStatus", "ExamAttempt", "FaceCheck", "FaceConsent", "FaceMoment", "FaceReference",
+    "ProctoringAction", "ProctoringEvent", "ProctoringMark",
 ]

@@ -274,17 +274,21 @@ async def test_answer_ordered_by_seq_and_replays_idempotent(app, client):
 
 async def test_batch_answers_apply_newer_and_refuse_invalid_whole(app, client):
     e = await exam_world()
-    aid = (await begin(client, e))["id"]
-    await save(client, e, aid, 2, ["C"], 10)
-    items = [{"position": 1, "answer": ["A"], "seq": 1}, {"position": 2, "answer": ["D"], "seq": 3}]
+    started = await begin(client, e)
+    aid = started["id"]
+    # the paper is drawn at random: pick questions that have options A-D (a 判断题 has only two)
+    wide = [q["no"] for q in started["paper"]["questions"] if len(q["options"]) >= 4]
+    first, second = wide[0], wide[1]
+    await save(client, e, aid, second, ["C"], 10)
+    items = [{"position": first, "answer": ["A"], "seq": 1}, {"position": second, "answer": ["D"], "seq": 3}]
     r = await client.put(f"{MP}/attempts/{aid}/answers", headers=e.headers, json={"answers": items})
     assert r.status_code == 200, r.text
     assert [(x["position"], x["applied"], x["chosen"]) for x in r.json()["results"]] == [
-        (1, True, ["A"]), (2, False, ["C"])]
-    bad = [{"position": 3, "answer": ["A"], "seq": 1}, {"position": 99, "answer": ["A"], "seq": 1}]
+        (first, True, ["A"]), (second, False, ["C"])]
+    bad = [{"position": first, "answer": ["A"], "seq": 2}, {"position": 99, "answer": ["A"], "seq": 1}]
     r = await client.put(f"{MP}/attempts/{aid}/answers", headers=e.headers, json={"answers": bad})
     assert codes(r) == (422, "invalid_position")
-    assert set((await ExamAttempt.get(id=aid)).answers) == {"1", "2"}
+    assert set((await ExamAttempt.get(id=aid)).answers) == {str(first), str(second)}
 
 
 async def test_answers_after_submission_refused_and_attempt_unchanged(app, client):
