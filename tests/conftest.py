@@ -88,6 +88,9 @@ async def app(tmp_path_factory, wechat_fake: FakeWeChat) -> AsyncIterator:
         # no background delivery: tests read the outbox as written, and deliver with
         # server.services.dispatch.dispatch_due() (test_dispatch.py turns kicks on to test them)
         OUTBOX_AUTO_DISPATCH=False,
+        # the default verifier and no reference embedding: the tests' drawn photos hold no real face;
+        # tests/integration/test_face_exam.py turns the real pipeline on where it is installed
+        FACE_VERIFY_ENABLED=False,
     )
     settings.check()
     sanic_app = create_app(settings, migrate_schema=True, name=f"dkt_test_{uuid.uuid4().hex[:8]}")

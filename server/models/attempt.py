@@ -66,6 +66,7 @@ class ExamAttempt(Model):
     mid_passed = fields.SmallIntField(default=0)
     mid_check_due_at = fields.DatetimeField(null=True)
     submit_check_at = fields.DatetimeField(null=True)
+    snapshots_taken = fields.SmallIntField(default=0)  # silent snapshots (抓拍) stored so far
     version = fields.IntField(default=0)
 
     class Meta:
@@ -88,11 +89,18 @@ class FaceCheck(Model):
     faces = fields.SmallIntField(null=True)
     similarity = fields.FloatField(null=True)
     image_file_id = fields.UUIDField(null=True)
+    # the real pipeline (services/face_verify.py): the upload's sha256 (a replayed picture is refused),
+    # the largest face's embedding and pose (successive snapshots compared: a still photo), and
+    # needs_review (a review decision, or a mid check that failed FACE_MID_MAX_RETRIES times)
+    image_sha256 = fields.CharField(max_length=64, null=True)
+    embedding = fields.BinaryField(null=True)
+    pose = fields.JSONField(null=True)
+    needs_review = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "face_check"
-        indexes = (("attempt_id", "moment"),)
+        indexes = (("attempt_id", "moment"), ("attempt_id", "image_sha256"))
 
 
 class FaceConsent(Model):

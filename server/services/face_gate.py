@@ -17,6 +17,13 @@ Rules (what is fair to physicians, and what refuses to go on):
   answered 200 with ``passed: false`` (it is an outcome, not an error). A check that is not due
   (a mid check before its moment, a second start check) is refused with ``face_check_not_due``.
 - Every check's image is re-encoded (no EXIF) and kept as a StoredFile for review (§6).
+- **snapshot** (随机抓拍): silent pictures at server-chosen random moments (``FACE_SNAPSHOTS``, drawn
+  from the attempt and the secret key, never sent); ``gate.snapshot_due`` tells the client one is
+  due. A snapshot never blocks the exam: it is judged, stored and recorded for review.
+- A mid moment whose check failed ``FACE_MID_MAX_RETRIES`` times is recorded for review
+  (``needs_review``) and the exam goes on.
+- A picture already uploaded for this attempt (same sha256) is refused, 409 ``replayed_image``, and
+  not counted: always for snapshots, for every moment with the real pipeline (``PipelineVerifier``).
 
 The default verifier (``BasicImageVerifier``) only judges the picture: a real JPEG/PNG that is
 not a black, blank or covered frame (mean brightness and contrast on a small grey thumbnail).
@@ -25,10 +32,12 @@ not a black, blank or covered frame (mean brightness and contrast on a small gre
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import io
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -55,6 +64,10 @@ class FaceDecision:
     reason: str  # Chinese, shown to the physician and the reviewers
     faces: int | None = None
     similarity: float | None = None
+    needs_review: bool = False  # the exam goes on, a person looks at it
+    embedding: bytes | None = None  # of the largest face (snapshots compared later: a still photo)
+    pose: tuple[float, ...] = ()
+    flags: tuple[str, ...] = field(default=())
 
 
 class FaceVerifier(Protocol):
@@ -118,6 +131,38 @@ def submit_check_ok(attempt: ExamAttempt, now: datetime) -> bool:
     return at is not None and now - at <= timedelta(seconds=SUBMIT_CHECK_VALID_SECONDS)
 
 
+SNAPSHOT_RANGE = (0.1, 0.9)  # of the attempt's time on the clock
+MAX_SNAPSHOTS_PER_ATTEMPT = 30
+
+
+def snapshot_moments(attempt: ExamAttempt, count: int | None = None) -> list[datetime]:
+    """The attempt's silent snapshot moments: random, chosen by the server (derived from the secret
+    key, the attempt and its start, so nothing is stored or sent in advance)."""
+    if attempt.started_at is None or attempt.deadline is None:
+        return []
+    if count is None:
+        from server.runtime import rt
+
+        count = int(getattr(rt().settings, "FACE_SNAPSHOTS", 0))
+    span = (attempt.deadline - attempt.started_at).total_seconds()
+    if count <= 0 or span < 60:
+        return []
+    from server.runtime import rt
+
+    seed = hmac.new(rt().settings.SECRET_KEY.encode(), f"snapshot:{attempt.id}:{attempt.started_at.isoformat()}".encode(),
+                    hashlib.sha256).digest()
+    draw = random.Random(seed)
+    low, high = SNAPSHOT_RANGE
+    return sorted(attempt.started_at + timedelta(seconds=draw.uniform(low * span, high * span)) for _ in range(count))
+
+
+def snapshot_due(attempt: ExamAttempt, now: datetime) -> bool:
+    if attempt.status == AttemptStatus.SUBMITTED or (attempt.deadline is not None and now >= attempt.deadline):
+        return False
+    passed = sum(1 for m in snapshot_moments(attempt) if m <= now)
+    return passed > (attempt.snapshots_taken or 0)
+
+
 def gate_of(attempt: ExamAttempt, now: datetime) -> dict[str, Any]:
     """What the client shows: the state and the check it must make now (the mid moments are
     never part of it)."""
@@ -130,7 +175,8 @@ def gate_of(attempt: ExamAttempt, now: datetime) -> dict[str, Any]:
     else:
         state, required = "open", None
     return {"state": state, "required": required, "start_check_passed": attempt.started_at is not None,
-            "mid_checks_passed": attempt.mid_passed, "submit_check_passed": submit_check_ok(attempt, now)}
+            "mid_checks_passed": attempt.mid_passed, "submit_check_passed": submit_check_ok(attempt, now),
+            "snapshot_due": snapshot_due(attempt, now)}
 
 
 def draw_mid_moments(started_at: datetime, deadline: datetime, count: int) -> list[datetime]:
@@ -160,7 +206,31 @@ def _refusal(attempt: ExamAttempt, moment: FaceMoment, now: datetime) -> Excepti
         return closed("考试时间已到，已按已保存的答案自动交卷")
     if moment == FaceMoment.MID and not _due(attempt, now):
         return _not_due("当前无需进行考中核验")
+    if moment == FaceMoment.SNAPSHOT and (attempt.snapshots_taken or 0) >= MAX_SNAPSHOTS_PER_ATTEMPT:
+        return _not_due("本场考试的抓拍已足够，无需继续上传")
     return None
+
+
+def replayed() -> Conflict:
+    return Conflict("该照片已上传过，请使用摄像头重新拍摄", code="replayed_image")
+
+
+def _mid_max_retries() -> int:
+    from server.runtime import rt
+
+    return max(1, int(getattr(rt().settings, "FACE_MID_MAX_RETRIES", 3)))
+
+
+async def _mid_failures(attempt_id: int, conn: Any) -> int:
+    """Failed mid checks since the last mid moment was passed or recorded for review."""
+    rows = await FaceCheck.filter(attempt_id=attempt_id, moment=FaceMoment.MID).order_by("-id").limit(50) \
+        .using_db(conn).values_list("passed", "needs_review")
+    count = 0
+    for passed, review in rows:
+        if passed or review:
+            break
+        count += 1
+    return count
 
 
 async def _start_clock(attempt: ExamAttempt, now: datetime, conn: Any) -> Cycle:
@@ -194,9 +264,7 @@ async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> 
     try:
         which = FaceMoment(moment)
     except ValueError:
-        raise ValidationFailed("核验时机应为 start、mid 或 submit", code="invalid_moment") from None
-    if which == FaceMoment.SNAPSHOT:
-        raise ValidationFailed("核验时机应为 start、mid 或 submit", code="invalid_moment")
+        raise ValidationFailed("核验时机应为 start、mid、submit 或 snapshot", code="invalid_moment") from None
     attempt = await attempts.mine(actor, attempt_id)
     now = exam_rules.now()
     if attempts.expired(attempt, now):
@@ -205,8 +273,13 @@ async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> 
     problem = _refusal(attempt, which, now)
     if problem is not None:
         raise problem
+    digest = hashlib.sha256(image).hexdigest()
+    verifier = get_verifier()
+    replays_refused = which == FaceMoment.SNAPSHOT or bool(getattr(verifier, "refuse_replays", False))
+    if replays_refused and await FaceCheck.filter(attempt_id=attempt.id, image_sha256=digest).exists():
+        raise replayed()
     clean = await asyncio.to_thread(files.clean_image, image, max_side=FACE_IMAGE_SIDE, quality=82)
-    decision = await get_verifier().verify(attempt=attempt, moment=which.value, image=clean.data)
+    decision = await verifier.verify(attempt=attempt, moment=which.value, image=clean.data)
     stored = await files.store(clean, purpose="face_check", original_name=f"face-{attempt.id}-{which.value}.jpg",
                                owner_physician_id=actor.physician_id)
     cycle: Cycle | None = None
@@ -216,11 +289,28 @@ async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> 
         problem = _refusal(locked, which, now)
         if problem is not None:
             raise problem
+        if replays_refused and await FaceCheck.filter(attempt_id=locked.id, image_sha256=digest).using_db(conn).exists():
+            raise replayed()
+        needs_review = decision.needs_review
+        gate_passes = decision.passed
+        reason = decision.reason
+        if which == FaceMoment.MID and not decision.passed \
+                and await _mid_failures(locked.id, conn) + 1 >= _mid_max_retries():
+            needs_review = gate_passes = True  # a few retries, then a person decides; the exam goes on
+            reason = f"{reason}（多次核验未通过，已记录并将由工作人员人工复核，可继续考试）"
+        if which == FaceMoment.SNAPSHOT:
+            needs_review = needs_review or not decision.passed
         row = await FaceCheck.create(attempt_id=locked.id, physician_id=locked.physician_id, moment=which,
                                      passed=decision.passed, decision=decision.decision[:32],
-                                     reason=decision.reason[:255], faces=decision.faces,
-                                     similarity=decision.similarity, image_file_id=stored.id, using_db=conn)
-        if decision.passed:
+                                     reason=reason[:255], faces=decision.faces,
+                                     similarity=decision.similarity, image_file_id=stored.id,
+                                     image_sha256=digest, embedding=decision.embedding,
+                                     pose=list(decision.pose) if decision.pose else None,
+                                     needs_review=needs_review, using_db=conn)
+        if which == FaceMoment.SNAPSHOT:
+            locked.snapshots_taken = (locked.snapshots_taken or 0) + 1
+            await locked.save(using_db=conn, update_fields=["snapshots_taken"])
+        elif gate_passes:
             if which == FaceMoment.START:
                 cycle = await _start_clock(locked, now, conn)
             elif which == FaceMoment.MID:
@@ -233,10 +323,11 @@ async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> 
                 "started_at", "start_check_at", "window_end", "deadline", "mid_moments", "mid_check_due_at",
                 "mid_passed", "submit_check_at", "version"])
         await audit.record(actor, f"face.check.{which.value}", "exam_attempt", locked.id, using_db=conn, after={
-            "check_id": row.id, "passed": decision.passed, "decision": decision.decision})
+            "check_id": row.id, "passed": decision.passed, "decision": decision.decision, "needs_review": needs_review})
     out = await attempts.view(locked, now=now, cycle=cycle, with_paper=which == FaceMoment.START and decision.passed)
     return {"check": {"id": row.id, "moment": {"value": which.value, "label": which.label},
-                      "passed": decision.passed, "decision": decision.decision, "reason": decision.reason},
+                      "passed": decision.passed, "decision": decision.decision, "reason": reason,
+                      "faces": decision.faces, "similarity": decision.similarity, "needs_review": needs_review},
             "gate": out["gate"], "attempt": out}
 
 
@@ -249,5 +340,6 @@ async def checks_of(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
     rows = await FaceCheck.filter(attempt_id=attempt.id).order_by("id")
     return {"attempt_id": attempt.id, "gate": gate_of(attempt, now),
             "checks": [{"id": r.id, "moment": {"value": r.moment.value, "label": r.moment.label},
-                        "passed": r.passed, "decision": r.decision, "reason": r.reason, "at": r.created_at}
+                        "passed": r.passed, "decision": r.decision, "reason": r.reason, "faces": r.faces,
+                        "similarity": r.similarity, "needs_review": r.needs_review, "at": r.created_at}
                        for r in rows]}

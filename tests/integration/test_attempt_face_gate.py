@@ -65,7 +65,7 @@ async def test_face_check_input_refused(app, client):
     r = await face_check(client, e, aid, "start", pdf())
     assert codes(r) == (422, "invalid_image")
     assert codes(await face_check(client, e, aid, "selfie")) == (422, "invalid_moment")
-    assert codes(await face_check(client, e, aid, "snapshot")) == (422, "invalid_moment")
+    assert codes(await face_check(client, e, aid, "snapshot")) == (409, "face_check_required")  # not started
     r = await client.post(f"{MP}/attempts/{aid}/face-check", headers=e.headers, data={"moment": "start"})
     assert codes(r) == (422, "image_required")
     assert await FaceCheck.all().count() == 0
@@ -166,7 +166,8 @@ async def test_verifier_is_replaceable(app, client):
     finally:
         face_gate.set_verifier(previous)
     assert r.json()["check"] == {"id": r.json()["check"]["id"], "moment": {"value": "start", "label": "开考核验"},
-                                 "passed": False, "decision": "low_similarity", "reason": "与本人标准照片相似度过低"}
+                                 "passed": False, "decision": "low_similarity", "reason": "与本人标准照片相似度过低",
+                                 "faces": 1, "similarity": 0.31, "needs_review": False}
     assert strict.calls == [(aid, "start")]
     row = await FaceCheck.get(attempt_id=aid)
     assert (row.faces, row.similarity, row.passed) == (1, 0.31, False)

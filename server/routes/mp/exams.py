@@ -87,7 +87,8 @@ async def submit(request: Request, attempt_id: int):
 @bp.post("/attempts/<attempt_id:int>/face-check")
 @require(PHYSICIAN)
 async def face_check(request: Request, attempt_id: int):
-    """人脸核验 (multipart: the picture in any file field, ``moment`` = start | mid | submit)."""
+    """人脸核验 (multipart: the picture in any file field, ``moment`` = start | mid | submit | snapshot;
+    a snapshot (随机抓拍, when ``gate.snapshot_due``) never blocks the exam)."""
     uploads = [f.body for items in (request.files or {}).values() for f in items]
     if not uploads:
         raise ValidationFailed("请上传人脸照片", code="image_required")
