@@ -86,12 +86,11 @@ function faceCheck(attemptId, moment, filePath) {
 
 /**
  * Silent snapshots (随机抓拍, SPEC §4 stage 4 and §6).
- * TODO(face issue): the server refuses moment "snapshot" (face_gate.check → 422 invalid_moment)
- * and its gate never says when a snapshot is due. Once the face issue adds both (a gate field such
- * as `snapshot_due` and an accepted, never-blocking "snapshot" upload), set this to true: the
- * paper page then shows its small camera and uploads through `faceCheck(id, 'snapshot', path)`.
+ * The server chooses the moments (gate.snapshot_due) and accepts a never-blocking "snapshot"
+ * upload; the paper page shows its small camera and uploads through
+ * `faceCheck(id, 'snapshot', path)`. A replayed image is refused (409 replayed_image) and ignored.
  */
-const SNAPSHOTS_SUPPORTED = false
+const SNAPSHOTS_SUPPORTED = true
 
 module.exports = {
   SNAPSHOTS_SUPPORTED,

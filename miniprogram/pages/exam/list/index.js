@@ -4,6 +4,7 @@
  */
 const exam = require('../../../services/exam')
 const { listView, enter, staleAnswerKeys } = require('./logic')
+const subscribe = require('../../../services/subscribe')
 
 function forgetClosedAttempts(data) {
   try {
@@ -59,6 +60,7 @@ Component({
     async onEnter(e) {
       const type = e.currentTarget.dataset.type
       if (this.data.entering || !type) return // a second tap while the first one runs
+      subscribe.ask('exam') // 测评通知 / 考核结果: straight from the tap, never blocks entering
       this.setData({ entering: type })
       try {
         await enter(type, { api: exam, ui: ui(), consented: this.data.view && this.data.view.consent })
