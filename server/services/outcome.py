@@ -29,7 +29,6 @@ is refused and skipped), one transaction per row.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,7 +43,7 @@ from server.models import (
     ItemResult,
     PhysicianLevel,
 )
-from server.runtime import rt
+from server.services.periodic import PeriodicJob
 from server.tasks import broker
 
 log = logging.getLogger("server.outcome")
@@ -244,42 +243,18 @@ async def outcome_sweep() -> dict[str, int]:
     return asdict(await sweep())
 
 
+_job = PeriodicJob("outcome", seconds_setting="OUTCOME_SWEEP_SECONDS", run=sweep)
+
+
 async def maybe_run() -> SweepStats | None:
     """One sweep, unless another process ran one within OUTCOME_SWEEP_SECONDS."""
-    seconds = max(1, rt().settings.OUTCOME_SWEEP_SECONDS)
-    if not await rt().redis.set("outcome:sweep", b"1", nx=True, ex=seconds):
-        return None
-    return await sweep()
-
-
-# --- the background loop of a process -----------------------------------------------------------
-
-_task: asyncio.Task[None] | None = None
-
-
-async def _loop(seconds: int) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await maybe_run()
-        except Exception:
-            log.exception("outcome sweep failed; trying again next time")
+    return await _job.maybe_run()
 
 
 async def start_background() -> None:
-    """Start the periodic sweep in this process (off when OUTCOME_SWEEP_SECONDS is 0 or the
-    background scans are off with OUTBOX_AUTO_DISPATCH, as in tests)."""
-    global _task
-    await stop_background()
-    s = rt().settings
-    if s.OUTCOME_SWEEP_SECONDS <= 0 or not s.OUTBOX_AUTO_DISPATCH:
-        return
-    _task = asyncio.create_task(_loop(s.OUTCOME_SWEEP_SECONDS), name="outcome-sweep")
+    """The periodic sweep of this process (see server/services/periodic.py)."""
+    await _job.start()
 
 
 async def stop_background() -> None:
-    global _task
-    task, _task = _task, None
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    await _job.stop()

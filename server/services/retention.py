@@ -29,7 +29,6 @@ the outcome sweep; ``dkt.face_retention`` is the same as a taskiq task. Idempote
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -45,6 +44,7 @@ from server.models import Assessment, Cycle, ExamAttempt, FaceCheck, FaceReferen
 from server.runtime import rt
 from server.services import audit
 from server.services.access import Actor
+from server.services.periodic import PeriodicJob
 from server.tasks import broker
 
 log = logging.getLogger("server.retention")
@@ -230,43 +230,26 @@ async def face_retention() -> dict[str, int]:
     return asdict(await purge_expired())
 
 
-async def maybe_run() -> RetentionStats | None:
-    """One run, unless another process ran one within FACE_RETENTION_SWEEP_SECONDS."""
-    seconds = max(1, rt().settings.FACE_RETENTION_SWEEP_SECONDS)
-    if not await rt().redis.set("face_retention:sweep", b"1", nx=True, ex=seconds):
-        return None
+
+async def _purge_and_log() -> RetentionStats:
     stats = await purge_expired()
     if any(asdict(stats).values()):
         log.info("face retention: %s", asdict(stats))
     return stats
 
 
-_task: asyncio.Task[None] | None = None
+_job = PeriodicJob("face_retention", seconds_setting="FACE_RETENTION_SWEEP_SECONDS", run=_purge_and_log)
 
 
-async def _loop(seconds: int) -> None:
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await maybe_run()
-        except Exception:
-            log.exception("face retention failed; trying again next time")
+async def maybe_run() -> RetentionStats | None:
+    """One run, unless another process ran one within FACE_RETENTION_SWEEP_SECONDS."""
+    return await _job.maybe_run()
 
 
 async def start_background() -> None:
-    """Start the periodic job in this process (off when FACE_RETENTION_SWEEP_SECONDS is 0 or the
-    background scans are off with OUTBOX_AUTO_DISPATCH, as in tests)."""
-    global _task
-    await stop_background()
-    s = rt().settings
-    if s.FACE_RETENTION_SWEEP_SECONDS <= 0 or not s.OUTBOX_AUTO_DISPATCH:
-        return
-    _task = asyncio.create_task(_loop(s.FACE_RETENTION_SWEEP_SECONDS), name="face-retention")
+    """The periodic job of this process (see server/services/periodic.py)."""
+    await _job.start()
 
 
 async def stop_background() -> None:
-    global _task
-    task, _task = _task, None
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    await _job.stop()
