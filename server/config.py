@@ -113,6 +113,10 @@ class Settings:
     # goes on) up to FACE_REVIEW_DISTANCE, low_similarity above. FACE_THRESHOLDS overrides them per
     # province, keyed by 行政区划代码: {"440000": {"pass_distance": 0.42, "review_distance": 0.6}}.
     FACE_POOL_SIZE: int = 1
+    # "pool": checks run in this API process's FACE_POOL_SIZE worker processes; "queue": they go
+    # through the task queue to face workers on other machines (server/face/queue.py)
+    FACE_BACKEND: str = "pool"
+    FACE_QUEUE_TIMEOUT_SECONDS: float = 30.0
     FACE_POOL_MAX_PENDING: int = 64  # checks waiting for the pool before new ones are refused (429)
     FACE_CHECK_TIMEOUT_SECONDS: float = 30.0
     FACE_MAX_IMAGE_BYTES: int = 15 * 1024 * 1024
@@ -176,6 +180,8 @@ class Settings:
             raise ConfigError("TASK_BROKER=redis needs REDIS_URL")
         for name in ("WECHAT_SUBSCRIBE_TEMPLATES", "WECHAT_OA_TEMPLATES"):
             _check_template_map(name, getattr(self, name))
+        if self.FACE_BACKEND not in {"pool", "queue"}:
+            raise ConfigError("FACE_BACKEND must be pool or queue")
         if self.FACE_POOL_SIZE < 1:
             raise ConfigError("FACE_POOL_SIZE must be at least 1")
         if self.FACE_RETENTION_DAYS < 0:

@@ -21,12 +21,14 @@ from taskiq.abc.broker import AsyncBroker
 
 def _make_broker() -> AsyncBroker:
     if os.environ.get("TASK_BROKER", "inmemory") == "redis":
-        from taskiq_redis import ListQueueBroker
-
         # The worker waits on BRPOP with no time limit: redis-py's default 5 s socket read
         # timeout would kill every idle worker, so reads are unbounded (connects stay bounded).
-        return ListQueueBroker(os.environ["REDIS_URL"], queue_name="dingkaotong:tasks", socket_timeout=None,
-                               socket_connect_timeout=5, socket_keepalive=True)
+        from taskiq_redis import ListQueueBroker, RedisAsyncResultBackend
+
+        broker = ListQueueBroker(os.environ["REDIS_URL"], queue_name="dingkaotong:tasks", socket_timeout=None,
+                                 socket_connect_timeout=5, socket_keepalive=True)
+        # results (face checks awaited by the API) live in Redis for 10 minutes
+        return broker.with_result_backend(RedisAsyncResultBackend(os.environ["REDIS_URL"], result_ex_time=600))
     return InMemoryBroker(await_inplace=False)
 
 
@@ -91,3 +93,8 @@ def import_task_modules() -> None:
     import server.services.reminders  # noqa: F401
     import server.services.retention  # noqa: F401
     import server.services.statistics  # noqa: F401
+
+    try:  # the face tasks need the face extra (numpy, mediapipe, dlib)
+        import server.face.queue  # noqa: F401
+    except ImportError:  # pragma: no cover - a worker without the face extra takes no face checks
+        pass

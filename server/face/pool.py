@@ -233,12 +233,29 @@ def default_pool(settings: Settings | None = None) -> FacePool:
     return _default
 
 
+def _queued() -> bool:
+    from server.runtime import rt
+
+    return rt().settings.FACE_BACKEND == "queue"
+
+
 async def run_check(image: bytes, reference_embedding: bytes | Sequence[float], thresholds: Thresholds | None = None,
                     *, previous: Sequence[Observation] = ()) -> CheckResult:
+    """A check in this process's pool, or on the face workers with FACE_BACKEND=queue."""
+    if _queued():
+        from server.face import queue
+
+        reference = bytes(reference_embedding) if isinstance(reference_embedding, bytes | bytearray) \
+            else _as_bytes(reference_embedding)
+        return await queue.run_check(image, reference, thresholds, previous=previous)
     return await default_pool().run_check(image, reference_embedding, thresholds, previous=previous)
 
 
 async def run_reference(image: bytes, thresholds: Thresholds | None = None) -> Reference:
+    if _queued():
+        from server.face import queue
+
+        return await queue.run_reference(image, thresholds)
     return await default_pool().run_reference(image, thresholds)
 
 
