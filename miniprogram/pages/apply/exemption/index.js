@@ -7,7 +7,7 @@ const applications = require('../../../services/applications')
 const subscribe = require('../../../services/subscribe')
 const status = require('../../../constants/status')
 const E = require('../../../constants/enrolment')
-const choose = require('../../../utils/choose')
+const proofs = require('../../../utils/proofs')
 
 Page({
   data: {
@@ -72,32 +72,12 @@ Page({
   },
 
   async onAddProof() {
-    if (!this.data.canApply || this.data.uploading) return
-    if (this.data.proofs.length >= this.data.proofsMax) {
-      wx.showToast({ title: `证明材料最多${this.data.proofsMax}个`, icon: 'none' })
-      return
-    }
-    let file
-    try {
-      file = await choose.chooseProof()
-    } catch (e) {
-      return // cancelled
-    }
-    this.setData({ uploading: true })
-    try {
-      const row = await applications.uploadProof(file.path)
-      if (row) this.setData({ proofs: this.data.proofs.concat([{ id: row.id, name: file.name || row.name }]) })
-    } catch (e) {
-      // shown by request.js
-    } finally {
-      this.setData({ uploading: false })
-    }
+    if (!this.data.canApply) return
+    await proofs.addProof(this, applications.uploadProof)
   },
 
   onRemoveProof(e) {
-    const proofs = this.data.proofs.slice()
-    proofs.splice(Number(e.currentTarget.dataset.index), 1)
-    this.setData({ proofs })
+    proofs.removeProof(this, e.currentTarget.dataset.index)
   },
 
   async onApply() {

@@ -8,8 +8,8 @@ const assessment = require('../../../services/assessment')
 const subscribe = require('../../../services/subscribe')
 const status = require('../../../constants/status')
 const E = require('../../../constants/enrolment')
-const choose = require('../../../utils/choose')
 const validate = require('../../../utils/validate')
+const proofs = require('../../../utils/proofs')
 
 function reportState(report, max) {
   const reportLength = validate.textLength(report)
@@ -93,32 +93,12 @@ Page(stepPage('procedure', {
     },
 
     async onAddProof() {
-      if (!this.data.editable || this.data.uploading) return
-      if (this.data.proofs.length >= this.data.proofsMax) {
-        wx.showToast({ title: `证明材料最多${this.data.proofsMax}个`, icon: 'none' })
-        return
-      }
-      let file
-      try {
-        file = await choose.chooseProof()
-      } catch (e) {
-        return // cancelled
-      }
-      this.setData({ uploading: true })
-      try {
-        const row = await assessment.uploadProof(file.path)
-        if (row) this.setData({ proofs: this.data.proofs.concat([{ id: row.id, name: file.name || row.name }]) })
-      } catch (e) {
-        // request.js showed why (e.g. 文件类型不支持)
-      } finally {
-        this.setData({ uploading: false })
-      }
+      if (!this.data.editable) return
+      await proofs.addProof(this, assessment.uploadProof)
     },
 
     onRemoveProof(e) {
-      const proofs = this.data.proofs.slice()
-      proofs.splice(Number(e.currentTarget.dataset.index), 1)
-      this.setData({ proofs })
+      proofs.removeProof(this, e.currentTarget.dataset.index)
     },
 
     /** 重新选择考核程序 → 提交信息 (待重新选择考核程序 only). */
