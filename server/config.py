@@ -44,7 +44,7 @@ class Settings:
     # Seed demo data into an empty database (only honoured on the embedded default).
     SEED_DEMO: bool = True
     # "inmemory" runs background tasks in the API process; "redis" sends them to
-    # `taskiq worker server.tasks:broker` processes on any machine.
+    # `taskiq worker server.services.platform.broker:broker` processes on any machine.
     TASK_BROKER: str = "inmemory"
 
     # Sessions and login protection

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.models import NATIONAL_BANK, Difficulty, PaperType, PracticeCategory, Question, QuestionType
-from server.services.question_bank import KEYS, normalise
+from server.services.cycles.question_bank import KEYS, normalise
 
 Pair = tuple[str, str] | tuple[str, str, list[str]]
 

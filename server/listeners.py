@@ -9,11 +9,11 @@ from sanic import Sanic
 from tortoise import Tortoise
 
 from server.config import Settings
-from server.db import tortoise_config
-from server.redis import make_redis
-from server.runtime import Runtime, set_runtime
 from server.security import configure_hasher
-from server.storage import LocalStorage
+from server.services.platform.db import tortoise_config
+from server.services.platform.redis import make_redis
+from server.services.platform.runtime import Runtime, set_runtime
+from server.services.platform.storage import LocalStorage
 
 log = logging.getLogger("server")
 
@@ -59,7 +59,7 @@ async def close_resources(runtime: Runtime | None) -> None:
 def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) -> None:
     @app.before_server_start
     async def _open(app: Sanic) -> None:
-        from server.tasks import broker, import_task_modules
+        from server.services.platform.broker import broker, import_task_modules
 
         runtime = await open_resources(settings, migrate_schema=migrate_schema)
         app.ctx.settings = settings
@@ -72,45 +72,45 @@ def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) 
             await print_demo_physician()
         import_task_modules()
         await broker.startup()
-        from server.services import dispatch
+        from server.services.notify import dispatch
 
         await dispatch.start_background(role="api")  # outbox kicks (+ the sweep on the in-memory broker)
-        from server.services import exam_sweeper
+        from server.services.exams import deadline_sweeper
 
-        await exam_sweeper.start_background(role="api")  # exam deadlines (on the in-memory broker)
-        from server.services import outcome
+        await deadline_sweeper.start_background(role="api")  # exam deadlines (on the in-memory broker)
+        from server.services.results import outcome
 
         await outcome.start_background()  # missed-round sweep (services/outcome.py)
-        from server.services import retention
+        from server.services.proctoring import retention
 
         await retention.start_background()  # face data retention (services/retention.py)
         if settings.FACE_VERIFY_ENABLED:  # the real face pipeline in the exam (services/face_verify.py)
             from server.face import pool
-            from server.services import face_gate, face_verify
+            from server.services.exams import face_gate, face_verify
 
             await pool.default_pool(settings).warm_up()
             face_gate.set_verifier(face_verify.PipelineVerifier())
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
-        from server.runtime import _runtime
-        from server.services import dispatch
-        from server.tasks import broker
+        from server.services.notify import dispatch
+        from server.services.platform.broker import broker
+        from server.services.platform.runtime import _runtime
 
         await dispatch.stop_background()
-        from server.services import exam_sweeper
+        from server.services.exams import deadline_sweeper
 
-        await exam_sweeper.stop_background()
-        from server.services import outcome
+        await deadline_sweeper.stop_background()
+        from server.services.results import outcome
 
         await outcome.stop_background()
-        from server.services import retention
+        from server.services.proctoring import retention
 
         await retention.stop_background()
         await broker.shutdown()
         if settings.FACE_VERIFY_ENABLED:
             from server.face import pool
-            from server.services import face_gate
+            from server.services.exams import face_gate
 
             face_gate.set_verifier(face_gate.BasicImageVerifier())
             pool.shutdown_default()

@@ -23,7 +23,7 @@ from tortoise import Tortoise, connections
 
 from server.app import create_app
 from server.config import Settings
-from server.runtime import rt
+from server.services.platform.runtime import rt
 from tests.fakes import wechat_server
 from tests.fakes.wechat_server import FakeWeChat
 
@@ -86,7 +86,7 @@ async def app(tmp_path_factory, wechat_fake: FakeWeChat) -> AsyncIterator:
         WECHAT_OA_TOKEN="testtoken",
         WECHAT_OA_AES_KEY="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
         # no background delivery: tests read the outbox as written, and deliver with
-        # server.services.dispatch.dispatch_due() (test_dispatch.py turns kicks on to test them)
+        # server.services.notify.dispatch.dispatch_due() (test_dispatch.py turns kicks on to test them)
         OUTBOX_AUTO_DISPATCH=False,
         # the default verifier and no reference embedding: the tests' drawn photos hold no real face;
         # tests/integration/test_face_exam.py turns the real pipeline on where it is installed

@@ -19,11 +19,11 @@ from server.models import (
     RegionLevel,
     StaffAccount,
 )
-from server.runtime import rt
 from server.security import hash_password
-from server.services import sessions
 from server.services.access import Role, default_role
-from server.services.auth import staff_session_data
+from server.services.accounts import sessions
+from server.services.accounts.staff_auth import staff_session_data
+from server.services.platform.runtime import rt
 
 _seq = itertools.count(1)
 STRONG = "Passw0rd-2026"
@@ -85,7 +85,7 @@ async def token_for(org: Organisation, role: Role | None = None, *, must_change:
 async def physician_token(physician: Physician, *, setup_done: bool = True) -> str:
     """A mini-program session for the physician, made directly (no login round trip).
     setup_done=True: as after 初始化设置 (password changed, phone bound)."""
-    from server.services.physician_auth import physician_session_data
+    from server.services.accounts.physician_auth import physician_session_data
 
     data = physician_session_data(physician)
     if setup_done:

@@ -157,8 +157,10 @@ async def seed(n: int, draw: bool) -> list[tuple[int, str]]:
         Region,
         RegionLevel,
     )
-    from server.services import papers, sessions, workflow
-    from server.services.physician_auth import physician_session_data
+    from server.services.accounts import sessions
+    from server.services.accounts.physician_auth import physician_session_data
+    from server.services.assessment import transitions
+    from server.services.cycles import papers
 
     async def region(code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
         r = await Region.create(code=code, name=name, level=level, parent=parent, path="")
@@ -172,7 +174,7 @@ async def seed(n: int, draw: bool) -> list[tuple[int, str]]:
     county = await region("450103", "基准县", RegionLevel.COUNTY, city)
     org = await Organisation.create(name="基准医院", kind=OrgKind.HEALTH_INSTITUTION, region=county,
                                     region_path=county.path)
-    now = workflow.utcnow()
+    now = transitions.utcnow()
     cycle = await Cycle.create(province=province, name="2024-2026周期", start_date=date(2024, 1, 1),
                                end_date=date(2026, 12, 31), is_current=True, exam_start=now - timedelta(days=1),
                                exam_end=now + timedelta(days=10))
@@ -321,7 +323,7 @@ async def trivial(c: httpx.AsyncClient, stats: Stats, until: asyncio.Event) -> N
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from server.listeners import close_resources, open_resources
     from server.models import AttemptStatus, ExamAttempt
-    from server.runtime import _runtime
+    from server.services.platform.runtime import _runtime
 
     admin = args.database or os.environ.get("TEST_DATABASE_URL") or "postgres://postgres@127.0.0.1:55432/postgres"
     redis_url = args.redis or f"redis://127.0.0.1:{os.environ.get('DKT_REDIS_PORT', '56379')}/{args.redis_db}"

@@ -53,7 +53,7 @@ def physician_id(area: str, i: int) -> str:
 
 def generate(path: str, rows: int, area: str, codes: list[str], bad_every: int) -> None:
     """Write the workbook (run in a child process so its memory is not counted)."""
-    from server.services.excel import write_rows
+    from server.services.platform.excel import write_rows
 
     rng = random.Random(7)
 
@@ -79,7 +79,8 @@ async def main(args: argparse.Namespace) -> dict:
 
     from server.listeners import close_resources, open_resources
     from server.models import Job, Organisation, OrgKind, Physician, Region, RegionLevel, StaffAccount
-    from server.services import files, jobs, registry_import
+    from server.services.platform import files, jobs
+    from server.services.registry import importer
 
     tmp = Path(tempfile.mkdtemp(prefix="dkt-bench-"))
     external = bool(os.environ.get("DATABASE_URL"))
@@ -115,7 +116,7 @@ async def main(args: argparse.Namespace) -> dict:
             raise SystemExit(f"workbook generation failed (exit code {proc.exitcode})")
         generate_s = time.perf_counter() - t0
         data = await asyncio.to_thread(Path(path).read_bytes)
-        stored = await files.store(files.CleanFile(data, registry_import.XLSX, ".xlsx"), purpose="import",
+        stored = await files.store(files.CleanFile(data, importer.XLSX, ".xlsx"), purpose="import",
                                    original_name="bench.xlsx", owner_org_id=admin.id, owner_account_id=account.id)
         file_mb = round(len(data) / 2**20, 1)
         del data

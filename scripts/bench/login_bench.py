@@ -50,10 +50,10 @@ from server.models import (  # noqa: E402
     RegionLevel,
     StaffAccount,
 )
-from server.runtime import rt  # noqa: E402
 from server.security import hash_password  # noqa: E402
-from server.services import physician_auth, sessions  # noqa: E402
-from server.services.auth import login_staff  # noqa: E402
+from server.services.accounts import physician_auth, sessions
+from server.services.accounts.staff_auth import login_staff  # noqa: E402
+from server.services.platform.runtime import rt  # noqa: E402
 
 PASSWORD = "Bench-Passw0rd"
 

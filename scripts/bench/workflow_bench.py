@@ -5,12 +5,12 @@ Seeds --physicians (100,000) physicians over --institutions health institutions 
 province, each with an assessment in 待考核机构确认 (enrol_reported), then measures through
 the real services, in this process (no HTTP, no queue):
 
-1. 确认考核医师名单 (ai_confirm_enrolment): `workflow.batch` by each assessment institution,
+1. 确认考核医师名单 (ai_confirm_enrolment): `transitions.batch` by each assessment institution,
    1,000 a batch;
-2. 评定工作成绩、职业道德 提交 (hi_submit_evaluation): `workflow.transition` per assessment by
+2. 评定工作成绩、职业道德 提交 (hi_submit_evaluation): `transitions.transition` per assessment by
    its health institution (not a batch move in the state machine), the evaluation stored by the
    apply hook (every 25th 不合格);
-3. 复核 提交 (ai_submit_review): `workflow.batch` by each assessment institution, the review
+3. 复核 提交 (ai_submit_review): `transitions.batch` by each assessment institution, the review
    hook deciding 待参加测评 / 不合格 (as services.reviews.perform_batch does);
    each for --sample assessments (default 10,000 spread over all institutions; --sample 0: all),
    reported as assessments per second; --concurrency reviewers act at once (default 1);
@@ -59,7 +59,7 @@ from server.security import id_check_digit  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韦覃蒙莫"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂兰华建国志红玲燕波辉"
-BATCH = 1000  # the largest batch workflow.batch accepts
+BATCH = 1000  # the largest batch transitions.batch accepts
 
 
 def log(message: str) -> None:
@@ -231,9 +231,8 @@ async def timed_steps(groups: list[tuple[Any, list[int]]], step: Callable[[Any, 
 
 async def measure_workflow(world: dict[str, Any], sample_ids: list[int], concurrency: int) -> dict[str, Any]:
     from server.models import Assessment, ItemResult
-    from server.services import assessment_flow as flow
-    from server.services import workflow
     from server.services.access import Role
+    from server.services.assessment import flow, transitions
 
     institutions = {o.id: o for o in world["institutions"]}
     ai_actors = {aid: actor_for(institutions[aid], Role.ASSESSMENT_INSTITUTION, world["accounts"])
@@ -250,15 +249,15 @@ async def measure_workflow(world: dict[str, Any], sample_ids: list[int], concurr
     by_hi = [(hi_actors[org_id], ids) for org_id, ids in hi_ids.items()]
 
     async def batches(actor: Any, ids: list[int], action: str,
-                      apply_for: Callable[[int], workflow.Apply] | None = None) -> int:
+                      apply_for: Callable[[int], transitions.Apply] | None = None) -> int:
         failed = 0
         for i in range(0, len(ids), BATCH):
-            result = await workflow.batch(actor=actor, assessment_ids=ids[i:i + BATCH], action=action,
+            result = await transitions.batch(actor=actor, assessment_ids=ids[i:i + BATCH], action=action,
                                           apply_for=apply_for)
             failed += len(result.failed)
         return failed
 
-    def evaluation(aid: int) -> workflow.Apply:
+    def evaluation(aid: int) -> transitions.Apply:
         async def apply(a: Any, conn: Any) -> None:
             a.work_result = ItemResult.FAIL if aid % 25 == 0 else ItemResult.PASS
             a.ethics_result = ItemResult.PASS
@@ -269,12 +268,12 @@ async def measure_workflow(world: dict[str, Any], sample_ids: list[int], concurr
 
     async def evaluate(actor: Any, ids: list[int]) -> int:
         for aid in ids:
-            await workflow.transition(actor=actor, assessment_id=aid, action="hi_submit_evaluation",
+            await transitions.transition(actor=actor, assessment_id=aid, action="hi_submit_evaluation",
                                       apply=evaluation(aid), data={"work_result": "pass", "ethics_result": "pass"})
         return 0
 
-    def review_for(actor: Any) -> Callable[[int], workflow.Apply]:
-        def apply_for(_aid: int) -> workflow.Apply:
+    def review_for(actor: Any) -> Callable[[int], transitions.Apply]:
+        def apply_for(_aid: int) -> transitions.Apply:
             async def apply(a: Any, conn: Any) -> object:
                 a.review = {"decision": "agree", "work_agree": True, "ethics_agree": True, "opinion": "",
                             "reason": "", "org_id": actor.org_id}
@@ -299,7 +298,7 @@ async def measure_workflow(world: dict[str, Any], sample_ids: list[int], concurr
 
 async def measure_statistics(admin_actor: Any) -> dict[str, Any]:
     from server.models import StatsKind
-    from server.services import statistics
+    from server.services.reports import statistics
 
     out: dict[str, Any] = {}
     for kind in (StatsKind.PROGRESS, StatsKind.RESULTS):
@@ -314,7 +313,8 @@ async def measure_statistics(admin_actor: Any) -> dict[str, Any]:
 
 async def measure_export(world: dict[str, Any], with_tracemalloc: bool) -> dict[str, Any]:
     from server.models import Job, StoredFile
-    from server.services import exports, jobs
+    from server.services.platform import jobs
+    from server.services.reports import exports
 
     admin = world["admin"]
 

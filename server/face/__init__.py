@@ -116,7 +116,7 @@ def thresholds_for(province_code: str | None = None, settings: Settings | None =
     """The thresholds of a province (行政区划代码, e.g. "440000"): FACE_PASS_DISTANCE /
     FACE_REVIEW_DISTANCE, overridden per province by FACE_THRESHOLDS (JSON)."""
     if settings is None:
-        from server.runtime import rt
+        from server.services.platform.runtime import rt
 
         settings = rt().settings
     return _thresholds(float(settings.FACE_PASS_DISTANCE), float(settings.FACE_REVIEW_DISTANCE),

@@ -24,7 +24,7 @@ the pool::
         result = check_sync(b64decode(image_b64), b64decode(reference), thresholds, previous)
         return result.as_dict() | {"embedding": ...}
 
-    taskiq worker server.tasks:broker --workers 2   # on each face machine (one per core)
+    taskiq worker server.services.platform.broker:broker --workers 2   # on each face machine (one per core)
 
 Domain errors (invalid image, no face in a standard photo) cross the process boundary as
 values and are raised again in the caller with their code and Chinese message.
@@ -226,7 +226,7 @@ def default_pool(settings: Settings | None = None) -> FacePool:
     global _default
     if _default is None:
         if settings is None:
-            from server.runtime import rt
+            from server.services.platform.runtime import rt
 
             settings = rt().settings
         _default = FacePool.from_settings(settings)
@@ -234,7 +234,7 @@ def default_pool(settings: Settings | None = None) -> FacePool:
 
 
 def _queued() -> bool:
-    from server.runtime import rt
+    from server.services.platform.runtime import rt
 
     return rt().settings.FACE_BACKEND == "queue"
 

@@ -3,7 +3,7 @@
 With ``TASK_BROKER=redis`` the API sends each check to the queue and awaits its result
 (stored in Redis), and any number of face machines run it::
 
-    TASK_BROKER=redis REDIS_URL=... DATABASE_URL=... taskiq worker server.tasks:broker --workers 2
+    TASK_BROKER=redis REDIS_URL=... DATABASE_URL=... taskiq worker server.services.platform.broker:broker --workers 2
 
 Each worker process loads the models once (about 1 s, 200 MB) and runs checks in a thread, so
 the API machines carry no inference at all. On the embedded default the in-memory broker runs
@@ -24,8 +24,8 @@ from taskiq.exceptions import TaskiqResultTimeoutError
 from server import errors
 from server.face import CheckResult, Reference, Thresholds
 from server.face.liveness import Observation
-from server.runtime import rt
-from server.tasks import broker
+from server.services.platform.broker import broker
+from server.services.platform.runtime import rt
 
 
 def _b64(data: bytes) -> str:

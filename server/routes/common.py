@@ -8,7 +8,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from server.routes.render import ok
-from server.services.captcha import issue_captcha
+from server.services.accounts.captcha import issue_captcha
 
 bp = Blueprint("common", url_prefix="/api/v1")
 

@@ -17,8 +17,8 @@ from sanic.request import Request
 
 from server.errors import Forbidden, Unauthorized
 from server.services.access import STAFF_ROLES, Actor, Role
-from server.services.auth import actor_from_session
-from server.services.sessions import load_session
+from server.services.accounts.sessions import load_session
+from server.services.accounts.staff_auth import actor_from_session
 
 
 def bearer_token(request: Request) -> str:

@@ -16,7 +16,7 @@ from sanic.request import Request
 
 from server.errors import DomainError
 from server.routes.render import ok
-from server.services import certificates
+from server.services.results import certificates
 
 bp = Blueprint("public_verify")
 HEADERS = {"cache-control": "public, max-age=300", "x-robots-tag": "noindex, nofollow",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sanic import Blueprint, HTTPResponse
 from sanic.request import Request
 
-from server.services import wechat_binding
+from server.services.accounts import wechat_binding
 from server.wechat import callback
 
 bp = Blueprint("wechat_callback", url_prefix="/api/v1/wechat")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from server.errors import NotFound, ValidationFailed
 from server.models import ItemResult
-from server.services import assessment_flow as flow
+from server.services.assessment import flow
 
 MAX_BATCH = 1000
 STAFF_ROLES = {flow.HI, flow.AI, flow.ADMIN}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from server.runtime import Runtime, rt
+from server.services.platform.runtime import Runtime, rt
 from server.wechat.client import Code2Session, WeChatClient
 from server.wechat.errors import (
     InvalidCode,

@@ -21,7 +21,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from server.errors import Forbidden, NotFound, ValidationFailed
-from server.runtime import rt
+from server.services.platform.runtime import rt
 
 MAX_SKEW_SECONDS = 600
 MAX_BODY_BYTES = 64 * 1024

@@ -311,7 +311,7 @@ def wechat_fake() -> Iterator[FakeWeChat]:
 @pytest.fixture
 def wechat(app: Any, wechat_fake: FakeWeChat) -> Iterator[FakeWeChat]:
     """The fake the app talks to, reset for this test (Redis, with the token cache, is flushed too)."""
-    from server.runtime import rt
+    from server.services.platform.runtime import rt
 
     if rt().settings.WECHAT_API_BASE != wechat_fake.base_url:
         pytest.skip("TEST_WECHAT_API_BASE points the app at another WeChat server")

@@ -24,8 +24,8 @@ from server.models import (
     Procedure,
     Question,
 )
-from server.services import attempt_answers, exam_rules
-from server.services.papers import to_letters
+from server.services.cycles.papers import to_letters
+from server.services.exams import answer_saves, exam_rules
 from tests.factories import World, auth, make_physician, make_world, physician_token
 from tests.integration.exam_support import humanities_bank, professional_bank
 
@@ -40,7 +40,7 @@ def utcnow() -> datetime:
 @pytest.fixture(autouse=True)
 def fresh_shape_cache() -> None:
     """Each test starts from empty tables whose ids start again at 1: forget cached shapes."""
-    attempt_answers._shapes.clear()
+    answer_saves._shapes.clear()
 
 
 @dataclass

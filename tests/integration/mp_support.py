@@ -22,8 +22,8 @@ from server.models import (
     Physician,
     StaffAccount,
 )
-from server.services import workflow
 from server.services.access import Actor, Role
+from server.services.assessment import transitions
 from tests.factories import World, auth, make_physician, make_world, physician_token
 
 API = "/api/v1/mp"
@@ -51,7 +51,7 @@ async def staff_actor(org: Organisation, role: Role = Role.HEALTH_INSTITUTION) -
 
 
 async def make_open_cycle(w: World, **overrides: Any) -> Cycle:
-    now = workflow.utcnow()
+    now = transitions.utcnow()
     fields: dict[str, Any] = {
         "enrol_start": now - DAY, "enrol_end": now + DAY,
         "evaluation_start": now - DAY, "evaluation_end": now + 2 * DAY,
@@ -68,7 +68,7 @@ async def move(a: Assessment | int, action: str, org: Organisation, role: Role =
                *, reason: str = "", apply: Any = None) -> Assessment:
     """A staff move through the state machine (what the console's endpoints will do)."""
     assessment_id = a if isinstance(a, int) else a.id
-    outcome = await workflow.transition(actor=await staff_actor(org, role), assessment_id=assessment_id,
+    outcome = await transitions.transition(actor=await staff_actor(org, role), assessment_id=assessment_id,
                                         action=action, reason=reason, apply=apply)
     return outcome.assessment
 
@@ -80,7 +80,7 @@ async def setup(*, include: bool = True, **cycle_overrides: Any) -> Setup:
     p = await make_physician(w.hospital, department=dept, phone="13800138000", phone_verified=True, gender="女",
                              birth_date=date(1985, 6, 1), qualification_cert_no="Q450103198506010021",
                              practice_cert_no="P110450000123456", practice_scope="内科专业")
-    a = await workflow.ensure_assessment(physician=p, cycle=cycle)
+    a = await transitions.ensure_assessment(physician=p, cycle=cycle)
     if include:
         a = await move(a, "include", w.hospital)
     return Setup(w, cycle, dept, p, a, await physician_token(p))

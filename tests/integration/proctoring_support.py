@@ -17,8 +17,9 @@ import httpx
 from PIL import Image
 
 from server.models import Assessment, Cycle, ExamAttempt, FaceCheck, Organisation, Paper
-from server.services import exam_rules, files
 from server.services.access import Role
+from server.services.exams import exam_rules
+from server.services.platform import files
 from tests.factories import World, auth, token_for
 from tests.integration.results_support import ExamDriver, exam_world, new_driver, outside_driver
 from tests.integration.review_support import API, open_cycle

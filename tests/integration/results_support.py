@@ -25,8 +25,8 @@ from server.models import (
 )
 from server.models import AssessmentStatus as S
 from server.models import ExemptionStatus as X
-from server.services import attempt_answers
 from server.services.access import Actor, Role
+from server.services.exams import answer_saves
 from tests.factories import World, auth, make_world, token_for
 from tests.integration.exam_support import humanities_bank, professional_bank
 from tests.integration.mp_support import pdf
@@ -112,7 +112,7 @@ class ExamDriver(Driver):
             answers.append({"position": no, "answer": letters, "seq": 1})
         # attempt_answers caches shapes by attempt id in the process; ids restart with every test's
         # empty tables, so a shape cached by an earlier test would be used (reported to the lead)
-        attempt_answers._shapes.pop(attempt_id, None)
+        answer_saves._shapes.pop(attempt_id, None)
         r = await self.mp("PUT", f"/attempts/{attempt_id}/answers", json={"answers": answers})
         assert r.status_code == 200, r.text
         r = await self.mp("POST", f"/attempts/{attempt_id}/face-check", data={"moment": "submit"},

@@ -16,9 +16,8 @@ from server.models import DelayStatus as D
 from server.models import ExemptionStatus as X
 from server.models import ModificationStatus as M
 from server.schemas.reviews import parse_action_body
-from server.services import assessment_flow as flow
-from server.services import reviews, workflow
 from server.services.access import Actor, Role
+from server.services.assessment import flow, reviews, transitions
 from tests.factories import World, account_of, auth, make_physician, physician_token
 from tests.integration.mp_support import jpeg, pdf
 
@@ -65,10 +64,10 @@ def physician_actor(p: Physician) -> Actor:
 
 
 async def physician_move(p: Physician, a: Assessment, action: str, *, reason: str = "",
-                         apply: workflow.Apply | None = None) -> workflow.Outcome:
+                         apply: transitions.Apply | None = None) -> transitions.Outcome:
     """A physician's move straight through the runner (for refusals the mini-program cannot
     express, e.g. another physician naming this assessment, or crafted pending edits)."""
-    return await workflow.transition(actor=physician_actor(p), assessment_id=a.id, action=action, reason=reason,
+    return await transitions.transition(actor=physician_actor(p), assessment_id=a.id, action=action, reason=reason,
                                      apply=apply)
 
 
@@ -117,7 +116,7 @@ class Driver:
         return await staff(self.w.gx_admin if self.p.region_path.startswith(self.w.gx.path) else self.w.gz_admin)
 
     async def assessment(self) -> Assessment:
-        return await workflow.ensure_assessment(physician=self.p, cycle=self.cycle)
+        return await transitions.ensure_assessment(physician=self.p, cycle=self.cycle)
 
     # --- the physician, through the mini-program ------------------------------------------------
 
@@ -141,7 +140,7 @@ class Driver:
             assert r.status_code == 200, r.text
         elif action == "apply_exemption":
             a = await Assessment.get(id=(await self.assessment()).id)
-            paper = workflow.exemption_paper(a.procedure)
+            paper = transitions.exemption_paper(a.procedure)
             reason, _ = await ExemptionReason.get_or_create(cycle_id=self.cycle.id, paper=paper, text="年满60周岁")
             r = await self.mp("POST", "/uploads", files={"file": ("proof.pdf", pdf(), "application/pdf")})
             assert r.status_code == 201, r.text

@@ -17,8 +17,8 @@ from server.models import (
     OrgKind,
     StoredFile,
 )
-from server.runtime import rt
 from server.services.access import Role
+from server.services.platform.runtime import rt
 from tests.factories import auth, make_org, make_world, token_for
 
 A = "/api/v1/admin/assessment"

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from server.models import AssessmentStatus, AttemptStatus, ExamAttempt
-from server.services import attempt_answers, attempts, exam_sweeper
+from server.services.exams import answer_saves, attempts, deadline_sweeper
 from tests.conftest import BACKEND
 from tests.factories import auth, physician_token
 from tests.integration.attempt_support import (
@@ -84,8 +84,8 @@ async def test_server_restart_loses_nothing(app, client):
     await answer_share(client, e, aid, 0.6)
     before = (await client.get(f"{MP}/attempts/{aid}", headers=e.headers)).json()
     # a restart: the process caches are gone and the background loop starts over; state is in the DB
-    attempt_answers._shapes.clear()
-    await exam_sweeper.stop_background()
+    answer_saves._shapes.clear()
+    await deadline_sweeper.stop_background()
     after = (await client.get(f"{MP}/attempts/{aid}", headers=e.headers)).json()
     assert after["saved_answers"] == before["saved_answers"] and len(after["saved_answers"]) == 50
     assert after["remaining_seconds"] <= before["remaining_seconds"]
@@ -97,15 +97,15 @@ async def test_sweeper_submits_expired_attempt_with_saved_answers(app, client):
     aid = (await begin(client, e))["id"]
     await answer_share(client, e, aid, 0.7)
     waiting = (await start(client, await exam_world(w=e.w, banks=False))).json()  # never started: never swept
-    assert (await exam_sweeper.sweep_due()).submitted == 0
+    assert (await deadline_sweeper.sweep_due()).submitted == 0
     await expire(aid)
-    stats = await exam_sweeper.sweep_due()
+    stats = await deadline_sweeper.sweep_due()
     assert (stats.submitted, stats.failed) == (1, 0)
     row = await ExamAttempt.get(id=aid)
     assert row.status == AttemptStatus.SUBMITTED and row.auto_submitted and row.score == 70.0 and row.passed
     assert row.open_slot is None and len(row.answers) == 50
     assert (await e.fresh()).status == S.EXAMS_DONE
-    assert (await exam_sweeper.sweep_due()).submitted == 0  # nothing twice
+    assert (await deadline_sweeper.sweep_due()).submitted == 0  # nothing twice
     assert (await ExamAttempt.get(id=waiting["id"])).status == AttemptStatus.IN_PROGRESS
     view = (await client.get(f"{MP}/attempts/{aid}", headers=e.headers)).json()
     assert view["result"]["auto_submitted"] is True and view["remaining_seconds"] == 0
@@ -116,14 +116,14 @@ async def test_sweeper_background_loop_after_restart(app, client):
     aid = (await begin(client, e))["id"]
     await save(client, e, aid, 1, ["A"], 1)
     await expire(aid, seconds=600)  # expired while the server was down
-    assert await exam_sweeper.start_background(role="api", force=True, every=0.05)
+    assert await deadline_sweeper.start_background(role="api", force=True, every=0.05)
     try:
         for _ in range(100):
             if (await ExamAttempt.get(id=aid)).status == AttemptStatus.SUBMITTED:
                 break
             await asyncio.sleep(0.05)
     finally:
-        await exam_sweeper.stop_background()
+        await deadline_sweeper.stop_background()
     row = await ExamAttempt.get(id=aid)
     assert row.status == AttemptStatus.SUBMITTED and row.auto_submitted and row.answers["1"]["answer"] == ["A"]
 

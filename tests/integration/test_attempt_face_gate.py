@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.models import AttemptStatus, ExamAttempt, FaceCheck, StoredFile
-from server.services import exam_sweeper, face_gate
-from server.services.face_gate import FaceDecision
+from server.services.exams import deadline_sweeper, face_gate
+from server.services.exams.face_gate import FaceDecision
 from tests.integration.attempt_support import (
     MP,
     begin,
@@ -137,7 +137,7 @@ async def test_automatic_submission_never_waits_for_a_check(app, client):
     await save(client, e, aid, 1, ["A"], 1)
     await ExamAttempt.filter(id=aid).update(mid_check_due_at=utcnow() - timedelta(minutes=1))  # mid check pending
     await expire(aid)
-    assert (await exam_sweeper.sweep_due()).submitted == 1
+    assert (await deadline_sweeper.sweep_due()).submitted == 1
     row = await ExamAttempt.get(id=aid)
     assert row.status == AttemptStatus.SUBMITTED and row.auto_submitted and row.submit_check_at is None
     other = await exam_world(w=e.w, banks=False)

@@ -19,7 +19,7 @@ from server.models import (
     PhysicianLevel,
     Procedure,
 )
-from server.services import attempts
+from server.services.exams import attempts
 from tests.factories import auth, make_physician, physician_token
 from tests.integration.attempt_support import (
     DAY,

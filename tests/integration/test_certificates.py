@@ -16,9 +16,9 @@ from PIL import Image, ImageStat
 
 from server.models import Assessment, AuditLog, Certificate, Organisation
 from server.models import AssessmentStatus as S
-from server.runtime import rt
-from server.services import certificates
 from server.services.access import Role
+from server.services.platform.runtime import rt
+from server.services.results import certificates
 from tests.factories import auth, make_physician, physician_token, token_for
 from tests.integration.results_support import act, exam_world, new_driver
 from tests.integration.review_support import API, staff_move

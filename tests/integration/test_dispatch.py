@@ -20,10 +20,11 @@ from server.models import (
     Physician,
     StaffAccount,
 )
-from server.runtime import rt
-from server.services import delivery, dispatch, notify, workflow
 from server.services.access import Actor, Role
-from server.services.sms import OutboxSmsSender
+from server.services.assessment import transitions
+from server.services.notify import delivery, dispatch, notices
+from server.services.notify.sms import OutboxSmsSender
+from server.services.platform.runtime import rt
 from server.wechat import WeChatClient, close_wechat, set_wechat
 from tests.conftest import BACKEND
 from tests.factories import account_of, make_physician, make_world
@@ -84,7 +85,7 @@ async def queue(p: Physician, *, title: str = "报名信息被驳回", body: str
     from tortoise.transactions import in_transaction
 
     async with in_transaction() as conn:
-        await notify.physician_message(conn=conn, physician_id=p.id, template="hi_reject_enrolment",
+        await notices.physician_message(conn=conn, physician_id=p.id, template="hi_reject_enrolment",
                                        title=title, body=body, data={"assessment_id": 1})
     return list(await OutboxMessage.filter(recipient_id=p.id).order_by("id").values_list("id", flat=True))
 
@@ -103,7 +104,7 @@ async def test_transition_subscribe_message_and_sms_delivered(wechat, templates,
     a = await Assessment.create(physician=p, cycle=cycle, institution=w.hospital2, region_path=p.region_path)
     hi = Actor(kind="staff", role=Role.HEALTH_INSTITUTION, token="t", account_id=(await account_of(w.hospital2)).id,
                org_id=w.hospital2.id, region_path=w.hospital2.region_path)
-    await workflow.transition(actor=hi, assessment_id=a.id, action="include")
+    await transitions.transition(actor=hi, assessment_id=a.id, action="include")
     assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 2
 
     stats = await dispatch.dispatch_due()
@@ -319,10 +320,10 @@ async def test_expired_verify_code_is_not_sent(wechat, gateway):
 async def test_staff_message_to_bound_account_and_unbound_refused(wechat, templates, gateway):
     w = await make_world()
     await StaffAccount.filter(org_id=w.hospital2.id).update(wechat_openid="o-oa-admin")
-    assert await notify.staff_message(org_id=w.hospital2.id, template="pending_review",
+    assert await notices.staff_message(org_id=w.hospital2.id, template="pending_review",
                                       data={"org_name": "南宁市第一人民医院", "count": 7}) == 1
-    assert await notify.staff_message(org_id=w.hospital3.id, template="pending_review", data={"count": 1}) == 1
-    assert await notify.staff_message(org_id=w.hospital3.id, template="pending_review", data={"count": 1},
+    assert await notices.staff_message(org_id=w.hospital3.id, template="pending_review", data={"count": 1}) == 1
+    assert await notices.staff_message(org_id=w.hospital3.id, template="pending_review", data={"count": 1},
                                       only_bound=True) == 0
     await dispatch.dispatch_due()
     [req] = wechat.requests_to(TEMPLATE_SEND)
@@ -333,7 +334,7 @@ async def test_staff_message_to_bound_account_and_unbound_refused(wechat, templa
     assert rows[bound].status == OutboxStatus.SENT
     assert rows[unbound].status == OutboxStatus.FAILED and rows[unbound].last_error.startswith("[not_bound] ")
     with pytest.raises(ValueError):
-        await notify.staff_message(org_id=w.hospital2.id, template="nope")
+        await notices.staff_message(org_id=w.hospital2.id, template="nope")
 
 
 # --- restarts and concurrency ------------------------------------------------------------------------

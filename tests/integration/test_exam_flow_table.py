@@ -22,9 +22,9 @@ from server.models import Assessment, AssessmentEvent, Cycle, Organisation
 from server.models import AssessmentStatus as S
 from server.models import DelayStatus as D
 from server.schemas.reviews import ACTION_BODIES
-from server.services import assessment_flow as flow
-from server.services import outcome, workflow
 from server.services.access import Role
+from server.services.assessment import flow, transitions
+from server.services.results import outcome
 from tests.factories import auth, make_physician, physician_token, token_for
 from tests.integration.results_support import ExamDriver, act, act_batch, exam_world, new_driver
 from tests.integration.review_support import API, close_window, physician_move, reopen_window, staff_move
@@ -103,22 +103,22 @@ async def _refusals(client, w, d: ExamDriver, a: Assessment, t: flow.Transition)
 async def _guards(client, w, cycle: Cycle, d: ExamDriver, a: Assessment, t: flow.Transition) -> None:
     """The row's own condition (window / guard) refuses while it does not hold."""
     before = (await Assessment.get(id=a.id)).version
-    system = workflow.system_actor()
+    system = transitions.system_actor()
     if t.action == "miss_first_round":
         assert (await outcome.sweep()).missed_first_round == 0  # the first round is still on
         with pytest.raises(InvalidTransition) as exc:
-            await workflow.transition(actor=system, assessment_id=a.id, action=t.action)
+            await transitions.transition(actor=system, assessment_id=a.id, action=t.action)
         assert exc.value.code == "guard_failed" and "尚未结束" in exc.value.message
     elif t.action == "miss_delayed_exam":
         await _end(cycle, "exam")  # the first round is over, but a delayed physician waits for the re-exam
         assert (await outcome.sweep()).delayed_absent == 0
         with pytest.raises(InvalidTransition) as exc:
-            await workflow.transition(actor=system, assessment_id=a.id, action=t.action)
+            await transitions.transition(actor=system, assessment_id=a.id, action=t.action)
         assert exc.value.code == "guard_failed"
     elif t.action == "miss_reexam":
         assert (await outcome.sweep()).missed_reexam == 0
         with pytest.raises(InvalidTransition) as exc:
-            await workflow.transition(actor=system, assessment_id=a.id, action=t.action)
+            await transitions.transition(actor=system, assessment_id=a.id, action=t.action)
         assert exc.value.code == "guard_failed"
     elif t.action == "ai_confirm_results":
         await close_window(cycle, "judging")
@@ -219,7 +219,7 @@ async def test_delayed_physician_is_not_missed_and_takes_the_reexam_window(clien
     await staff_move(await d.admin(), a, "admin_approve_delay")
     await _end(cycle, "exam")
     with pytest.raises(InvalidTransition) as exc:
-        await workflow.transition(actor=workflow.system_actor(), assessment_id=a.id, action="miss_first_round")
+        await transitions.transition(actor=transitions.system_actor(), assessment_id=a.id, action="miss_first_round")
     assert "延期" in exc.value.message
     assert (await outcome.sweep()).missed_first_round == 0
     await d.sit("humanities", 70)

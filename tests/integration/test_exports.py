@@ -8,8 +8,8 @@ import re
 from openpyxl import load_workbook
 
 from server.models import AssessmentAssignment, AuditLog, OutboxMessage, StaffAccount
-from server.services import exports
 from server.services.access import Role
+from server.services.reports import exports
 from tests.factories import auth, make_world, token_for, wait_for_job
 from tests.integration.test_statistics import seed_fixture
 

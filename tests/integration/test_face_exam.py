@@ -27,7 +27,7 @@ from PIL import Image  # noqa: E402
 
 from server.face import pool  # noqa: E402
 from server.models import Assessment, AttemptStatus, ExamAttempt, FaceCheck, FaceReference, StoredFile  # noqa: E402
-from server.services import face_gate, face_verify  # noqa: E402
+from server.services.exams import face_gate, face_verify
 from tests.factories import auth, make_physician, physician_token  # noqa: E402
 from tests.integration.attempt_support import (  # noqa: E402
     MP,

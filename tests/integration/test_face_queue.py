@@ -16,7 +16,7 @@ from PIL import Image  # noqa: E402
 
 from server.errors import ValidationFailed  # noqa: E402
 from server.face import Thresholds, pool  # noqa: E402
-from server.runtime import rt  # noqa: E402
+from server.services.platform.runtime import rt  # noqa: E402
 from tests.unit.test_face_pipeline import _packaged_face  # noqa: E402
 
 

@@ -22,8 +22,8 @@ import pytest
 from server.errors import NotFound
 from server.models import Assessment, AssessmentEvent, Organisation
 from server.models import AssessmentStatus as S
-from server.services import assessment_flow as flow
 from server.services.access import Role
+from server.services.assessment import flow
 from tests.factories import auth, make_physician, make_world, physician_token, token_for
 from tests.integration.review_support import (
     API,

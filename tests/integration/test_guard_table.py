@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from server.services import sessions
 from server.services.access import Role
+from server.services.accounts import sessions
 from tests.factories import auth, make_physician, make_world, token_for
 
 PUBLIC = {("POST", "/api/v1/admin/auth/login")}

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from server.models import Assessment, AssessmentEvent, Cycle, Organisation, PhysicianLevel
 from server.models import AssessmentStatus as S
 from server.models import DelayStatus as D
-from server.services import outcome
 from server.services.access import Role
+from server.services.results import outcome
 from tests.factories import auth, token_for
 from tests.integration.results_support import (
     act,

@@ -27,8 +27,8 @@ from server.models import (
     StaffAccount,
     TransferKind,
 )
-from server.services import workflow
 from server.services.access import Role
+from server.services.assessment import transitions
 from tests.factories import auth, make_org, make_physician, make_world, token_for
 
 ACTION_FOR_ROLE = {
@@ -186,7 +186,7 @@ async def outside(app):
                                enrol_end=now + timedelta(days=30))
     reason = await ExemptionReason.create(cycle=cycle, paper=PaperType.HUMANITIES, text="年满60周岁")
     physician = await make_physician(gz, name="贵州医师")
-    assessment = await workflow.ensure_assessment(physician=physician, cycle=cycle)
+    assessment = await transitions.ensure_assessment(physician=physician, cycle=cycle)
     department = await Department.create(org=gz, name="贵州内科", level=1)
     material = uuid.uuid4()
     application = await AssessmentApplication.create(org=gz, note="申请", material_ids=[str(material)])

@@ -16,9 +16,9 @@ from server.models import (
     ModificationStatus,
     PaperType,
 )
-from server.services import workflow
 from server.services.access import Role
-from server.services.enrolment_rules import apply_pending
+from server.services.assessment import transitions
+from server.services.assessment.enrolment_rules import apply_pending
 from tests.factories import auth, token_for
 from tests.integration.mp_support import API, DAY, actions, enrolled, move, setup, state, upload_proof
 
@@ -204,7 +204,7 @@ async def test_delay_applied_before_deadline(client):
 
 async def test_delay_after_deadline_refused(client):
     s = await setup()
-    await Cycle.filter(id=s.cycle.id).update(delay_deadline=workflow.utcnow() - DAY)
+    await Cycle.filter(id=s.cycle.id).update(delay_deadline=transitions.utcnow() - DAY)
     before = await state(s.assessment.id)
     r = await client.post(f"{API}/delay", headers=s.headers, json={"reason": "因病住院"})
     assert r.status_code == 409 and r.json()["code"] == "guard_failed"

@@ -19,9 +19,9 @@ from server.models import (
     Procedure,
     StoredFile,
 )
-from server.runtime import rt
-from server.services import workflow
 from server.services.access import Role
+from server.services.assessment import transitions
+from server.services.platform.runtime import rt
 from tests.factories import auth, make_physician, make_world, physician_token, token_for
 from tests.integration.mp_support import (
     API,
@@ -197,7 +197,7 @@ async def test_save_step_refuses_foreign_department_condition_and_proof(client):
 
 async def setup_other_physician(client, s) -> str:
     p2 = await make_physician(s.w.hospital)
-    a2 = await workflow.ensure_assessment(physician=p2, cycle=s.cycle)
+    a2 = await transitions.ensure_assessment(physician=p2, cycle=s.cycle)
     await move(a2, "include", s.w.hospital)
     r = await client.post(f"{API}/uploads", headers=auth(await physician_token(p2)),
                           files={"file": ("p.pdf", pdf(), "application/pdf")})
@@ -340,7 +340,7 @@ async def test_submit_complete_moves_to_review(client):
 async def test_submit_outside_enrol_window_refused(client):
     s = await setup()
     await fill_enrolment(client, s)
-    now = workflow.utcnow()
+    now = transitions.utcnow()
     await Cycle.filter(id=s.cycle.id).update(enrol_start=now - 3 * DAY, enrol_end=now - DAY)
     before = await state(s.assessment.id)
     r = await client.post(f"{API}/enrolment/submit", headers=s.headers)

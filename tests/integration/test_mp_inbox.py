@@ -9,7 +9,7 @@ from tests.integration.mp_support import API
 
 
 async def _messages(physician, n: int, *, read: int = 0) -> list[InboxMessage]:
-    from server.services.workflow import utcnow
+    from server.services.assessment.transitions import utcnow
 
     out = []
     for i in range(n):

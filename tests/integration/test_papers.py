@@ -21,7 +21,7 @@ from server.models import (
     Question,
     QuestionType,
 )
-from server.services import papers
+from server.services.cycles import papers
 from tests.factories import auth, make_world, token_for, wait_for_job
 from tests.integration.exam_support import (
     ADMIN,

@@ -20,8 +20,8 @@ from server.models import (
     Physician,
     RegistryStatus,
 )
-from server.runtime import rt
-from server.services.sms import MAX_WRONG_TRIES
+from server.services.notify.sms import MAX_WRONG_TRIES
+from server.services.platform.runtime import rt
 from tests.factories import STRONG, auth, make_physician, make_world, physician_token, token_for
 
 LOGIN = "/api/v1/mp/auth/login"

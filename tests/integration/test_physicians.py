@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from server.models import AuditLog, Department, Physician, PhysicianLevel, PracticeCategory
 from server.security import hash_password
-from server.services import sessions
 from server.services.access import Role
+from server.services.accounts import sessions
 from tests.factories import auth, make_physician, make_world, token_for
 
 URL = "/api/v1/admin/physicians"

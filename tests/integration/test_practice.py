@@ -102,7 +102,7 @@ async def test_mock_test_drawn_scored_and_never_a_real_paper(app, client):
     assert not walk_keys(mock["questions"]) & {"answer", "explanation", "key", "question_id"}
     stored = await MockTest.get(id=mock["id"])
     questions = {q.id: q for q in await Question.filter(id__in=stored.question_ids)}
-    from server.services.papers import to_letters
+    from server.services.cycles.papers import to_letters
 
     right = {str(no): to_letters(order, questions[qid].answer)
              for no, (qid, order) in enumerate(zip(stored.question_ids, stored.option_orders, strict=True), start=1)}

@@ -12,8 +12,8 @@ from PIL import Image
 from server.errors import Forbidden
 from server.models import Assessment, AuditLog, FaceCheck, OutboxMessage, ProctoringEvent, ProctoringMark
 from server.models import AssessmentStatus as S
-from server.services import proctoring
 from server.services.access import Role
+from server.services.proctoring import cases
 from tests.factories import account_of, auth, physician_token
 from tests.integration.proctoring_support import P, add_checks, scene
 from tests.integration.results_support import act, messages
@@ -226,7 +226,7 @@ async def test_unmark_service_refuses_institutions_even_behind_the_guard(sc):
     assert (await sc.post("hi", f"/{sc.a['in_hi2'].id}/mark")).status_code == 200
     for actor in (await staff(sc.w.hospital2), await staff(sc.w.hospital, Role.ASSESSMENT_INSTITUTION)):
         with pytest.raises(Forbidden) as exc:
-            await proctoring.unmark(actor=actor, assessment_id=sc.a["in_hi2"].id)
+            await cases.unmark(actor=actor, assessment_id=sc.a["in_hi2"].id)
         assert exc.value.code == "wrong_role"
     assert (await ProctoringMark.get(assessment_id=sc.a["in_hi2"].id)).suspected
 

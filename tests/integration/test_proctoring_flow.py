@@ -18,8 +18,8 @@ import pytest
 from server.errors import Forbidden
 from server.models import Assessment, AssessmentEvent, ProctoringEvent
 from server.models import AssessmentStatus as S
-from server.services import assessment_flow as flow
 from server.services.access import Role
+from server.services.assessment import flow
 from tests.factories import auth, token_for
 from tests.integration.proctoring_support import P
 from tests.integration.results_support import (

@@ -10,8 +10,8 @@ from server.models import AssessmentStatus as S
 from server.models import DelayStatus as D
 from server.models import Department, Organisation, PhysicianLevel, PracticeCategory
 from server.models import ExemptionStatus as X
-from server.services import records
 from server.services.access import Role
+from server.services.assessment import records
 from tests.factories import auth, make_physician, make_world, token_for
 from tests.integration.review_support import API, Driver, open_cycle
 

@@ -8,8 +8,8 @@ import io
 from openpyxl import load_workbook
 
 from server.models import Job, PaperType, Question, QuestionType
-from server.services.excel import write_rows
-from server.services.question_import import HEADERS
+from server.services.cycles.question_import import HEADERS
+from server.services.platform.excel import write_rows
 from tests.factories import auth, make_world, token_for, wait_for_job
 from tests.integration.exam_support import ADMIN, make_questions
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from server.models import Assessment, AssessmentEvent, Cycle, OutboxMessage
 from server.models import AssessmentStatus as S
-from server.services import outcome
-from server.services.reexam import today
+from server.services.results import outcome
+from server.services.results.reexam import today
 from tests.factories import auth, token_for, wait_for_job
 from tests.integration.results_support import (
     act,

@@ -7,10 +7,10 @@ from datetime import date
 
 from server.demo import make_id_number
 from server.models import AccountStatus, AuditLog, Department, Job, Organisation, Physician, StaffAccount
-from server.runtime import rt
-from server.services import jobs as jobs_service
-from server.services.excel import open_rows, write_rows
-from server.services.registry_rows import INSTITUTION_HEADERS, PHYSICIAN_HEADERS
+from server.services.platform import jobs as jobs_service
+from server.services.platform.excel import open_rows, write_rows
+from server.services.platform.runtime import rt
+from server.services.registry.import_rows import INSTITUTION_HEADERS, PHYSICIAN_HEADERS
 from tests.factories import auth, make_physician, make_world, token_for, wait_for_job
 
 URL = "/api/v1/admin/imports/physicians"

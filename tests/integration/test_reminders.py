@@ -14,8 +14,8 @@ from server.models import AssessmentStatus as S
 from server.models import DelayStatus as D
 from server.models import ExemptionStatus as X
 from server.models import ModificationStatus as M
-from server.runtime import rt
-from server.services import dispatch, reminders
+from server.services.notify import dispatch, reminders
+from server.services.platform.runtime import rt
 from tests.factories import World, account_of, make_physician, make_world
 
 pytestmark = pytest.mark.usefixtures("app")  # the real database, emptied per test

@@ -10,8 +10,9 @@ import pytest
 from tortoise import timezone
 
 from server.models import Assessment, AuditLog, Cycle, FaceCheck, FaceReference, StoredFile
-from server.runtime import rt
-from server.services import files, retention
+from server.services.platform import files
+from server.services.platform.runtime import rt
+from server.services.proctoring import retention
 from tests.factories import auth, token_for
 from tests.integration.proctoring_support import P, add_checks, examinee, image
 from tests.integration.results_support import exam_world

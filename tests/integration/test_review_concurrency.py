@@ -12,8 +12,8 @@ from server.errors import Conflict
 from server.models import Assessment, AssessmentEvent
 from server.models import AssessmentStatus as S
 from server.schemas.reviews import parse_action_body
-from server.services import reviews
 from server.services.access import Role
+from server.services.assessment import reviews
 from tests.conftest import BACKEND
 from tests.factories import auth, make_world, token_for
 from tests.integration.review_support import API, Driver, open_cycle, staff

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.models import AccountStatus, OrgKind, RegionLevel, StaffAccount
-from server.runtime import rt
+from server.services.platform.runtime import rt
 from tests.factories import STRONG, auth, captcha, login, make_org, make_region, make_world, token_for
 
 

@@ -22,8 +22,8 @@ from server.models import (
     StatsSnapshot,
 )
 from server.models import AssessmentStatus as S
-from server.services import statistics
 from server.services.access import Role
+from server.services.reports import statistics
 from tests.factories import World, auth, make_physician, make_world, token_for, wait_for_job
 
 API = "/api/v1/admin"

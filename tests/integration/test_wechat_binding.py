@@ -14,8 +14,8 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 
 from server.models import AuditLog, OutboxMessage, OutboxStatus, StaffAccount
-from server.runtime import rt
-from server.services import dispatch, notify
+from server.services.notify import dispatch, notices
+from server.services.platform.runtime import rt
 from tests.factories import account_of, auth, make_world, token_for
 
 CALLBACK = "/api/v1/wechat/callback"
@@ -139,7 +139,7 @@ async def test_bind_by_scan_end_to_end_then_template_message_delivered(client, w
 
     from dataclasses import replace
     monkeypatch.setattr(rt(), "settings", replace(rt().settings, WECHAT_OA_TEMPLATES='{"*": "TPL-X"}'))
-    await notify.staff_message(org_id=w.hospital2.id, template="export_finished", data={"title": "导出完成"})
+    await notices.staff_message(org_id=w.hospital2.id, template="export_finished", data={"title": "导出完成"})
     await dispatch.dispatch_due()
     [sent] = wechat.requests_to("/cgi-bin/message/template/send")
     assert sent.body["touser"] == "o-admin-0001"

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from server.runtime import rt
+from server.services.platform.runtime import rt
 from server.wechat import (
     InvalidCode,
     InvalidCredentials,

@@ -1,4 +1,4 @@
-"""The runner's own rules (services/workflow.py): side flows do not outlive the main move
+"""The runner's own rules (services/transitions.py): side flows do not outlive the main move
 that ends them, reviewers' reasons are kept and cleared, and refusals change nothing."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ import pytest
 
 from server.errors import InvalidTransition
 from server.models import Assessment, AssessmentEvent, AssessmentStatus, DelayStatus
-from server.services import workflow
 from server.services.access import Role
+from server.services.assessment import transitions
 from tests.integration.mp_support import move, setup, state
 from tests.integration.review_support import physician_actor
 
 
 async def test_cancel_include_clears_pending_delay_and_reinclusion_starts_clean(app):
     s = await setup()
-    await workflow.transition(actor=physician_actor(s.physician), assessment_id=s.assessment.id,
+    await transitions.transition(actor=physician_actor(s.physician), assessment_id=s.assessment.id,
                               action="apply_delay", reason="外出进修")
     a = await Assessment.get(id=s.assessment.id)
     assert a.delay == DelayStatus.HI_PENDING
@@ -32,7 +32,7 @@ async def test_cancel_include_clears_pending_delay_and_reinclusion_starts_clean(
 
 async def test_admin_reject_to_leave_clears_side_flows(app):
     s = await setup()
-    await workflow.transition(actor=physician_actor(s.physician), assessment_id=s.assessment.id,
+    await transitions.transition(actor=physician_actor(s.physician), assessment_id=s.assessment.id,
                               action="apply_delay", reason="外出进修")
     a = await move(s.assessment.id, "admin_reject_to_leave", s.w.gx_admin, Role.ADMINISTRATION, reason="离职")
     assert a.status == AssessmentStatus.LEFT and a.delay == DelayStatus.NONE and a.active is False
@@ -43,7 +43,7 @@ async def test_physician_reason_is_not_a_refusal_reason(app):
     s = await setup()
     await move(s.assessment.id, "cancel_include", s.w.hospital)
     await move(s.assessment.id, "include", s.w.hospital)
-    await workflow.transition(actor=physician_actor(s.physician), assessment_id=s.assessment.id,
+    await transitions.transition(actor=physician_actor(s.physician), assessment_id=s.assessment.id,
                               action="apply_delay", reason="外出进修")
     a = await Assessment.get(id=s.assessment.id)
     assert a.last_reason == "" and a.delay_reason in ("", "外出进修")

@@ -12,8 +12,8 @@ import pytest
 from server.errors import Forbidden, InvalidTransition, OutOfJurisdiction
 from server.models import AssessmentStatus as S
 from server.models import DelayStatus, ExemptionStatus, ItemResult, ModificationStatus, Procedure
-from server.services import assessment_flow as flow
 from server.services.access import Role
+from server.services.assessment import flow
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 OPEN = (NOW - timedelta(days=1), NOW + timedelta(days=1))

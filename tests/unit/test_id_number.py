@@ -15,7 +15,7 @@ from server.security import (
     mask_id_number,
     normalise_id_number,
 )
-from server.services.registry_rows import PHYSICIAN_HEADERS, credit_code_problem, parse_physician_row
+from server.services.registry.import_rows import PHYSICIAN_HEADERS, credit_code_problem, parse_physician_row
 
 # Published example numbers with known check characters.
 VALID = ["11010519491231002X", "110101199003074477"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from server.config import ConfigError, Settings
-from server.services import delivery, dispatch
+from server.services.notify import delivery, dispatch
 from server.wechat.errors import error_for
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.models import AssessmentStatus as S
 from server.models import ItemResult, PhysicianLevel
-from server.services import outcome
+from server.services.results import outcome
 
 P, F = ItemResult.PASS, ItemResult.FAIL
 

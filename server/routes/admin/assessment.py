@@ -19,8 +19,8 @@ from server.schemas.accounts import (
     AssessorSetting,
     IdList,
 )
-from server.services import assessment_orgs as svc
 from server.services.access import Role
+from server.services.registry import assessment_orgs as svc
 
 bp = Blueprint("admin_assessment", url_prefix="/")
 

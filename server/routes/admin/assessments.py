@@ -14,8 +14,8 @@ from sanic_ext import validate
 from server.routes.guards import actor_of, require
 from server.routes.render import int_arg, ok, page, paging
 from server.schemas.reviews import BatchBody, PhysicianIds, parse_action_body
-from server.services import progress, records, reviews
 from server.services.access import Role
+from server.services.assessment import progress, records, reviews
 
 bp = Blueprint("admin_assessments", url_prefix="/")
 

@@ -10,9 +10,9 @@ from server.errors import ValidationFailed
 from server.routes.guards import actor_of, require
 from server.routes.render import ok
 from server.schemas.auth import PasswordChange, RoleSwitch, StaffLogin
-from server.services import auth, sessions
 from server.services.access import Role
-from server.services.accounts_view import current_account_view
+from server.services.accounts import sessions, staff_auth
+from server.services.accounts.me import current_account_view
 
 bp = Blueprint("admin_auth", url_prefix="/auth")
 
@@ -21,7 +21,7 @@ bp = Blueprint("admin_auth", url_prefix="/auth")
 @validate(json=StaffLogin)
 async def login(request: Request, body: StaffLogin):
     """登录: 机构账号 + 密码 + 验证码."""
-    result = await auth.login_staff(
+    result = await staff_auth.login_staff(
         code=body.code, password=body.password, captcha_id=body.captcha_id, captcha_answer=body.captcha,
         ip=request.client_ip or request.ip,
     )
@@ -51,7 +51,7 @@ async def me(request: Request):
 @validate(json=PasswordChange)
 async def change_password(request: Request, body: PasswordChange):
     """初始化设置 / 安全设置 → 修改密码."""
-    await auth.change_staff_password(actor=actor_of(request), old_password=body.old_password,
+    await staff_auth.change_staff_password(actor=actor_of(request), old_password=body.old_password,
                                      new_password=body.new_password)
     return ok()
 
@@ -65,5 +65,5 @@ async def switch_role(request: Request, body: RoleSwitch):
         role = Role(body.role)
     except ValueError:
         raise ValidationFailed("身份无效", code="invalid_role") from None
-    role = await auth.switch_role(actor=actor_of(request), role=role)
+    role = await staff_auth.switch_role(actor=actor_of(request), role=role)
     return ok({"role": role.value, "label": role.label})

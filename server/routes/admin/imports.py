@@ -8,8 +8,9 @@ from sanic.request import Request
 from server.errors import ValidationFailed
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, ok
-from server.services import jobs, registry_import
 from server.services.access import Role
+from server.services.platform import jobs
+from server.services.registry import importer
 
 bp = Blueprint("admin_imports", url_prefix="/")
 
@@ -31,7 +32,7 @@ def _upload(request: Request) -> tuple[bytes, str]:
 async def import_physicians(request: Request):
     """导入医师: 202 with the job id; follow it at /jobs/<id>."""
     data, filename = _upload(request)
-    job = await registry_import.start_import(actor=actor_of(request), what="physicians", data=data, filename=filename)
+    job = await importer.start_import(actor=actor_of(request), what="physicians", data=data, filename=filename)
     return ok(jobs.job_view(job), status=202)
 
 
@@ -40,7 +41,7 @@ async def import_physicians(request: Request):
 async def import_institutions(request: Request):
     """导入机构 (accounts created 未激活)."""
     data, filename = _upload(request)
-    job = await registry_import.start_import(actor=actor_of(request), what="institutions", data=data,
+    job = await importer.start_import(actor=actor_of(request), what="institutions", data=data,
                                              filename=filename)
     return ok(jobs.job_view(job), status=202)
 
@@ -49,11 +50,11 @@ async def import_institutions(request: Request):
 @require(Role.ADMINISTRATION, Role.HEALTH_INSTITUTION)
 async def physician_template(request: Request):
     """下载模板 (医师)."""
-    return attachment(registry_import.template("physicians"), TEMPLATE_NAMES["physicians"])
+    return attachment(importer.template("physicians"), TEMPLATE_NAMES["physicians"])
 
 
 @bp.get("/imports/institutions/template")
 @require(Role.ADMINISTRATION)
 async def institution_template(request: Request):
     """下载模板 (机构)."""
-    return attachment(registry_import.template("institutions"), TEMPLATE_NAMES["institutions"])
+    return attachment(importer.template("institutions"), TEMPLATE_NAMES["institutions"])

@@ -7,7 +7,7 @@ from sanic.request import Request
 
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, ok, page, paging
-from server.services import jobs
+from server.services.platform import jobs
 
 bp = Blueprint("admin_jobs", url_prefix="/")
 

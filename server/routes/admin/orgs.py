@@ -9,8 +9,8 @@ from sanic_ext import validate
 from server.routes.guards import actor_of, require
 from server.routes.render import int_arg, ok, page, paging
 from server.schemas.orgs import DepartmentBatch, DepartmentCreate, DepartmentUpdate, OrgSelfUpdate
-from server.services import departments, orgs
 from server.services.access import Role
+from server.services.registry import departments, orgs
 
 bp = Blueprint("admin_orgs", url_prefix="/")
 

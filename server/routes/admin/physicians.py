@@ -10,8 +10,8 @@ from sanic_ext import validate
 from server.routes.guards import actor_of, require
 from server.routes.render import int_arg, ok, page, paging
 from server.schemas.physicians import ChangeInstitution, Decision, HoldingIn, HoldingOut, TransferOut
-from server.services import physicians, transfers
 from server.services.access import Role
+from server.services.registry import physicians, transfers
 
 bp = Blueprint("admin_physicians", url_prefix="/")
 

@@ -16,8 +16,8 @@ from server.errors import ValidationFailed
 from server.routes.guards import actor_of, require
 from server.routes.render import int_arg, ok, page, paging
 from server.schemas.proctoring import MarkBody, ProcessBody, UnmarkBody
-from server.services import proctoring, proctoring_lists
 from server.services.access import Role
+from server.services.proctoring import cases, review_lists
 
 bp = Blueprint("admin_proctoring", url_prefix="/")
 
@@ -45,8 +45,8 @@ def _bool_arg(request: Request, name: str) -> bool | None:
     raise ValidationFailed(f"参数{name}应为 true 或 false", code="invalid_query")
 
 
-def _filters(request: Request) -> proctoring_lists.ProctoringFilters:
-    return proctoring_lists.ProctoringFilters(
+def _filters(request: Request) -> review_lists.ProctoringFilters:
+    return review_lists.ProctoringFilters(
         cycle_id=int_arg(request, "cycle_id"), max_similarity=_float_arg(request, "max_similarity"),
         decision=request.args.get("decision"), suspected=_bool_arg(request, "suspected"),
         violation=_bool_arg(request, "violation"), institution_id=int_arg(request, "institution_id"),
@@ -69,7 +69,7 @@ async def list_examinees(request: Request):
     no_reference, passed; comma-separated), suspected, violation, institution_id, name, id_number, cycle_id;
     sort=similarity (default) / -similarity / id."""
     page_no, size = paging(request)
-    rows, count = await proctoring_lists.list_examinees(actor=actor_of(request), filters=_filters(request),
+    rows, count = await review_lists.list_examinees(actor=actor_of(request), filters=_filters(request),
                                                         page_no=page_no, size=size)
     return page(rows, count, page_no=page_no, size=size)
 
@@ -79,7 +79,7 @@ async def list_examinees(request: Request):
 async def list_violations(request: Request):
     """违纪处理记录: examinees processed as 违纪不合格 in scope, with who, when and why."""
     page_no, size = paging(request)
-    rows, count = await proctoring_lists.list_violations(actor=actor_of(request), filters=_filters(request),
+    rows, count = await review_lists.list_violations(actor=actor_of(request), filters=_filters(request),
                                                          page_no=page_no, size=size)
     return page(rows, count, page_no=page_no, size=size)
 
@@ -88,21 +88,21 @@ async def list_violations(request: Request):
 @require(HI, AI, ADMIN)
 async def examinee(request: Request, assessment_id: int):
     """照片: the examinee's checks with image links, the mark and the proctoring history."""
-    return ok(await proctoring_lists.examinee_detail(actor=actor_of(request), assessment_id=assessment_id))
+    return ok(await review_lists.examinee_detail(actor=actor_of(request), assessment_id=assessment_id))
 
 
 @bp.get("/proctoring/<assessment_id:int>/photo")
 @require(HI, AI, ADMIN)
 async def reference_photo(request: Request, assessment_id: int):
     """The examinee's standard photo, to compare with the checks."""
-    return _image(*await proctoring_lists.reference_photo(actor=actor_of(request), assessment_id=assessment_id))
+    return _image(*await review_lists.reference_photo(actor=actor_of(request), assessment_id=assessment_id))
 
 
 @bp.get("/proctoring/checks/<check_id:int>/image")
 @require(HI, AI, ADMIN)
 async def check_image(request: Request, check_id: int):
     """One face check's image (reviewers in scope only)."""
-    return _image(*await proctoring_lists.check_image(actor=actor_of(request), check_id=check_id))
+    return _image(*await review_lists.check_image(actor=actor_of(request), check_id=check_id))
 
 
 @bp.post("/proctoring/<assessment_id:int>/mark")
@@ -110,7 +110,7 @@ async def check_image(request: Request, check_id: int):
 @validate(json=MarkBody)
 async def mark(request: Request, assessment_id: int, body: MarkBody):
     """标记疑似作弊 (idempotent)."""
-    return ok(await proctoring.mark(actor=actor_of(request), assessment_id=assessment_id, note=body.note))
+    return ok(await cases.mark(actor=actor_of(request), assessment_id=assessment_id, note=body.note))
 
 
 @bp.post("/proctoring/<assessment_id:int>/unmark")
@@ -118,7 +118,7 @@ async def mark(request: Request, assessment_id: int, body: MarkBody):
 @validate(json=UnmarkBody)
 async def unmark(request: Request, assessment_id: int, body: UnmarkBody):
     """撤销疑似作弊标记 (administrations, within their jurisdiction)."""
-    return ok(await proctoring.unmark(actor=actor_of(request), assessment_id=assessment_id, reason=body.reason))
+    return ok(await cases.unmark(actor=actor_of(request), assessment_id=assessment_id, reason=body.reason))
 
 
 @bp.post("/proctoring/<assessment_id:int>/process")
@@ -126,5 +126,5 @@ async def unmark(request: Request, assessment_id: int, body: UnmarkBody):
 @validate(json=ProcessBody)
 async def process(request: Request, assessment_id: int, body: ProcessBody):
     """处理: 违纪不合格 (the state machine refuses other roles with ``wrong_role``)."""
-    return ok(await proctoring.process(actor=actor_of(request), assessment_id=assessment_id, reason=body.reason,
+    return ok(await cases.process(actor=actor_of(request), assessment_id=assessment_id, reason=body.reason,
                                        version=body.version))

@@ -19,8 +19,9 @@ from server.models import PaperType, PracticeCategory, QuestionType
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, ok, page, paging
 from server.schemas.exams import BlueprintIn, QuestionCreate, QuestionIn
-from server.services import blueprints, jobs, papers, question_bank, question_import
 from server.services.access import Role
+from server.services.cycles import paper_plans, papers, question_bank, question_import
+from server.services.platform import jobs
 
 bp = Blueprint("admin_question_bank", url_prefix="/question-bank")
 
@@ -163,14 +164,14 @@ async def export_questions(request: Request):
 @require(ADMIN)
 async def list_blueprints(request: Request, cycle_id: int):
     """组卷方案: 人文医学 and 业务水平 of each category, with the bank's availability."""
-    return ok({"data": await blueprints.list_blueprints(actor=actor_of(request), cycle_id=cycle_id)})
+    return ok({"data": await paper_plans.list_blueprints(actor=actor_of(request), cycle_id=cycle_id)})
 
 
 @bp.get("/cycles/<cycle_id:int>/blueprints/<paper_type:str>")
 @require(ADMIN)
 async def get_blueprint(request: Request, cycle_id: int, paper_type: str):
     """One paper's 组卷方案 (?category= for 业务水平)."""
-    return ok(await blueprints.get_blueprint(actor=actor_of(request), cycle_id=cycle_id, paper_type=_paper(paper_type),
+    return ok(await paper_plans.get_blueprint(actor=actor_of(request), cycle_id=cycle_id, paper_type=_paper(paper_type),
                                              category=_enum_arg(request, "category", PracticeCategory)))
 
 
@@ -179,7 +180,7 @@ async def get_blueprint(request: Request, cycle_id: int, paper_type: str):
 @validate(json=BlueprintIn)
 async def set_blueprint(request: Request, cycle_id: int, paper_type: str, body: BlueprintIn):
     """保存组卷方案 (省级专属). 422 bank_shortage lists what the bank lacks."""
-    return ok(await blueprints.set_blueprint(actor=actor_of(request), cycle_id=cycle_id, paper_type=_paper(paper_type),
+    return ok(await paper_plans.set_blueprint(actor=actor_of(request), cycle_id=cycle_id, paper_type=_paper(paper_type),
                                              category=body.category,
                                              items=[i.model_dump() for i in body.items]))
 

@@ -23,8 +23,9 @@ from sanic.request import Request
 
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, ok, page, paging
-from server.services import exports, jobs, statistics
 from server.services.access import Role
+from server.services.platform import jobs
+from server.services.reports import exports, statistics
 
 bp = Blueprint("admin_reports", url_prefix="/")
 

@@ -16,8 +16,10 @@ from sanic_ext import validate
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, int_arg, ok, page, paging
 from server.schemas.results import ReexamConfirmAll, ReexamConfirmBatch
-from server.services import certificates, jobs, judging, progress, reexam
 from server.services.access import Role
+from server.services.assessment import progress
+from server.services.platform import jobs
+from server.services.results import certificates, judging, reexam
 
 bp = Blueprint("admin_results", url_prefix="/")
 

@@ -8,7 +8,7 @@ from sanic.request import Request
 
 from server.routes.guards import actor_of, require
 from server.routes.render import ok
-from server.services import wechat_binding
+from server.services.accounts import wechat_binding
 
 bp = Blueprint("admin_wechat", url_prefix="/")
 

@@ -12,8 +12,8 @@ from server.routes.guards import actor_of, require
 from server.routes.render import attachment, ok
 from server.schemas import enrolment as schema
 from server.schemas.enrolment import DelayApply, ExemptionApply, ModificationRequest
-from server.services import applications, enrolment, my_assessment, physician_files
 from server.services.access import Role
+from server.services.assessment import applications, enrolment, physician_files, physician_view
 
 bp = Blueprint("mp_assessment")
 PHYSICIAN = Role.PHYSICIAN
@@ -29,14 +29,14 @@ def _uploads(request: Request) -> list[tuple[str, bytes]]:
 @require(PHYSICIAN)
 async def home(request: Request):
     """首页: 未开通报名 / 已开通报名, the stage, what to do next, unread messages, actions."""
-    return ok(await my_assessment.home(actor=actor_of(request)))
+    return ok(await physician_view.home(actor=actor_of(request)))
 
 
 @bp.get("/assessment")
 @require(PHYSICIAN)
 async def record(request: Request):
     """考核进度: the whole current record, results once reviewed, history, actions."""
-    return ok(await my_assessment.record(actor=actor_of(request)))
+    return ok(await physician_view.record(actor=actor_of(request)))
 
 
 # --- 我要报名 ---------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from server.schemas.mp_auth import (
     SmsCodeRequest,
     WeChatLogin,
 )
-from server.services import physician_auth
 from server.services.access import Role
-from server.services.physician_auth import PhysicianLoginResult
+from server.services.accounts import physician_auth
+from server.services.accounts.physician_auth import PhysicianLoginResult
 
 bp = Blueprint("mp_auth", url_prefix="/auth")
 

@@ -13,8 +13,8 @@ from server.models import PaperType
 from server.routes.guards import actor_of, require
 from server.routes.render import ok
 from server.schemas.exams_mp import AnswerBatch, AnswerSave, FaceConsentBody
-from server.services import attempt_answers, attempts, face_gate
 from server.services.access import Role
+from server.services.exams import answer_saves, attempts, face_gate
 
 bp = Blueprint("mp_exams")
 PHYSICIAN = Role.PHYSICIAN
@@ -64,7 +64,7 @@ async def resume(request: Request, attempt_id: int):
 @validate(json=AnswerSave)
 async def save_answer(request: Request, attempt_id: int, position: int, body: AnswerSave):
     """保存一题答案 {answer, seq}: idempotent, ordered by seq."""
-    return ok(await attempt_answers.save(actor=actor_of(request), attempt_id=attempt_id, position=position,
+    return ok(await answer_saves.save(actor=actor_of(request), attempt_id=attempt_id, position=position,
                                          answer=body.answer, seq=body.seq))
 
 
@@ -73,7 +73,7 @@ async def save_answer(request: Request, attempt_id: int, position: int, body: An
 @validate(json=AnswerBatch)
 async def save_answers(request: Request, attempt_id: int, body: AnswerBatch):
     """保存多题答案 (offline replay): all validated, each applied if its seq is newer."""
-    return ok(await attempt_answers.save_batch(actor=actor_of(request), attempt_id=attempt_id,
+    return ok(await answer_saves.save_batch(actor=actor_of(request), attempt_id=attempt_id,
                                                items=[a.model_dump() for a in body.answers]))
 
 

@@ -7,8 +7,8 @@ from sanic.request import Request
 
 from server.routes.guards import actor_of, require
 from server.routes.render import ok
-from server.services import physician_auth
 from server.services.access import Role
+from server.services.accounts import physician_auth
 
 bp = Blueprint("mp_me", url_prefix="/me")
 

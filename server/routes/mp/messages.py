@@ -7,8 +7,8 @@ from sanic.request import Request
 
 from server.routes.guards import actor_of, require
 from server.routes.render import ok, paging
-from server.services import inbox
 from server.services.access import Role
+from server.services.notify import inbox
 
 bp = Blueprint("mp_messages", url_prefix="/messages")
 

@@ -11,8 +11,8 @@ from server.models import PaperType, QuestionType
 from server.routes.guards import actor_of, require
 from server.routes.render import int_arg, ok, page, paging
 from server.schemas.exams import MockCreate, MockSubmit, PracticeSubmit, WrongAdd
-from server.services import practice
 from server.services.access import Role
+from server.services.exams import practice
 
 bp = Blueprint("mp_practice", url_prefix="/practice")
 PHYSICIAN = Role.PHYSICIAN

@@ -8,8 +8,8 @@ from sanic.request import Request
 
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, int_arg, ok
-from server.services import certificates, judging
 from server.services.access import Role
+from server.services.results import certificates, judging
 
 bp = Blueprint("mp_results")
 

@@ -1,0 +1,176 @@
+"""报名 in the mini-program (SPEC §4 stage 1 and 2, seed manual 2.2.3): the five steps saved
+as drafts, 提交信息, and 重新选择考核程序 after the institution's 驳回.
+
+- Drafts are saved only while the enrolment may be edited (已开通报名 / 报名信息被驳回);
+  a draft is not a move of the state machine, so it is a small locked update.
+- 提交信息 and 重新选择考核程序 are moves: ``transitions.transition`` checks the status and the
+  window first, then (inside the same locked transaction) the ``apply`` hook checks the
+  content is complete, fixes ``Assessment.procedure`` and keeps the hash of what was
+  submitted, so that a re-submit after 驳回 without any change is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from server.errors import ValidationFailed
+from server.models import Assessment, Cycle, Department, ModificationStatus, Physician, Procedure
+from server.schemas.enrolment import MODIFIABLE_STEPS, REPORT_MAX, SELF_TEXT_MAX, STEPS
+from server.services import audit
+from server.services.access import Actor
+from server.services.assessment import enrolment_rules as rules
+from server.services.assessment import flow, transitions
+from server.services.assessment.physician_files import check_own_proofs, not_editable, own_files
+from server.services.assessment.physician_view import enum_out, require_mine, summary
+
+M = ModificationStatus
+
+
+def _mode(a: Assessment) -> str:
+    if a.status in flow.ENROL_EDITABLE:
+        return "enrolment"
+    if a.modification == M.ALLOWED:
+        return "modification"
+    return "view"
+
+
+async def check_references(physician: Physician, cycle: Cycle, step: str, data: dict[str, Any]) -> None:
+    """What a schema cannot check: the department is the institution's, the conditions are the
+    cycle's, the proofs are the physician's own."""
+    if step == "practice" and data.get("department_id") is not None:
+        exists = await Department.filter(id=data["department_id"], org_id=physician.institution_id).exists()
+        if not exists:
+            raise ValidationFailed("科室不存在，请联系所在单位完善科室信息", code="invalid_department")
+    if step == "procedure" and data.get("procedure") == "simple":
+        count = len(cycle.simple_conditions or [])
+        if count == 0:
+            raise ValidationFailed("本周期未设置简易程序条件，请选择一般程序", code="simple_not_available")
+        if any(i >= count for i in data.get("conditions", [])):
+            raise ValidationFailed("简易程序条件无效，请重新勾选", code="invalid_condition")
+        await check_own_proofs(physician.id, data.get("proof_ids", []))
+
+
+async def view(*, actor: Actor) -> dict[str, Any]:
+    """我要报名: the five steps (drafts over registry data), read-only fields marked, what is missing."""
+    physician, cycle, a = await require_mine(actor)
+    mode = _mode(a)
+    pending = a.pending_changes if a.modification in (M.ALLOWED, M.SUBMITTED) else None
+    content = rules.merged_content(physician, a.enrolment, pending)
+    conditions = list(cycle.simple_conditions or [])
+    missing = rules.missing_fields(content, photo=bool(a.photo_file_id), condition_count=len(conditions))
+    by_step = rules.missing_by_step(missing)
+    fixed = rules.read_only_values(physician)
+    steps = []
+    for step, label in STEPS.items():
+        editable = mode == "enrolment" or (mode == "modification" and step in MODIFIABLE_STEPS)
+        steps.append({
+            "step": step,
+            "label": label,
+            "saved": step in (a.enrolment or {}),
+            "editable": editable,
+            "data": {**fixed.get(step, {}), **content[step]},
+            "read_only": list(rules.read_only_of(step)),
+            "pending": (pending or {}).get(step),
+            "missing": by_step[step],
+        })
+    proof_ids = (content.get("procedure") or {}).get("proof_ids") or []
+    departments = await Department.filter(org_id=physician.institution_id).order_by("level", "id").values(
+        "id", "name", "parent_id", "level")
+    return {
+        "status": enum_out(a.status),
+        "modification": enum_out(a.modification),
+        "mode": mode,
+        "editable": mode != "view",
+        "photo": {"file_id": a.photo_file_id},
+        "steps": steps,
+        "proofs": await own_files(physician_id=physician.id, ids=[str(i) for i in proof_ids]),
+        "simple_conditions": [{"index": i, "text": text} for i, text in enumerate(conditions)],
+        "departments": departments,
+        "missing": missing,
+        "complete": not missing,
+        "limits": {"report_max": REPORT_MAX, "self_text_max": SELF_TEXT_MAX},
+        "actions": await transitions.actions_for(actor, a, cycle),
+    }
+
+
+async def save_step(*, actor: Actor, step: str, data: dict[str, Any]) -> dict[str, Any]:
+    """保存: one step's draft (validated by the schema), only while the enrolment is editable."""
+    physician, cycle, a = await require_mine(actor)
+    if a.status not in flow.ENROL_EDITABLE:
+        raise not_editable()
+    await check_references(physician, cycle, step, data)
+    async with in_transaction() as conn:
+        locked = await Assessment.filter(id=a.id).select_for_update().using_db(conn).get()
+        if locked.status not in flow.ENROL_EDITABLE:
+            raise not_editable()
+        locked.enrolment = {**(locked.enrolment or {}), step: data}
+        await locked.save(update_fields=["enrolment", "updated_at"], using_db=conn)
+        await audit.record(actor, "enrolment.save_step", "assessment", a.id,
+                           after={"step": step, "fields": sorted(k for k, v in data.items() if v is not None)},
+                           using_db=conn)
+    content = rules.merged_content(physician, locked.enrolment)
+    missing = rules.missing_fields(content, photo=bool(locked.photo_file_id),
+                                   condition_count=len(cycle.simple_conditions or []))
+    return {
+        "step": step,
+        "label": STEPS[step],
+        "data": {**rules.read_only_values(physician).get(step, {}), **content[step]},
+        "missing": rules.missing_by_step(missing)[step],
+        "complete": not missing,
+        "actions": await transitions.actions_for(actor, locked, cycle),
+    }
+
+
+async def submit(*, actor: Actor) -> dict[str, Any]:
+    """提交信息: the whole enrolment to the health institution (SPEC §4 stage 1)."""
+    physician, cycle, a = await require_mine(actor)
+
+    async def apply(locked: Assessment, conn: Any) -> None:
+        content = rules.merged_content(physician, locked.enrolment)
+        missing = rules.missing_fields(content, photo=bool(locked.photo_file_id),
+                                       condition_count=len(cycle.simple_conditions or []))
+        if missing:
+            steps = "、".join(dict.fromkeys(m["step_label"] for m in missing))
+            raise ValidationFailed(f"报名信息不完整，请完善：{steps}", code="enrolment_incomplete", details=missing)
+        procedure = content["procedure"]
+        if procedure["procedure"] == "simple":
+            await check_own_proofs(physician.id, procedure["proof_ids"], using_db=conn)
+        digest = rules.content_hash(content, locked.photo_file_id)
+        if locked.status == flow.S.ENROL_RETURNED and digest == locked.submitted_hash:
+            raise ValidationFailed("报名信息未作任何修改，请根据驳回理由修改后再提交", code="no_changes")
+        locked.enrolment = content
+        locked.submitted_hash = digest
+        locked.procedure = Procedure(procedure["procedure"])
+
+    outcome = await transitions.transition(actor=actor, assessment_id=a.id, action="submit_enrolment", apply=apply)
+    return await summary(actor, outcome.assessment, cycle)
+
+
+async def resubmit_procedure(*, actor: Actor, procedure: dict[str, Any], self_assessment: dict[str, Any] | None
+                             ) -> dict[str, Any]:
+    """重新选择考核程序 (待重新选择考核程序): 简易程序 with conditions, proofs, 述职报告, or 一般程序."""
+    physician, cycle, a = await require_mine(actor)
+    await check_references(physician, cycle, "procedure", procedure)
+
+    async def apply(locked: Assessment, conn: Any) -> None:
+        enrolment = dict(locked.enrolment or {})
+        enrolment["procedure"] = procedure
+        if self_assessment is not None:
+            enrolment["self_assessment"] = self_assessment
+        content = rules.merged_content(physician, enrolment)
+        missing = [m for m in rules.missing_fields(content, photo=True,
+                                                   condition_count=len(cycle.simple_conditions or []))
+                   if m["step"] in ("procedure", "self_assessment")]
+        if missing:
+            labels = "、".join(m["label"] for m in missing)
+            raise ValidationFailed(f"考核程序信息不完整，请完善：{labels}", code="procedure_incomplete",
+                                   details=missing)
+        locked.enrolment = {**enrolment, "procedure": content["procedure"],
+                            "self_assessment": content["self_assessment"]}
+        locked.procedure = Procedure(procedure["procedure"])
+
+    outcome = await transitions.transition(actor=actor, assessment_id=a.id, action="resubmit_procedure", apply=apply,
+                                        data={"procedure": procedure["procedure"]})
+    return await summary(actor, outcome.assessment, cycle)

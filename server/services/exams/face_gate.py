@@ -1,0 +1,347 @@
+"""The face-check gate of an exam attempt (SPEC §4 stage 4, §6) — THE HOOK for the real
+face pipeline (next issue: ``set_verifier`` with a verifier comparing the face with the
+physician's standard photo; this module's rules stay).
+
+Rules (what is fair to physicians, and what refuses to go on):
+- **start**: an attempt is created waiting for a start check; its clock starts only when a start
+  check passes (``started_at``; ``deadline = min(now + duration, end of the window)``), so the
+  time spent getting the camera right is not exam time. No questions are sent before.
+- **mid**: when the clock starts the server draws ``mid_checks`` random moments (default 1) between
+  25 % and 75 % of the attempt's time. They are stored on the attempt and never sent in advance.
+  From a moment on, answers are refused with 409 ``face_check_required`` (moment ``mid``) until a
+  mid check passes; the clock keeps running meanwhile (the server's clock never pauses).
+- **submit**: submitting before the deadline needs a submit check passed within the last
+  ``SUBMIT_CHECK_VALID_SECONDS``. The automatic submission at the deadline (sweeper, or a late
+  submit) never waits for a check.
+- A failed check is recorded (decision, reason, image) and the physician tries again; it is
+  answered 200 with ``passed: false`` (it is an outcome, not an error). A check that is not due
+  (a mid check before its moment, a second start check) is refused with ``face_check_not_due``.
+- Every check's image is re-encoded (no EXIF) and kept as a StoredFile for review (§6).
+- **snapshot** (随机抓拍): silent pictures at server-chosen random moments (``FACE_SNAPSHOTS``, drawn
+  from the attempt and the secret key, never sent); ``gate.snapshot_due`` tells the client one is
+  due. A snapshot never blocks the exam: it is judged, stored and recorded for review.
+- A mid moment whose check failed ``FACE_MID_MAX_RETRIES`` times is recorded for review
+  (``needs_review``) and the exam goes on.
+- A picture already uploaded for this attempt (same sha256) is refused, 409 ``replayed_image``, and
+  not counted: always for snapshots, for every moment with the real pipeline (``PipelineVerifier``).
+
+The default verifier (``BasicImageVerifier``) only judges the picture: a real JPEG/PNG that is
+not a black, blank or covered frame (mean brightness and contrast on a small grey thumbnail).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import io
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from PIL import Image, ImageStat
+from tortoise.transactions import in_transaction
+
+from server.errors import Conflict, ValidationFailed
+from server.models import Assessment, AttemptStatus, Cycle, ExamAttempt, FaceCheck, FaceMoment
+from server.services import audit
+from server.services.access import Actor
+from server.services.exams import exam_rules
+from server.services.platform import files
+
+log = logging.getLogger("server.face_gate")
+rng = random.SystemRandom()
+SUBMIT_CHECK_VALID_SECONDS = 300
+MID_RANGE = (0.25, 0.75)  # of the attempt's time on the clock
+FACE_IMAGE_SIDE = 640
+MIN_MEAN, MAX_MEAN, MIN_STDDEV = 30.0, 240.0, 12.0
+
+
+@dataclass(frozen=True)
+class FaceDecision:
+    passed: bool
+    decision: str  # passed | no_face | several_faces | covered | low_similarity | invalid_image
+    reason: str  # Chinese, shown to the physician and the reviewers
+    faces: int | None = None
+    similarity: float | None = None
+    needs_review: bool = False  # the exam goes on, a person looks at it
+    embedding: bytes | None = None  # of the largest face (snapshots compared later: a still photo)
+    pose: tuple[float, ...] = ()
+    flags: tuple[str, ...] = field(default=())
+
+
+class FaceVerifier(Protocol):
+    async def verify(self, *, attempt: ExamAttempt, moment: str, image: bytes) -> FaceDecision: ...
+
+
+class BasicImageVerifier:
+    """Placeholder until the real pipeline: the upload is a real image and not a black, blank
+    or covered frame (grey thumbnail: mean brightness within [30, 240], standard deviation ≥ 12)."""
+
+    async def verify(self, *, attempt: ExamAttempt, moment: str, image: bytes) -> FaceDecision:
+        try:
+            with Image.open(io.BytesIO(image)) as img:
+                img.draft("L", (64, 64))
+                grey = img.convert("L")
+                grey.thumbnail((64, 64))
+                stat = ImageStat.Stat(grey)
+        except (OSError, ValueError, SyntaxError):
+            return FaceDecision(False, "invalid_image", "无法识别图片，请重新拍摄")
+        mean, stddev = stat.mean[0], stat.stddev[0]
+        if mean < MIN_MEAN:
+            return FaceDecision(False, "covered", "画面过暗或摄像头被遮挡，请在光线充足处正对摄像头重新拍摄")
+        if stddev < MIN_STDDEV or mean > MAX_MEAN:
+            return FaceDecision(False, "covered", "画面中没有可辨认的内容（可能遮挡或对准了空白处），请正对摄像头重新拍摄")
+        return FaceDecision(True, "passed", "核验通过")
+
+
+_verifier: FaceVerifier = BasicImageVerifier()
+
+
+def set_verifier(verifier: FaceVerifier) -> FaceVerifier:
+    """Replace the verifier (the real pipeline, or a test double); returns the previous one."""
+    global _verifier
+    previous, _verifier = _verifier, verifier
+    return previous
+
+
+def get_verifier() -> FaceVerifier:
+    return _verifier
+
+
+# --- the gate, read from the attempt ----------------------------------------------------------
+def check_required(moment: str) -> Conflict:
+    label = FaceMoment(moment).label
+    return Conflict(f"请先完成{label}（人脸识别）后再继续", code="face_check_required", details={"moment": moment})
+
+
+def _due(attempt: ExamAttempt, now: datetime) -> bool:
+    return attempt.mid_check_due_at is not None and attempt.mid_check_due_at <= now
+
+
+def answer_block(attempt: ExamAttempt, now: datetime) -> str | None:
+    """The check that must pass before answers are accepted: "start", "mid", or None."""
+    if attempt.started_at is None:
+        return "start"
+    return "mid" if _due(attempt, now) else None
+
+
+def submit_check_ok(attempt: ExamAttempt, now: datetime) -> bool:
+    at = attempt.submit_check_at
+    return at is not None and now - at <= timedelta(seconds=SUBMIT_CHECK_VALID_SECONDS)
+
+
+SNAPSHOT_RANGE = (0.1, 0.9)  # of the attempt's time on the clock
+MAX_SNAPSHOTS_PER_ATTEMPT = 30
+
+
+def snapshot_moments(attempt: ExamAttempt, count: int | None = None) -> list[datetime]:
+    """The attempt's silent snapshot moments: random, chosen by the server (derived from the secret
+    key, the attempt and its start, so nothing is stored or sent in advance)."""
+    if attempt.started_at is None or attempt.deadline is None:
+        return []
+    if count is None:
+        from server.services.platform.runtime import rt
+
+        count = int(getattr(rt().settings, "FACE_SNAPSHOTS", 0))
+    span = (attempt.deadline - attempt.started_at).total_seconds()
+    if count <= 0 or span < 60:
+        return []
+    from server.services.platform.runtime import rt
+
+    seed = hmac.new(rt().settings.SECRET_KEY.encode(), f"snapshot:{attempt.id}:{attempt.started_at.isoformat()}".encode(),
+                    hashlib.sha256).digest()
+    draw = random.Random(seed)
+    low, high = SNAPSHOT_RANGE
+    return sorted(attempt.started_at + timedelta(seconds=draw.uniform(low * span, high * span)) for _ in range(count))
+
+
+def snapshot_due(attempt: ExamAttempt, now: datetime) -> bool:
+    if attempt.status == AttemptStatus.SUBMITTED or (attempt.deadline is not None and now >= attempt.deadline):
+        return False
+    passed = sum(1 for m in snapshot_moments(attempt) if m <= now)
+    return passed > (attempt.snapshots_taken or 0)
+
+
+def gate_of(attempt: ExamAttempt, now: datetime) -> dict[str, Any]:
+    """What the client shows: the state and the check it must make now (the mid moments are
+    never part of it)."""
+    if attempt.status == AttemptStatus.SUBMITTED:
+        state, required = "closed", None
+    elif attempt.started_at is None:
+        state, required = "awaiting_start_check", "start"
+    elif _due(attempt, now):
+        state, required = "awaiting_mid_check", "mid"
+    else:
+        state, required = "open", None
+    return {"state": state, "required": required, "start_check_passed": attempt.started_at is not None,
+            "mid_checks_passed": attempt.mid_passed, "submit_check_passed": submit_check_ok(attempt, now),
+            "snapshot_due": snapshot_due(attempt, now)}
+
+
+def draw_mid_moments(started_at: datetime, deadline: datetime, count: int) -> list[datetime]:
+    span = (deadline - started_at).total_seconds()
+    if count <= 0 or span < 60:
+        return []
+    low, high = MID_RANGE
+    return sorted(started_at + timedelta(seconds=rng.uniform(low * span, high * span)) for _ in range(count))
+
+
+# --- a check --------------------------------------------------------------------------------------
+def _not_due(message: str) -> Conflict:
+    return Conflict(message, code="face_check_not_due")
+
+
+def _refusal(attempt: ExamAttempt, moment: FaceMoment, now: datetime) -> Exception | None:
+    """Why a check of this moment cannot be taken now."""
+    from server.services.exams.answer_saves import closed
+
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return closed()
+    if moment == FaceMoment.START:
+        return _not_due("已通过开考核验，无需重复核验") if attempt.started_at is not None else None
+    if attempt.started_at is None:
+        return check_required("start")
+    if attempt.deadline is not None and now >= attempt.deadline:
+        return closed("考试时间已到，已按已保存的答案自动交卷")
+    if moment == FaceMoment.MID and not _due(attempt, now):
+        return _not_due("当前无需进行考中核验")
+    if moment == FaceMoment.SNAPSHOT and (attempt.snapshots_taken or 0) >= MAX_SNAPSHOTS_PER_ATTEMPT:
+        return _not_due("本场考试的抓拍已足够，无需继续上传")
+    return None
+
+
+def replayed() -> Conflict:
+    return Conflict("该照片已上传过，请使用摄像头重新拍摄", code="replayed_image")
+
+
+def _mid_max_retries() -> int:
+    from server.services.platform.runtime import rt
+
+    return max(1, int(getattr(rt().settings, "FACE_MID_MAX_RETRIES", 3)))
+
+
+async def _mid_failures(attempt_id: int, conn: Any) -> int:
+    """Failed mid checks since the last mid moment was passed or recorded for review."""
+    rows = await FaceCheck.filter(attempt_id=attempt_id, moment=FaceMoment.MID).order_by("-id").limit(50) \
+        .using_db(conn).values_list("passed", "needs_review")
+    count = 0
+    for passed, review in rows:
+        if passed or review:
+            break
+        count += 1
+    return count
+
+
+async def _start_clock(attempt: ExamAttempt, now: datetime, conn: Any) -> Cycle:
+    """The start check passed: the clock starts now (the window read afresh)."""
+    cycle = await Cycle.get(id=attempt.cycle_id).using_db(conn)
+    assessment = await Assessment.get(id=attempt.assessment_id).using_db(conn)
+    window = exam_rules.window_for(cycle, assessment, attempt.purpose)
+    if not window.is_open(now):
+        raise Conflict(f"不在{window.label}时间内，不能开始答题", code="window_closed")
+    rules = exam_rules.rules_for(cycle, attempt.paper_type, None)
+    assert window.end is not None
+    attempt.started_at = now
+    attempt.start_check_at = now
+    attempt.window_end = window.end
+    attempt.deadline = min(now + timedelta(minutes=attempt.duration_minutes), window.end)
+    moments = draw_mid_moments(now, attempt.deadline, rules.mid_checks)
+    attempt.mid_moments = [m.isoformat() for m in moments]
+    attempt.mid_check_due_at = moments[0] if moments else None
+    return cycle
+
+
+def _next_mid(attempt: ExamAttempt) -> datetime | None:
+    moments = [datetime.fromisoformat(m) for m in attempt.mid_moments or []]
+    return moments[attempt.mid_passed] if attempt.mid_passed < len(moments) else None
+
+
+async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> dict[str, Any]:
+    """人脸核验 at start / mid / submit: judge the picture, keep it, and open the gate if passed."""
+    from server.services.exams import attempts
+
+    try:
+        which = FaceMoment(moment)
+    except ValueError:
+        raise ValidationFailed("核验时机应为 start、mid、submit 或 snapshot", code="invalid_moment") from None
+    attempt = await attempts.mine(actor, attempt_id)
+    now = exam_rules.now()
+    if attempts.expired(attempt, now):
+        await attempts.finalise(attempt.id, auto=True, now=now)
+        attempt = await attempts.mine(actor, attempt_id)
+    problem = _refusal(attempt, which, now)
+    if problem is not None:
+        raise problem
+    digest = hashlib.sha256(image).hexdigest()
+    verifier = get_verifier()
+    replays_refused = which == FaceMoment.SNAPSHOT or bool(getattr(verifier, "refuse_replays", False))
+    if replays_refused and await FaceCheck.filter(attempt_id=attempt.id, image_sha256=digest).exists():
+        raise replayed()
+    clean = await asyncio.to_thread(files.clean_image, image, max_side=FACE_IMAGE_SIDE, quality=82)
+    decision = await verifier.verify(attempt=attempt, moment=which.value, image=clean.data)
+    stored = await files.store(clean, purpose="face_check", original_name=f"face-{attempt.id}-{which.value}.jpg",
+                               owner_physician_id=actor.physician_id)
+    cycle: Cycle | None = None
+    async with in_transaction() as conn:
+        locked = await ExamAttempt.filter(id=attempt.id).select_for_update().using_db(conn).get()
+        now = exam_rules.now()
+        problem = _refusal(locked, which, now)
+        if problem is not None:
+            raise problem
+        if replays_refused and await FaceCheck.filter(attempt_id=locked.id, image_sha256=digest).using_db(conn).exists():
+            raise replayed()
+        needs_review = decision.needs_review
+        gate_passes = decision.passed
+        reason = decision.reason
+        if which == FaceMoment.MID and not decision.passed \
+                and await _mid_failures(locked.id, conn) + 1 >= _mid_max_retries():
+            needs_review = gate_passes = True  # a few retries, then a person decides; the exam goes on
+            reason = f"{reason}（多次核验未通过，已记录并将由工作人员人工复核，可继续考试）"
+        if which == FaceMoment.SNAPSHOT:
+            needs_review = needs_review or not decision.passed
+        row = await FaceCheck.create(attempt_id=locked.id, physician_id=locked.physician_id, moment=which,
+                                     passed=decision.passed, decision=decision.decision[:32],
+                                     reason=reason[:255], faces=decision.faces,
+                                     similarity=decision.similarity, image_file_id=stored.id,
+                                     image_sha256=digest, embedding=decision.embedding,
+                                     pose=list(decision.pose) if decision.pose else None,
+                                     needs_review=needs_review, using_db=conn)
+        if which == FaceMoment.SNAPSHOT:
+            locked.snapshots_taken = (locked.snapshots_taken or 0) + 1
+            await locked.save(using_db=conn, update_fields=["snapshots_taken"])
+        elif gate_passes:
+            if which == FaceMoment.START:
+                cycle = await _start_clock(locked, now, conn)
+            elif which == FaceMoment.MID:
+                locked.mid_passed += 1
+                locked.mid_check_due_at = _next_mid(locked)
+            else:
+                locked.submit_check_at = now
+            locked.version += 1
+            await locked.save(using_db=conn, update_fields=[
+                "started_at", "start_check_at", "window_end", "deadline", "mid_moments", "mid_check_due_at",
+                "mid_passed", "submit_check_at", "version"])
+        await audit.record(actor, f"face.check.{which.value}", "exam_attempt", locked.id, using_db=conn, after={
+            "check_id": row.id, "passed": decision.passed, "decision": decision.decision, "needs_review": needs_review})
+    out = await attempts.view(locked, now=now, cycle=cycle, with_paper=which == FaceMoment.START and decision.passed)
+    return {"check": {"id": row.id, "moment": {"value": which.value, "label": which.label},
+                      "passed": decision.passed, "decision": decision.decision, "reason": reason,
+                      "faces": decision.faces, "similarity": decision.similarity, "needs_review": needs_review},
+            "gate": out["gate"], "attempt": out}
+
+
+async def checks_of(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
+    """The gate state and the checks made so far (no images, no mid moments)."""
+    from server.services.exams import attempts
+
+    attempt = await attempts.mine(actor, attempt_id)
+    now = exam_rules.now()
+    rows = await FaceCheck.filter(attempt_id=attempt.id).order_by("id")
+    return {"attempt_id": attempt.id, "gate": gate_of(attempt, now),
+            "checks": [{"id": r.id, "moment": {"value": r.moment.value, "label": r.moment.label},
+                        "passed": r.passed, "decision": r.decision, "reason": r.reason, "faces": r.faces,
+                        "similarity": r.similarity, "needs_review": r.needs_review, "at": r.created_at}
+                       for r in rows]}

@@ -1,0 +1,119 @@
+"""The real face pipeline in the exam (SPEC §6): the standard photo's reference embedding and
+the verifier of the exam's face checks (``face_gate.set_verifier(PipelineVerifier())``).
+
+- **Reference**: computed once, when the standard photo (1寸照) is stored
+  (``physician_files.upload_photo``), in the face pool (``server.face.pool``), never on the
+  event loop. A photo with no face or several faces is refused (422 ``no_face`` /
+  ``multiple_faces``) and nothing is stored. A photo stored before the pipeline was enabled gets
+  its reference on the first check.
+- **Checks**: ``pool.run_check`` against the physician's latest reference, with the thresholds
+  of the cycle's province (``face.thresholds_for``). ``passed`` and ``review`` let the exam go on
+  (review is flagged ``needs_review`` for the reviewers); ``low_similarity``, ``no_face``,
+  ``multiple_faces`` and ``camera_covered`` do not, with the Chinese reason. The embeddings and
+  poses of the attempt's earlier mid checks and snapshots are passed in: a near-identical picture
+  (a photo held up to the camera) becomes ``review`` (still photo).
+
+Everything here runs only when ``FACE_VERIFY_ENABLED`` (default: the face packages import).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from server.errors import DomainError
+from server.models import Cycle, ExamAttempt, FaceCheck, FaceMoment, FaceReference, Region
+from server.services.exams.face_gate import FaceDecision
+
+NO_REFERENCE = "尚未上传标准照或标准照无法识别，请先在报名信息中上传本人近期正面免冠照片"
+
+
+def enabled() -> bool:
+    from server.services.platform.runtime import rt
+
+    return bool(rt().settings.FACE_VERIFY_ENABLED)
+
+
+async def province_code(cycle_id: int | None) -> str:
+    if cycle_id is None:
+        return ""
+    cycle = await Cycle.get_or_none(id=cycle_id)
+    if cycle is None:
+        return ""
+    region = await Region.get_or_none(id=cycle.province_id)
+    return region.code if region is not None else ""
+
+
+async def thresholds(cycle_id: int | None) -> Any:
+    from server.face import thresholds_for
+
+    return thresholds_for(await province_code(cycle_id))
+
+
+async def compute_reference(image: bytes, *, cycle_id: int | None) -> bytes:
+    """The embedding of a standard photo, in the face pool; raises 422 no_face / multiple_faces."""
+    from server.face import pool
+
+    ref = await pool.run_reference(image, await thresholds(cycle_id))
+    return ref.embedding
+
+
+async def store_reference(*, physician_id: int, cycle_id: int | None, photo_file_id: UUID, embedding: bytes,
+                          using_db: Any = None) -> FaceReference:
+    return await FaceReference.create(physician_id=physician_id, cycle_id=cycle_id, photo_file_id=photo_file_id,
+                                      embedding=embedding, using_db=using_db)
+
+
+async def reference_of(attempt: ExamAttempt) -> bytes | None:
+    """The physician's reference: that of the enrolment's current photo (computed now if the photo
+    came before the pipeline), else the latest one."""
+    from server.models import Assessment, StoredFile
+    from server.services.platform import files
+
+    assessment = await Assessment.get_or_none(id=attempt.assessment_id)
+    photo = assessment.photo_file_id if assessment is not None else None
+    if photo is not None:
+        row = await FaceReference.get_or_none(photo_file_id=photo)
+        if row is not None:
+            return bytes(row.embedding)
+        stored = await StoredFile.get_or_none(id=photo)
+        if stored is not None:
+            try:
+                embedding = await compute_reference(await files.read(stored), cycle_id=attempt.cycle_id)
+            except DomainError:
+                return None
+            row = await FaceReference.get_or_none(photo_file_id=photo) or await store_reference(
+                physician_id=attempt.physician_id, cycle_id=attempt.cycle_id, photo_file_id=photo,
+                embedding=embedding)
+            return bytes(row.embedding)
+    latest = await FaceReference.filter(physician_id=attempt.physician_id).order_by("-id").first()
+    return bytes(latest.embedding) if latest is not None else None
+
+
+async def previous_observations(attempt_id: int) -> list[Any]:
+    """The embeddings and poses of the attempt's earlier mid checks and snapshots."""
+    from server.face.liveness import Observation
+
+    rows = await FaceCheck.filter(attempt_id=attempt_id, moment__in=[FaceMoment.MID, FaceMoment.SNAPSHOT],
+                                  embedding__isnull=False).order_by("-id").limit(20)
+    return [Observation(bytes(r.embedding), tuple(r.pose or ())) for r in rows]
+
+
+class PipelineVerifier:
+    """face_gate's verifier on the real pipeline (in the face pool)."""
+
+    refuse_replays = True
+
+    async def verify(self, *, attempt: ExamAttempt, moment: str, image: bytes) -> FaceDecision:
+        from server.face import REASONS, pool
+
+        reference = await reference_of(attempt)
+        if reference is None:
+            return FaceDecision(False, "no_reference", NO_REFERENCE)
+        previous = await previous_observations(attempt.id) if moment in ("mid", "snapshot") else []
+        result = await pool.run_check(image, reference, await thresholds(attempt.cycle_id), previous=previous)
+        review = result.decision == "review"
+        reason = result.reason_zh or REASONS[result.decision]
+        return FaceDecision(result.accepted, result.decision, reason, faces=result.faces,
+                            similarity=result.similarity, needs_review=review, embedding=result.embedding,
+                            pose=tuple(result.pose), flags=tuple(result.flags))

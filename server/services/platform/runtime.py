@@ -1,0 +1,37 @@
+"""The process's shared resources (settings, Redis, storage).
+
+The listeners (API) and the task worker start-up fill this once; services read
+it, so the same service code runs in a request and in a background task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from server.config import Settings
+    from server.services.platform.storage import LocalStorage
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: Redis
+    storage: LocalStorage
+
+
+_runtime: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def rt() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("runtime not initialised: call server.listeners.open_resources first")
+    return _runtime

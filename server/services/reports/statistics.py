@@ -1,0 +1,353 @@
+"""考核进度统计 / 考核结果统计 (SPEC §8; seed manuals: administration 2.2.10 (3)(4), assessment
+institution and health institution 考核进度统计 / 考核结果统计).
+
+Not real time ("此功能不是实时统计，请操作时注意系统展示的统计时间"): 刷新统计
+(`start_refresh`) queues a background job (services.jobs) that computes the table of the
+caller's scope and keeps it as a `StatsSnapshot` with `computed_at`; reading
+(`latest_view`) returns the scope's latest snapshot and that time. At most one refresh per
+scope is queued or running (409 statistics_running); one stuck for over STALE_AFTER no
+longer blocks.
+
+Scope = the caller's organisation in its current role, and only it reads its snapshots
+(another organisation, or the same one in another role, gets 404):
+- administration: a row per child region (plus 本级 for institutions in its own region)
+  and a row per health institution with physicians or assessments in its jurisdiction;
+- assessment institution: a row per assigned institution;
+- health institution: itself.
+
+Computed with a handful of GROUP BY queries over the current cycle's assessments and the
+registry — never row by row — so a province of 300,000 physicians takes seconds.
+
+考核进度统计: per status of the main flow, plus the 免考 and 延期 side flows. A physician
+not yet included has no assessment row, so 未开通报名 = physicians in the registry (在册)
+minus the institution's assessments taking part (any status but 未开通报名).
+考核结果统计: per procedure (简易程序 / 一般程序) 合格 / 不合格 / 进行中; rows without a
+procedure yet, 未开通报名 and 已退出当前周期 are not counted. 合格 needs the exams:
+PASSED_STATUSES is empty until the exams issue adds the passed statuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from openpyxl import Workbook
+from tortoise.expressions import Q
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.models import (
+    Assessment,
+    AssessmentStatus,
+    Cycle,
+    DelayStatus,
+    ExemptionStatus,
+    Job,
+    JobStatus,
+    Organisation,
+    Physician,
+    Procedure,
+    Region,
+    RegionLevel,
+    RegistryStatus,
+    StatsKind,
+    StatsSnapshot,
+)
+from server.models.geo import province_id_of_path
+from server.services import audit
+from server.services.access import Actor, Role, physician_scope_q
+from server.services.platform import jobs
+
+S = AssessmentStatus
+STAFF = (Role.ADMINISTRATION, Role.ASSESSMENT_INSTITUTION, Role.HEALTH_INSTITUTION)
+JOB_KINDS = {StatsKind.PROGRESS: "stats_progress", StatsKind.RESULTS: "stats_results"}
+NOTICE = "此功能不是实时统计，请操作时注意系统展示的统计时间"
+STALE_AFTER = timedelta(minutes=30)
+KEEP_SNAPSHOTS = 5
+CST = timezone(timedelta(hours=8))
+
+# 合格: filled by the exams issue (no passed status exists before the exams).
+PASSED_STATUSES: frozenset[AssessmentStatus] = frozenset()
+NOT_IN_RESULTS = frozenset({S.NOT_INCLUDED, S.LEFT})
+RESULT_CLASSES = (("passed", "合格"), ("failed", "不合格"), ("in_progress", "进行中"), ("total", "小计"))
+
+
+def _col(key: str, label: str) -> dict[str, str]:
+    return {"key": key, "label": label}
+
+
+def progress_columns() -> list[dict[str, str]]:
+    cols = [_col("physicians", "在册医师"), _col("taking_part", "参加考核")]
+    cols += [_col(s.value, s.label) for s in S]
+    cols += [_col(f"exemption:{x.value}", f"免考-{x.label}") for x in ExemptionStatus if x != ExemptionStatus.NONE]
+    cols += [_col(f"delay:{d.value}", f"延期-{d.label}") for d in DelayStatus if d != DelayStatus.NONE]
+    return cols
+
+
+def results_columns() -> list[dict[str, str]]:
+    cols = [_col(f"{p.value}:{key}", f"{p.label}-{label}") for p in Procedure for key, label in RESULT_CLASSES]
+    return [*cols, _col("total", "合计")]
+
+
+def result_class(status: AssessmentStatus) -> str | None:
+    """合格 / 不合格 / 进行中 of one assessment's main status (None: not counted)."""
+    if status in NOT_IN_RESULTS:
+        return None
+    if status in PASSED_STATUSES:
+        return "passed"
+    return "failed" if status == S.FAILED else "in_progress"
+
+
+def parse_kind(raw: str) -> StatsKind:
+    try:
+        return StatsKind(raw)
+    except ValueError:
+        raise NotFound("统计类型不存在", code="statistics_kind_not_found") from None
+
+
+def _check_role(actor: Actor) -> None:
+    if actor.role not in STAFF or actor.org_id is None:
+        raise Forbidden("当前身份无权进行此操作", code="wrong_role")
+
+
+# --- refresh: the background job -------------------------------------------------------------
+
+
+async def _active_job(actor: Actor, kind: StatsKind, conn: Any = None) -> Job | None:
+    since = jobs.now() - STALE_AFTER
+    for job in await Job.filter(org_id=actor.org_id, kind=JOB_KINDS[kind], created_at__gte=since,
+                                status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).using_db(conn):
+        if (job.params or {}).get("role") == actor.role.value:
+            return job
+    return None
+
+
+async def start_refresh(*, actor: Actor, kind: str) -> Job:
+    """刷新统计: queue the computation of the caller's scope (one at a time per scope)."""
+    _check_role(actor)
+    stats_kind = parse_kind(kind)
+    async with in_transaction() as conn:
+        # refreshes of one organisation are serialised on its row
+        await Organisation.filter(id=actor.org_id).select_for_update().using_db(conn).first()
+        running = await _active_job(actor, stats_kind, conn)
+        if running is not None:
+            raise Conflict("统计正在进行中，请稍后查看统计结果", code="statistics_running",
+                           details={"job_id": str(running.id)})
+        job = await jobs.create_job(actor=actor, kind=JOB_KINDS[stats_kind], total=1, using_db=conn,
+                                    params={"role": actor.role.value, "ip": actor.ip, "stats_kind": stats_kind.value})
+        await audit.record(actor, "statistics.refresh", "job", job.id, after={"kind": stats_kind.value},
+                           using_db=conn)
+    await jobs.enqueue(job)
+    return job
+
+
+async def job_actor(job: Job) -> Actor:
+    """The actor a background job acts as: its owner organisation in the role it was started in."""
+    org = await Organisation.get_or_none(id=job.org_id).prefetch_related("region")
+    if org is None:
+        raise ValidationFailed("任务所属机构不存在", code="org_missing")
+    return Actor(kind="staff", role=Role(job.params["role"]), token="", account_id=job.owner_account_id,
+                 org_id=org.id, region_id=org.region_id, region_path=org.region_path,
+                 region_level=RegionLevel(org.region.level), ip=job.params.get("ip"))
+
+
+@jobs.job_handler("stats_progress")
+async def run_progress(job: Job) -> None:
+    await _run(job, StatsKind.PROGRESS)
+
+
+@jobs.job_handler("stats_results")
+async def run_results(job: Job) -> None:
+    await _run(job, StatsKind.RESULTS)
+
+
+async def _run(job: Job, kind: StatsKind) -> None:
+    actor = await job_actor(job)
+    await jobs.report_progress(job, total=1, processed=0, message="正在统计")
+    snapshot = await compute_snapshot(actor, kind, job_id=job.id)
+    n = len(snapshot.data["institutions"])
+    await jobs.report_progress(job, total=1, processed=1, succeeded=1, message=f"统计完成：{n}个机构")
+    await jobs.set_outcome(job, {"snapshot_id": snapshot.id, "institutions": n,
+                                 "computed_at": snapshot.computed_at.isoformat()})
+
+
+async def compute_snapshot(actor: Actor, kind: StatsKind, *, job_id: Any = None) -> StatsSnapshot:
+    """Compute and keep the table of the actor's scope (the job body; the benchmark times it)."""
+    computed_at = jobs.now()
+    started = time.perf_counter()
+    data = await compute(actor, kind)
+    snapshot = await StatsSnapshot.create(
+        kind=kind, org_id=actor.org_id, role=actor.role.value, region_id=actor.region_id,
+        region_path=actor.region_path, data=data, computed_at=computed_at,
+        duration_ms=int((time.perf_counter() - started) * 1000), job_id=job_id, requested_by_id=actor.account_id,
+    )
+    old = await StatsSnapshot.filter(org_id=actor.org_id, role=actor.role.value, kind=kind) \
+        .order_by("-computed_at", "-id").offset(KEEP_SNAPSHOTS).values_list("id", flat=True)
+    if old:
+        await StatsSnapshot.filter(id__in=list(old)).delete()
+    return snapshot
+
+
+# --- the computation ---------------------------------------------------------------------------
+
+
+async def _group(qs: QuerySet, *fields: str) -> list[dict[str, Any]]:
+    return await qs.annotate(n=Count("id")).group_by(*fields).values(*fields, "n")
+
+
+def _v(value: Any) -> str:
+    return getattr(value, "value", value)
+
+
+async def scope_cycles(actor: Actor) -> list[Cycle]:
+    """The current cycle of the scope's province (every current cycle for the national office)."""
+    qs = Cycle.filter(is_current=True)
+    province_id = province_id_of_path(actor.region_path)
+    if province_id is not None:
+        qs = qs.filter(province_id=province_id)
+    return await qs.order_by("id")
+
+
+async def _progress_counts(scope: Q, cycle_ids: list[int]) -> dict[int, Counter]:
+    base = Assessment.filter(scope, cycle_id__in=cycle_ids)
+    counts: dict[int, Counter] = {}
+    for r in await _group(base, "institution_id", "status"):
+        c = counts.setdefault(r["institution_id"], Counter())
+        c[_v(r["status"])] += r["n"]
+        if _v(r["status"]) != S.NOT_INCLUDED.value:
+            c["taking_part"] += r["n"]
+    for flow, none in (("exemption", ExemptionStatus.NONE), ("delay", DelayStatus.NONE)):
+        for r in await _group(base.exclude(**{flow: none}), "institution_id", flow):
+            counts.setdefault(r["institution_id"], Counter())[f"{flow}:{_v(r[flow])}"] += r["n"]
+    registry = Physician.filter(scope, registry_status=RegistryStatus.ACTIVE, institution_id__isnull=False)
+    for r in await _group(registry, "institution_id"):
+        counts.setdefault(r["institution_id"], Counter())["physicians"] += r["n"]
+    for c in counts.values():
+        c[S.NOT_INCLUDED.value] = max(0, c["physicians"] - c["taking_part"])
+    return counts
+
+
+async def _results_counts(scope: Q, cycle_ids: list[int]) -> dict[int, Counter]:
+    base = Assessment.filter(scope, cycle_id__in=cycle_ids, procedure__isnull=False)
+    counts: dict[int, Counter] = {}
+    for r in await _group(base, "institution_id", "procedure", "status"):
+        cls = result_class(S(_v(r["status"])))
+        if cls is None:
+            continue
+        c = counts.setdefault(r["institution_id"], Counter())
+        procedure = _v(r["procedure"])
+        for key in (f"{procedure}:{cls}", f"{procedure}:total", "total"):
+            c[key] += r["n"]
+    return counts
+
+
+def _full(c: Counter, columns: list[dict[str, str]]) -> dict[str, int]:
+    return {col["key"]: int(c.get(col["key"], 0)) for col in columns}
+
+
+async def compute(actor: Actor, kind: StatsKind) -> dict[str, Any]:
+    """The snapshot's data: cycles, columns, region rows, institution rows and the total."""
+    _check_role(actor)
+    scope = await physician_scope_q(actor)
+    cycles = await scope_cycles(actor)
+    cycle_ids = [c.id for c in cycles]
+    if kind == StatsKind.PROGRESS:
+        columns, counts = progress_columns(), await _progress_counts(scope, cycle_ids)
+    else:
+        columns, counts = results_columns(), await _results_counts(scope, cycle_ids)
+    if actor.role == Role.ADMINISTRATION:
+        wanted = list(counts)  # only institutions with physicians or assessments
+    elif actor.role == Role.ASSESSMENT_INSTITUTION:
+        wanted = sorted(set(await actor.assigned_institution_ids()))
+    else:
+        wanted = [actor.org_id]
+    orgs = await Organisation.filter(id__in=wanted).order_by("region_path", "id") \
+        .values("id", "name", "region_id", "region_path")
+    region_names = dict(await Region.filter(id__in=list({o["region_id"] for o in orgs})).values_list("id", "name"))
+    institutions = [{"id": o["id"], "name": o["name"], "region": region_names.get(o["region_id"], ""),
+                     "counts": _full(counts.get(o["id"], Counter()), columns)} for o in orgs]
+    total: Counter = Counter()
+    for o in orgs:
+        total.update(counts.get(o["id"], Counter()))
+    regions = await _region_rows(actor, orgs, counts, columns) if actor.role == Role.ADMINISTRATION else []
+    return {"cycles": [{"id": c.id, "name": c.name} for c in cycles], "columns": columns, "regions": regions,
+            "institutions": institutions, "total": _full(total, columns)}
+
+
+async def _region_rows(actor: Actor, orgs: list[dict[str, Any]], counts: dict[int, Counter],
+                       columns: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """One row per child region of the administration's region, and 本级 for the rest."""
+    depth = len(actor.region_path.strip("/").split("/"))
+    children = await Region.filter(parent_id=actor.region_id).order_by("code").values("id", "name")
+    sums: dict[int | None, Counter] = {c["id"]: Counter() for c in children}
+    for o in orgs:
+        parts = o["region_path"].strip("/").split("/")
+        child = int(parts[depth]) if len(parts) > depth else None
+        sums.setdefault(child if child in sums else None, Counter()).update(counts.get(o["id"], Counter()))
+    rows = [{"id": c["id"], "name": c["name"], "counts": _full(sums[c["id"]], columns)} for c in children]
+    if sums.get(None):
+        own = await Region.get_or_none(id=actor.region_id)
+        rows.append({"id": actor.region_id, "name": f"{own.name if own else ''}（本级）",
+                     "counts": _full(sums[None], columns)})
+    return rows
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+async def latest_snapshot(*, actor: Actor, kind: str) -> StatsSnapshot:
+    """The scope's latest snapshot, or 404 asking for a refresh."""
+    _check_role(actor)
+    stats_kind = parse_kind(kind)
+    snapshot = await StatsSnapshot.filter(org_id=actor.org_id, role=actor.role.value, kind=stats_kind) \
+        .order_by("-computed_at", "-id").first()
+    if snapshot is None:
+        raise NotFound(f"尚未进行{stats_kind.label}，请点击【刷新统计】", code="statistics_not_found")
+    return snapshot
+
+
+def local_time(value: datetime) -> str:
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def latest_view(*, actor: Actor, kind: str) -> dict[str, Any]:
+    """统计结果 with its 统计时间 and the refresh in progress, if any."""
+    snapshot = await latest_snapshot(actor=actor, kind=kind)
+    running = await _active_job(actor, snapshot.kind)
+    return {
+        "kind": {"value": snapshot.kind.value, "label": snapshot.kind.label},
+        "computed_at": snapshot.computed_at, "computed_at_text": local_time(snapshot.computed_at),
+        "realtime": False, "notice": NOTICE, "duration_ms": snapshot.duration_ms,
+        "refreshing": jobs.job_view(running) if running is not None else None,
+        **snapshot.data,
+    }
+
+
+def _workbook(snapshot: StatsSnapshot) -> bytes:
+    data, label = snapshot.data, snapshot.kind.label
+    keys = [c["key"] for c in data["columns"]]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=label)
+    ws.append([f"{label}（统计时间：{local_time(snapshot.computed_at)}；{NOTICE}）"])
+    ws.append(["类别", "名称", "所在地区", *[c["label"] for c in data["columns"]]])
+    for r in data["regions"]:
+        ws.append(["地区", r["name"], "", *[r["counts"][k] for k in keys]])
+    for r in data["institutions"]:
+        ws.append(["机构", r["name"], r["region"], *[r["counts"][k] for k in keys]])
+    ws.append(["合计", "", "", *[data["total"][k] for k in keys]])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+async def snapshot_excel(*, actor: Actor, kind: str) -> tuple[bytes, str]:
+    """下载: the latest snapshot as a workbook, its 统计时间 in the first row and the file name."""
+    snapshot = await latest_snapshot(actor=actor, kind=kind)
+    stamp = snapshot.computed_at.astimezone(CST).strftime("%Y%m%d%H%M%S")
+    return await asyncio.to_thread(_workbook, snapshot), f"{snapshot.kind.label}_{stamp}.xlsx"
