@@ -11,6 +11,7 @@ from server.config import Settings
 from server.errors import register_error_handlers
 from server.listeners import register_listeners
 from server.routes import register_routes
+from server.routes.openapi import register_openapi
 
 _counter = itertools.count()
 
@@ -20,8 +21,7 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True,
     app = Sanic(name or f"dingkaotong{next(_counter) or ''}")
     app.config.REQUEST_MAX_SIZE = max(settings.MAX_UPLOAD_BYTES, settings.MAX_IMPORT_BYTES) + 1024 * 1024
     app.config.FALLBACK_ERROR_FORMAT = "json"
-    app.config.OAS_URL_PREFIX = "/docs"
-    app.config.OAS_UI_DEFAULT = "swagger"
+    app.config.OAS = False  # /docs/openapi.json is written by server/routes/openapi.py
     app.config.CORS = False
     app.config.API_TITLE = "定考通 API"
     app.config.API_VERSION = "1.0"
@@ -29,5 +29,6 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True,
     app.ctx.settings = settings
     register_error_handlers(app)
     register_routes(app)
+    register_openapi(app)
     register_listeners(app, settings, migrate_schema=migrate_schema)
     return app

@@ -47,6 +47,10 @@ class Settings:
     # `taskiq worker server.services.platform.broker:broker` processes on any machine.
     TASK_BROKER: str = "inmemory"
 
+    # Check every 2xx JSON answer against its declared response model (the tests turn it on;
+    # a mismatch answers 500). Costs a validation per response: leave off in production.
+    CHECK_RESPONSES: bool = False
+
     # Sessions and login protection
     SESSION_TTL_SECONDS: int = 8 * 3600
     CAPTCHA_TTL_SECONDS: int = 120

@@ -147,6 +147,39 @@ def _validation_details(exc: Exception) -> Any:
     return None
 
 
+def validation_failed(exc: Any, *, model: Any = None, code: str = "invalid_input") -> ValidationFailed:
+    """A pydantic ValidationError as a ValidationFailed: field details, and a Chinese message that
+    names the field by its Chinese title (``Field(title=...)``, else the description's first words)."""
+    details = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("type", "invalid"),
+         "message": _clean_msg(str(e.get("msg", "")))}
+        for e in exc.errors()
+    ]
+    message = next((d["message"] for d in details if _has_cjk(d["message"])), "")
+    if not message:
+        names = []
+        for e in exc.errors():
+            loc = e.get("loc", ())
+            label = _field_label(model, str(loc[0])) if loc else ""
+            if label and label not in names:
+                names.append(label)
+        message = f"{'、'.join(names)}填写有误" if names else "输入内容有误"
+    return ValidationFailed(message, code=code, details=details)
+
+
+def _field_label(model: Any, name: str) -> str:
+    """The Chinese name of a model field, or "" when it has none."""
+    info = getattr(model, "model_fields", {}).get(name)
+    if info is None:
+        return ""
+    for text in (info.title, info.description):
+        if text and _has_cjk(text):
+            head = text.split("（")[0].split("(")[0].split("，")[0].split(",")[0].strip()
+            if _has_cjk(head):
+                return head
+    return ""
+
+
 def _clean_msg(msg: str) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 

@@ -91,6 +91,8 @@ async def app(tmp_path_factory, wechat_fake: FakeWeChat) -> AsyncIterator:
         # the default verifier and no reference embedding: the tests' drawn photos hold no real face;
         # tests/integration/test_face_exam.py turns the real pipeline on where it is installed
         FACE_VERIFY_ENABLED=False,
+        # every JSON answer the suite receives is checked against the operation's declared model
+        CHECK_RESPONSES=True,
     )
     settings.check()
     sanic_app = create_app(settings, migrate_schema=True, name=f"dkt_test_{uuid.uuid4().hex[:8]}")

@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import base64
 
+from pydantic import Field
 from sanic import Blueprint
 from sanic.request import Request
 
-from server.routes.render import ok
+from server.routes.api import endpoint
+from server.schemas.common import Out
 from server.services.accounts.captcha import issue_captcha
 
 bp = Blueprint("common", url_prefix="/api/v1")
 
 
+class Health(Out):
+    status: str
+
+
+class Captcha(Out):
+    captcha_id: str = Field(description="验证码编号（单次有效）")
+    image: str = Field(description="PNG 图片（data URL）")
+
+
 @bp.get("/health")
+@endpoint(public=True, response=Health)
 async def health(request: Request):
     """Liveness: answers without touching the database."""
-    return ok({"status": "ok"})
+    return Health(status="ok")
 
 
 @bp.get("/captcha")
+@endpoint(public=True, response=Captcha)
 async def captcha(request: Request):
     """验证码: a fresh single-use image captcha (PNG as a data URL)."""
     captcha_id, png = await issue_captcha()
-    return ok({"captcha_id": captcha_id, "image": "data:image/png;base64," + base64.b64encode(png).decode()})
+    return Captcha(captcha_id=captcha_id, image="data:image/png;base64," + base64.b64encode(png).decode())

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 import orjson
+from pydantic import BaseModel
 from sanic import HTTPResponse
 from sanic.request import Request
 
@@ -18,6 +19,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, UUID):
@@ -28,7 +31,10 @@ def _default(value: Any) -> Any:
 
 
 def ok(data: Any = None, status: int = 200) -> HTTPResponse:
-    body = orjson.dumps(data if data is not None else {"ok": True}, default=_default, option=orjson.OPT_NON_STR_KEYS)
+    if isinstance(data, BaseModel):
+        data = data.model_dump()
+    body = orjson.dumps(data if data is not None else {"ok": True}, default=_default,
+                        option=orjson.OPT_NON_STR_KEYS)
     return HTTPResponse(body, status=status, content_type="application/json")
 
 

@@ -11,84 +11,49 @@ Who sees what:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from server.errors import Forbidden, NotFound, OutOfJurisdiction, ValidationFailed
-from server.models import Physician, PhysicianLevel, PhysicianTransfer, PracticeCategory, RegistryStatus
+from server.errors import Forbidden, NotFound, OutOfJurisdiction
+from server.models import Physician, PhysicianTransfer
+from server.schemas.common import Labelled, Page, Ref
+from server.schemas.physicians import PhysicianDetail, PhysicianQuery, PhysicianRow, TransferView
 from server.security import mask_id_number, mask_phone, normalise_id_number
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.accounts import sessions
 from server.services.registry.transfers import TRANSFER_FIELDS, in_current_cycle, transfer_view
 
-
-@dataclass
-class PhysicianFilters:
-    name: str | None = None
-    id_number: str | None = None
-    institution_id: int | None = None
-    department_id: int | None = None
-    category: str | None = None
-    level: str | None = None
-    registry_status: str | None = None
-
-
-def _enum(enum: Any, raw: str | None, what: str) -> Any:
-    if not raw:
-        return None
-    try:
-        return enum(raw)
-    except ValueError:
-        raise ValidationFailed(f"{what}无效", code="invalid_query") from None
-
-
-def _choice(value: Any) -> dict[str, str] | None:
-    return {"value": value.value, "label": value.label} if value is not None else None
-
-
-def _ref(obj_id: Any, name: Any) -> dict[str, Any] | None:
-    return {"id": obj_id, "name": name} if obj_id is not None else None
-
-
 LIST_FIELDS = ("id", "name", "id_number", "gender", "phone", "level", "category", "registry_status",
                "holding_reason", "institution_id", "institution__name", "department_id", "department__name")
 
 
-async def list_physicians(*, actor: Actor, filters: PhysicianFilters, page_no: int,
-                          size: int) -> tuple[list[dict[str, Any]], int]:
+async def list_physicians(*, actor: Actor, query: PhysicianQuery) -> Page[PhysicianRow]:
     """医师管理 → 查询: physicians in scope, filtered and paged, numbers masked."""
     qs = Physician.filter(await physician_scope_q(actor))
-    if filters.name:
-        qs = qs.filter(name__contains=filters.name.strip())
-    if filters.id_number:
-        qs = qs.filter(id_number=normalise_id_number(filters.id_number))
-    if filters.institution_id is not None:
-        qs = qs.filter(institution_id=filters.institution_id)
-    if filters.department_id is not None:
-        qs = qs.filter(department_id=filters.department_id)
-    for field, enum, raw, what in (("category", PracticeCategory, filters.category, "执业类别"),
-                                   ("level", PhysicianLevel, filters.level, "执业级别"),
-                                   ("registry_status", RegistryStatus, filters.registry_status, "登记状态")):
-        value = _enum(enum, raw, what)
+    if query.name:
+        qs = qs.filter(name__contains=query.name.strip())
+    if query.id_number:
+        qs = qs.filter(id_number=normalise_id_number(query.id_number))
+    for name in ("institution_id", "department_id", "category", "level", "registry_status"):
+        value = getattr(query, name)
         if value is not None:
-            qs = qs.filter(**{field: value})
+            qs = qs.filter(**{name: value})
     count = await qs.count()
-    rows = await qs.order_by("id").offset((page_no - 1) * size).limit(size).values(*LIST_FIELDS)
-    return [_row_view(r) for r in rows], count
+    rows = await qs.order_by("id").offset(query.offset).limit(query.size).values(*LIST_FIELDS)
+    return Page.of([_row_view(r) for r in rows], count, query)
 
 
-def _row_view(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": r["id"], "name": r["name"], "id_number": mask_id_number(r["id_number"]), "gender": r["gender"],
-        "phone": mask_phone(r["phone"]), "level": _choice(r["level"]), "category": _choice(r["category"]),
-        "registry_status": _choice(r["registry_status"]), "holding_reason": _choice(r["holding_reason"]),
-        "institution": _ref(r["institution_id"], r["institution__name"]),
-        "department": _ref(r["department_id"], r["department__name"]),
-    }
+def _row_view(r: dict[str, Any]) -> PhysicianRow:
+    return PhysicianRow(
+        id=r["id"], name=r["name"], id_number=mask_id_number(r["id_number"]), gender=r["gender"],
+        phone=mask_phone(r["phone"]), level=Labelled.of(r["level"]), category=Labelled.of(r["category"]),
+        registry_status=Labelled.of(r["registry_status"]), holding_reason=Labelled.of(r["holding_reason"]),
+        institution=Ref.of(r["institution_id"], r["institution__name"]),
+        department=Ref.of(r["department_id"], r["department__name"]),
+    )
 
 
 async def get_physician_in_scope(actor: Actor, physician_id: int) -> Physician:
@@ -108,26 +73,26 @@ def sees_full_numbers(actor: Actor, physician: Physician) -> bool:
     return actor.role == Role.HEALTH_INSTITUTION and physician.institution_id == actor.org_id
 
 
-async def physician_detail(*, actor: Actor, physician_id: int) -> dict[str, Any]:
+async def physician_detail(*, actor: Actor, physician_id: int) -> PhysicianDetail:
     """医师信息 (查看)."""
     p = await get_physician_in_scope(actor, physician_id)
     await p.fetch_related("institution", "department")
     full = sees_full_numbers(actor, p)
-    return {
-        "id": p.id, "name": p.name, "gender": p.gender, "birth_date": p.birth_date,
-        "id_number": p.id_number if full else mask_id_number(p.id_number),
-        "phone": (p.phone or "") if full else mask_phone(p.phone), "phone_verified": p.phone_verified,
-        "numbers_masked": not full,
-        "qualification_cert_no": p.qualification_cert_no, "practice_cert_no": p.practice_cert_no,
-        "practice_scope": p.practice_scope, "level": _choice(p.level), "category": _choice(p.category),
-        "institution": _ref(p.institution_id, p.institution.name if p.institution else None),
-        "department": _ref(p.department_id, p.department.name if p.department else None),
-        "registry_status": _choice(p.registry_status), "holding_reason": _choice(p.holding_reason),
-        "in_current_cycle": await in_current_cycle(p.id),
-        "initial_password": p.password_hash is None, "must_change_password": p.must_change_password,
-        "locked": p.locked_until is not None and p.locked_until > datetime.now(UTC), "last_login_at": p.last_login_at,
-        "created_at": p.created_at, "updated_at": p.updated_at,
-    }
+    return PhysicianDetail(
+        id=p.id, name=p.name, gender=p.gender, birth_date=p.birth_date,
+        id_number=p.id_number if full else mask_id_number(p.id_number),
+        phone=(p.phone or "") if full else mask_phone(p.phone), phone_verified=p.phone_verified,
+        numbers_masked=not full,
+        qualification_cert_no=p.qualification_cert_no, practice_cert_no=p.practice_cert_no,
+        practice_scope=p.practice_scope, level=Labelled.of(p.level), category=Labelled.of(p.category),
+        institution=Ref.of(p.institution_id, p.institution.name if p.institution else None),
+        department=Ref.of(p.department_id, p.department.name if p.department else None),
+        registry_status=Labelled.of(p.registry_status), holding_reason=Labelled.of(p.holding_reason),
+        in_current_cycle=await in_current_cycle(p.id),
+        initial_password=p.password_hash is None, must_change_password=p.must_change_password,
+        locked=p.locked_until is not None and p.locked_until > datetime.now(UTC), last_login_at=p.last_login_at,
+        created_at=p.created_at, updated_at=p.updated_at,
+    )
 
 
 async def reset_password(*, actor: Actor, physician_id: int) -> None:
@@ -148,7 +113,7 @@ async def reset_password(*, actor: Actor, physician_id: int) -> None:
     await sessions.end_all_sessions(sessions.physician_subject(physician.id))
 
 
-async def physician_history(*, actor: Actor, physician_id: int) -> list[dict[str, Any]]:
+async def physician_history(*, actor: Actor, physician_id: int) -> list[TransferView]:
     """The physician's moves and applications, newest first (SPEC §4: keep the whole history)."""
     physician = await get_physician_in_scope(actor, physician_id)
     rows = await PhysicianTransfer.filter(physician_id=physician.id).order_by("-id").values(*TRANSFER_FIELDS)

@@ -48,6 +48,8 @@ from server.models import (
     TransferStatus,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled, Page, Ref
+from server.schemas.physicians import TransferCreated, TransferPhysician, TransferQuery, TransferView
 from server.security import mask_id_number, normalise_id_number
 from server.services import audit
 from server.services.access import Actor, Role
@@ -314,40 +316,31 @@ TRANSFER_FIELDS = ("id", "kind", "status", "physician_id", "physician__name", "p
                    "decided_by__org__name", "decision_reason", "created_at", "decided_at")
 
 
-def transfer_view(r: dict[str, Any]) -> dict[str, Any]:
-    def choice(v: Any) -> dict[str, str] | None:
-        return {"value": v.value, "label": v.label} if v is not None else None
-
-    def ref(i: Any, n: Any) -> dict[str, Any] | None:
-        return {"id": i, "name": n} if i is not None else None
-
-    return {
-        "id": r["id"], "kind": choice(r["kind"]), "status": choice(r["status"]),
-        "physician": {"id": r["physician_id"], "name": r["physician__name"],
-                      "id_number": mask_id_number(r["physician__id_number"])},
-        "from_org": ref(r["from_org_id"], r["from_org__name"]), "to_org": ref(r["to_org_id"], r["to_org__name"]),
-        "holding_reason": choice(r["holding_reason"]), "note": r["note"],
-        "requested_by": r["requested_by__org__name"], "decided_by": r["decided_by__org__name"],
-        "decision_reason": r["decision_reason"], "created_at": r["created_at"], "decided_at": r["decided_at"],
-    }
+def transfer_view(r: dict[str, Any]) -> TransferView:
+    return TransferView(
+        id=r["id"], kind=Labelled.of(r["kind"]), status=Labelled.of(r["status"]),
+        physician=TransferPhysician(id=r["physician_id"], name=r["physician__name"],
+                                    id_number=mask_id_number(r["physician__id_number"])),
+        from_org=Ref.of(r["from_org_id"], r["from_org__name"]), to_org=Ref.of(r["to_org_id"], r["to_org__name"]),
+        holding_reason=Labelled.of(r["holding_reason"]), note=r["note"],
+        requested_by=r["requested_by__org__name"], decided_by=r["decided_by__org__name"],
+        decision_reason=r["decision_reason"], created_at=r["created_at"], decided_at=r["decided_at"],
+    )
 
 
-async def list_transfers(*, actor: Actor, page_no: int, size: int, kind: str | None = None,
-                         status: str | None = None, todo: bool = False,
-                         physician_id: int | None = None) -> tuple[list[dict[str, Any]], int]:
+async def list_transfers(*, actor: Actor, query: TransferQuery, physician_id: int | None = None) -> Page[TransferView]:
     """Applications and moves in the actor's view; `todo` = only those awaiting its decision."""
-    try:
-        kind_v = TransferKind(kind) if kind else None
-        status_v = TransferStatus(status) if status else None
-    except ValueError:
-        raise ValidationFailed("筛选条件无效", code="invalid_query") from None
-    qs = PhysicianTransfer.filter(await (todo_q(actor) if todo else transfer_scope_q(actor)))
-    if kind_v:
-        qs = qs.filter(kind=kind_v)
-    if status_v:
-        qs = qs.filter(status=status_v)
+    qs = PhysicianTransfer.filter(await (todo_q(actor) if query.todo else transfer_scope_q(actor)))
+    if query.kind:
+        qs = qs.filter(kind=query.kind)
+    if query.status:
+        qs = qs.filter(status=query.status)
     if physician_id is not None:
         qs = qs.filter(physician_id=physician_id)
     count = await qs.count()
-    rows = await qs.order_by("-id").offset((page_no - 1) * size).limit(size).values(*TRANSFER_FIELDS)
-    return [transfer_view(r) for r in rows], count
+    rows = await qs.order_by("-id").offset(query.offset).limit(query.size).values(*TRANSFER_FIELDS)
+    return Page.of([transfer_view(r) for r in rows], count, query)
+
+
+def transfer_created(t: PhysicianTransfer) -> TransferCreated:
+    return TransferCreated(id=t.id, kind=t.kind, status=Labelled.of(t.status))
