@@ -133,15 +133,52 @@ async def test_refresh_results_counts_procedure_by_result(client):
     fx = await seed_fixture()
     w = fx.w
     body = await refresh(client, await token_for(w.gx_admin), "results")
-    assert {c["key"]: c["label"] for c in body["columns"]}["simple:failed"] == "简易程序-不合格"
+    labels = {c["key"]: c["label"] for c in body["columns"]}
+    assert labels["simple:failed"] == "简易程序-不合格" and labels["general:violation"] == "一般程序-违纪不合格"
     by_inst = {r["id"]: nonzero(r["counts"]) for r in body["institutions"]}
     assert by_inst[w.hospital2.id] == {"general:in_progress": 3, "general:failed": 1, "general:total": 4,
-                                       "simple:in_progress": 1, "simple:total": 1, "total": 5}
-    assert by_inst[w.hospital.id] == {"simple:in_progress": 1, "simple:total": 1, "total": 1}  # 已退出 not counted
+                                       "simple:in_progress": 1, "simple:total": 1, "not_included": 1,
+                                       "exempted": 1, "total": 6}
+    assert by_inst[w.hospital.id] == {"simple:in_progress": 1, "simple:total": 1, "left": 1, "total": 2}
+    assert by_inst[w.hospital3.id] == {"no_procedure": 1, "total": 1}
     assert by_inst[w.lz_hospital.id] == {"simple:in_progress": 1, "simple:failed": 1, "simple:total": 2, "total": 2}
     assert nonzero(body["total"]) == {"simple:in_progress": 3, "simple:failed": 1, "simple:total": 4,
-                                      "general:in_progress": 3, "general:failed": 1, "general:total": 4, "total": 8}
-    assert body["total"]["simple:passed"] == 0  # 合格 comes with the exams
+                                      "general:in_progress": 3, "general:failed": 1, "general:total": 4,
+                                      "not_included": 1, "left": 1, "no_procedure": 1, "exempted": 1, "total": 11}
+
+
+async def test_results_count_every_outcome_once_and_add_up(client):
+    """Every status of the state table lands in exactly one column, per institution and per region,
+    and the totals are the number of assessments (合格, 再次考核合格, 不合格, 违纪不合格, 再次考核不合格 …)."""
+    w = await make_world()
+    fx = Fixture(w, await make_cycle(w.gx))
+    n = 100
+    orgs = (w.hospital, w.hospital2, w.lz_hospital)
+    for i, status in enumerate(S):
+        for procedure in (None, SIMPLE, G):
+            org = orgs[(i + n) % len(orgs)]
+            n += 1
+            await _add(fx, f"s{n}", org, n, status, procedure)
+    await _add(fx, "viol", w.hospital, 900, S.FAILED, G, violation=True, fail_reason="violation")
+    await _add(fx, "again", w.hospital, 901, S.QUALIFIED, SIMPLE, no_promotion=True)
+    await _add(fx, "exempt", w.hospital, 902, S.QUALIFIED, G, exemption=ExemptionStatus.APPROVED)
+    body = await refresh(client, await token_for(w.gx_admin), "results")
+    partition = [c["key"] for c in body["columns"] if c["key"] not in ("exempted", "total")
+                 and not c["key"].endswith(":total")]
+    per_org = {org.id: await Assessment.filter(cycle=fx.cycle, institution_id=org.id).count() for org in orgs}
+    for row in body["institutions"] + body["regions"] + [{"name": "合计", "counts": body["total"]}]:
+        counts = row["counts"]
+        assert sum(counts[k] for k in partition) == counts["total"], row
+        for p in Procedure:
+            assert sum(counts[k] for k in partition if k.startswith(f"{p.value}:")) == counts[f"{p.value}:total"]
+    for row in body["institutions"]:
+        assert row["counts"]["total"] == per_org.get(row["id"], 0), row
+    assert body["total"]["total"] == await Assessment.filter(cycle=fx.cycle).count()
+    assert sum(r["counts"]["total"] for r in body["regions"]) == body["total"]["total"]
+    t = body["total"]
+    assert t["general:violation"] == 1 and t["simple:reexam_passed"] == 1 and t["exempted"] == 1
+    assert t["simple:passed"] == 1 and t["general:passed"] == 2  # one per status and procedure, plus 'exempt'
+    assert t["simple:final_failed"] == 1 and t["general:reexam"] == 2  # 待再次考核 + 再次考核待评定
 
 
 async def test_assessment_institution_counts_its_assigned_institutions(client):

@@ -21,9 +21,10 @@ registry — never row by row — so a province of 300,000 physicians takes seco
 考核进度统计: per status of the main flow, plus the 免考 and 延期 side flows. A physician
 not yet included has no assessment row, so 未开通报名 = physicians in the registry (在册)
 minus the institution's assessments taking part (any status but 未开通报名).
-考核结果统计: per procedure (简易程序 / 一般程序) 合格 / 不合格 / 进行中; rows without a
-procedure yet, 未开通报名 and 已退出当前周期 are not counted. 合格 needs the exams:
-PASSED_STATUSES is empty until the exams issue adds the passed statuses.
+考核结果统计: every assessment of the cycle lands in exactly one column (`result_class`):
+per procedure (简易程序 / 一般程序) 合格, 再次考核合格, 不合格, 违纪不合格, 待再次考核, 再次考核不合格,
+进行中; then 未选择程序 (taking part, no procedure yet), 已退出当前周期 and 未开通报名; 合计 is the
+number of assessments. 其中：免考 (exemption approved) is counted beside, not in the partition.
 """
 
 from __future__ import annotations
@@ -72,10 +73,13 @@ STALE_AFTER = timedelta(minutes=30)
 KEEP_SNAPSHOTS = 5
 CST = timezone(timedelta(hours=8))
 
-# 合格: filled by the exams issue (no passed status exists before the exams).
-PASSED_STATUSES: frozenset[AssessmentStatus] = frozenset()
-NOT_IN_RESULTS = frozenset({S.NOT_INCLUDED, S.LEFT})
-RESULT_CLASSES = (("passed", "合格"), ("failed", "不合格"), ("in_progress", "进行中"), ("total", "小计"))
+# per procedure: the outcome of one assessment (小计 = their sum)
+RESULT_CLASSES = (("passed", "合格"), ("reexam_passed", "再次考核合格"), ("failed", "不合格"),
+                  ("violation", "违纪不合格"), ("reexam", "待再次考核"), ("final_failed", "再次考核不合格"),
+                  ("in_progress", "进行中"), ("total", "小计"))
+# outside the procedures: rows without a procedure yet, rows that left, rows not included
+OTHER_CLASSES = (("no_procedure", "未选择程序"), ("left", S.LEFT.label), ("not_included", S.NOT_INCLUDED.label))
+OUTSIDE_PROCEDURES = frozenset(key for key, _ in OTHER_CLASSES)
 
 
 def _col(key: str, label: str) -> dict[str, str]:
@@ -92,16 +96,38 @@ def progress_columns() -> list[dict[str, str]]:
 
 def results_columns() -> list[dict[str, str]]:
     cols = [_col(f"{p.value}:{key}", f"{p.label}-{label}") for p in Procedure for key, label in RESULT_CLASSES]
-    return [*cols, _col("total", "合计")]
+    cols += [_col(key, label) for key, label in OTHER_CLASSES]
+    return [*cols, _col("exempted", "其中：免考"), _col("total", "合计")]
 
 
-def result_class(status: AssessmentStatus) -> str | None:
-    """合格 / 不合格 / 进行中 of one assessment's main status (None: not counted)."""
-    if status in NOT_IN_RESULTS:
-        return None
-    if status in PASSED_STATUSES:
-        return "passed"
-    return "failed" if status == S.FAILED else "in_progress"
+def result_class(status: AssessmentStatus, *, violation: bool = False, no_promotion: bool = False) -> str:
+    """The one outcome column of an assessment (SPEC §4 stages 6-7): 合格 (再次考核合格 when it
+    passed the re-exam: no promotion this cycle), 不合格 (违纪不合格 when an administration
+    processed a violation), 待再次考核, 再次考核不合格, 进行中, or outside the procedures."""
+    if status == S.NOT_INCLUDED:
+        return "not_included"
+    if status == S.LEFT:
+        return "left"
+    if status == S.QUALIFIED:
+        return "reexam_passed" if no_promotion else "passed"
+    if status == S.FAILED:
+        return "violation" if violation else "failed"
+    if status in (S.REEXAM_LISTED, S.REEXAM_DONE):
+        return "reexam"
+    if status == S.FINAL_FAILED:
+        return "final_failed"
+    return "in_progress"
+
+
+def result_column(status: AssessmentStatus, procedure: Procedure | None, *, violation: bool = False,
+                  no_promotion: bool = False) -> str:
+    """The column key an assessment is counted in (未选择程序 while it has no procedure)."""
+    cls = result_class(status, violation=violation, no_promotion=no_promotion)
+    if cls in OUTSIDE_PROCEDURES:
+        return cls
+    if procedure is None:
+        return "no_procedure"
+    return f"{procedure.value}:{cls}"
 
 
 def parse_kind(raw: str) -> StatsKind:
@@ -234,16 +260,19 @@ async def _progress_counts(scope: Q, cycle_ids: list[int]) -> dict[int, Counter]
 
 
 async def _results_counts(scope: Q, cycle_ids: list[int]) -> dict[int, Counter]:
-    base = Assessment.filter(scope, cycle_id__in=cycle_ids, procedure__isnull=False)
+    base = Assessment.filter(scope, cycle_id__in=cycle_ids)
     counts: dict[int, Counter] = {}
-    for r in await _group(base, "institution_id", "procedure", "status"):
-        cls = result_class(S(_v(r["status"])))
-        if cls is None:
-            continue
+    for r in await _group(base, "institution_id", "procedure", "status", "violation", "no_promotion"):
+        procedure = Procedure(_v(r["procedure"])) if r["procedure"] is not None else None
+        key = result_column(S(_v(r["status"])), procedure, violation=bool(r["violation"]),
+                            no_promotion=bool(r["no_promotion"]))
         c = counts.setdefault(r["institution_id"], Counter())
-        procedure = _v(r["procedure"])
-        for key in (f"{procedure}:{cls}", f"{procedure}:total", "total"):
-            c[key] += r["n"]
+        c[key] += r["n"]
+        if ":" in key:
+            c[f"{key.split(':')[0]}:total"] += r["n"]
+        c["total"] += r["n"]
+    for r in await _group(base.filter(exemption=ExemptionStatus.APPROVED), "institution_id"):
+        counts.setdefault(r["institution_id"], Counter())["exempted"] += r["n"]
     return counts
 
 
