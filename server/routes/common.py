@@ -10,6 +10,7 @@ from sanic.request import Request
 
 from server.routes.api import endpoint
 from server.schemas.common import Out
+from server.schemas.meta import EnumCatalogue, enum_catalogue
 from server.services.accounts.captcha import issue_captcha
 
 bp = Blueprint("common", url_prefix="/api/v1")
@@ -29,6 +30,13 @@ class Captcha(Out):
 async def health(request: Request):
     """Liveness: answers without touching the database."""
     return Health(status="ok")
+
+
+@bp.get("/meta/enums")
+@endpoint(public=True, response=EnumCatalogue)
+async def enums(request: Request):
+    """枚举: every enum the API uses, as {value, label}, for filters and labels in the clients."""
+    return enum_catalogue()
 
 
 @bp.get("/captcha")

@@ -6,6 +6,7 @@ from server.routes.admin import accounts, assessment, audit, auth, cycles, impor
 from server.routes.admin import assessments as assessments_console
 from server.routes.admin import proctoring as proctoring_console
 from server.routes.admin import question_bank as question_bank_console
+from server.routes.admin import regions as regions_console
 from server.routes.admin import reports as reports_console
 from server.routes.admin import results as results_console
 from server.routes.admin import wechat as wechat_console
@@ -16,5 +17,6 @@ group = Blueprint.group(
     question_bank_console.bp,
     results_console.bp,
     proctoring_console.bp,
+    regions_console.bp,
     url_prefix="/api/v1/admin",
 )
