@@ -39,7 +39,7 @@ from server.models.exam import (
 from server.models.face import FaceReference
 from server.models.geo import Region, RegionLevel
 from server.models.message import InboxMessage
-from server.models.ops import AuditLog, Job, JobStatus, OutboxMessage, OutboxStatus, StoredFile
+from server.models.ops import AuditLog, Job, JobStatus, OutboxChannel, OutboxMessage, OutboxStatus, StoredFile
 from server.models.org import (
     ApplicationStatus,
     AssessmentApplication,
@@ -66,7 +66,7 @@ __all__ = [
     "ExemptionStatus", "ItemResult", "ModificationStatus", "Procedure", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
     "Cycle", "CycleConfirmation", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
     "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "InboxMessage", "Job", "JobStatus",
-    "LabelledEnum", "OrgKind", "Organisation", "OutboxMessage", "OutboxStatus", "PaperType",
+    "LabelledEnum", "OrgKind", "Organisation", "OutboxChannel", "OutboxMessage", "OutboxStatus", "PaperType",
     "PasswordRule", "Physician", "PhysicianLevel", "PhysicianTransfer", "PracticeCategory", "Region",
     "RegionLevel", "RegistryStatus", "StaffAccount", "StatsKind", "StatsSnapshot", "StoredFile", "TransferKind",
     "TransferStatus",

@@ -85,6 +85,15 @@ class OutboxStatus(LabelledEnum):
     FAILED = ("failed", "发送失败")  # definitively refused, or retries exhausted
 
 
+class OutboxChannel(LabelledEnum):
+    """How a notification travels (the outbox's `channel` column holds the value)."""
+
+    INBOX = ("inbox", "站内消息")
+    WECHAT_SUBSCRIBE = ("wechat_subscribe", "订阅消息")
+    WECHAT_TEMPLATE = ("wechat_template", "公众号模板消息")
+    SMS = ("sms", "短信")
+
+
 class OutboxMessage(Model):
     """A notification written in the same transaction as the event causing it."""
 

@@ -20,6 +20,8 @@ from server.models import (
     FaceCheck,
     Job,
     OrgKind,
+    OutboxMessage,
+    OutboxStatus,
     Paper,
     PaperType,
     PhysicianTransfer,
@@ -43,6 +45,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/admin/accounts/<account_id:int>"): "/api/v1/admin/accounts/{account}",
     ("DELETE", "/api/v1/admin/accounts/<account_id:int>"): "/api/v1/admin/accounts/{account}",
     ("POST", "/api/v1/admin/accounts/<account_id:int>/activate"): "/api/v1/admin/accounts/{account}/activate",
+    ("POST", "/api/v1/admin/outbox/<message_id:int>/resend"): "/api/v1/admin/outbox/{message}/resend",
     ("POST", "/api/v1/admin/accounts/<account_id:int>/cancel"): "/api/v1/admin/accounts/{account}/cancel",
     ("POST", "/api/v1/admin/accounts/<account_id:int>/reset-password"):
         "/api/v1/admin/accounts/{account}/reset-password",
@@ -130,6 +133,7 @@ TABLE: dict[tuple[str, str], str] = {
 
 # Lists that take an organisation or region to look into: an outside one is refused or empty.
 LIST_FILTERS = [
+    "/api/v1/admin/outbox?physician_id={physician}",
     "/api/v1/admin/accounts?region_id={gz_region}",
     "/api/v1/admin/institutions?region_id={gz_region}",
     "/api/v1/admin/departments?org_id={hospital}",
@@ -201,8 +205,10 @@ async def outside(app):
                                        paper_type="humanities", duration_minutes=60, window_end=now)
     check = await FaceCheck.create(attempt=attempt, physician=physician, moment="start", passed=True,
                                    decision="passed", similarity=0.9)  # 监考管理: a check in 贵州
+    message = await OutboxMessage.create(channel="sms", recipient_type="physician", recipient_id=physician.id,
+                                         address="13800000000", template="include", status=OutboxStatus.FAILED)
     ids = {
-        "check": check.id,
+        "check": check.id, "message": message.id,
         "account": account.id, "application": application.id, "material": material, "hospital": gz.id,
         "industry": industry.id, "assessment": assessment.id, "physician": physician.id, "cycle": cycle.id,
         "reason": reason.id, "department": department.id, "job": job.id, "transfer": transfer.id,
@@ -284,7 +290,8 @@ async def test_unfiltered_lists_never_show_outside_rows(app, client, outside):
     lists = ["/api/v1/admin/accounts", "/api/v1/admin/institutions", "/api/v1/admin/physicians",
              "/api/v1/admin/assessment/applications", "/api/v1/admin/assessment/institutions",
              "/api/v1/admin/transfers", "/api/v1/admin/audit-logs", "/api/v1/admin/jobs",
-             "/api/v1/admin/assessments", "/api/v1/admin/proctoring", "/api/v1/admin/proctoring/violations"]
+             "/api/v1/admin/assessments", "/api/v1/admin/proctoring", "/api/v1/admin/proctoring/violations",
+             "/api/v1/admin/outbox"]
     for url in lists:
         for role, token in tokens.items():
             r = await client.get(url + "?size=100", headers=auth(token))

@@ -4,6 +4,7 @@ from sanic import Blueprint
 
 from server.routes.admin import accounts, assessment, audit, auth, cycles, imports, jobs, orgs, physicians
 from server.routes.admin import assessments as assessments_console
+from server.routes.admin import outbox as outbox_console
 from server.routes.admin import proctoring as proctoring_console
 from server.routes.admin import question_bank as question_bank_console
 from server.routes.admin import regions as regions_console
@@ -18,5 +19,6 @@ group = Blueprint.group(
     results_console.bp,
     proctoring_console.bp,
     regions_console.bp,
+    outbox_console.bp,
     url_prefix="/api/v1/admin",
 )
