@@ -110,6 +110,10 @@ class Settings:
     # Missed-round sweep (services/outcome.py): every this many seconds, at most once across
     # processes; 0 = off. Like the review reminders, off while OUTBOX_AUTO_DISPATCH is off (tests).
     OUTCOME_SWEEP_SECONDS: int = 300
+    # 考核通知 sweep (services/exams/window_notices.py): exam windows that opened or close soon are
+    # announced to the physicians who still have a paper; every this many seconds, at most once
+    # across processes; 0 = off (off while OUTBOX_AUTO_DISPATCH is off, as in tests).
+    WINDOW_NOTICE_SWEEP_SECONDS: int = 600
 
     # Face checks (server/face/, SPEC §6). Inference runs in FACE_POOL_SIZE worker processes per
     # API process (about 200 MB each; 1 on a 2-core machine), never on the event loop. Distances

@@ -81,6 +81,11 @@ def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) 
         from server.services.results import outcome
 
         await outcome.start_background()  # missed-round sweep (services/outcome.py)
+
+        from server.services.exams import window_notices
+
+
+        await window_notices.start_background()  # 考核通知 (services/exams/window_notices.py)
         from server.services.proctoring import retention
 
         await retention.start_background()  # face data retention (services/retention.py)
@@ -104,6 +109,11 @@ def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) 
         from server.services.results import outcome
 
         await outcome.stop_background()
+
+        from server.services.exams import window_notices
+
+
+        await window_notices.stop_background()
         from server.services.proctoring import retention
 
         await retention.stop_background()

@@ -20,6 +20,7 @@ from server.models.cycle import (
     DEFAULT_SIMPLE_CONDITIONS,
     Cycle,
     CycleConfirmation,
+    ExamWindowNotice,
     ExemptionReason,
     PaperType,
     PasswordRule,
@@ -64,7 +65,7 @@ from server.models.stats import StatsKind, StatsSnapshot
 __all__ = [
     "AccountStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
     "ExemptionStatus", "ItemResult", "ModificationStatus", "Procedure", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
-    "Cycle", "CycleConfirmation", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
+    "Cycle", "CycleConfirmation", "ExamWindowNotice", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
     "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "InboxMessage", "Job", "JobStatus",
     "LabelledEnum", "OrgKind", "Organisation", "OutboxChannel", "OutboxMessage", "OutboxStatus", "PaperType",
     "PasswordRule", "Physician", "PhysicianLevel", "PhysicianTransfer", "PracticeCategory", "Region",

@@ -74,11 +74,30 @@ class Cycle(TimestampedModel):
     exam_settings = fields.JSONField(default=dict)
     simple_conditions = fields.JSONField(default=list)
     physician_password_rule = fields.CharEnumField(PasswordRule, max_length=16, default=PasswordRule.FIXED)
+    # 考核通知: physicians who still have a paper are told when 首轮考核 / 再次考核 opens and this many
+    # days before it closes (0: no closing reminder)
+    notice_days_before_close = fields.SmallIntField(default=3)
     humanities_exemption_open = fields.BooleanField(default=False)
     professional_exemption_open = fields.BooleanField(default=False)
 
     class Meta:
         table = "cycle"
+
+
+class ExamWindowNotice(Model):
+    """考核通知 sent: one row per physician, cycle, exam window and moment, so that each notice goes
+    out exactly once (the unique key), whatever restarts or concurrent sweeps happen."""
+
+    id = fields.BigIntField(primary_key=True)
+    cycle = fields.ForeignKeyField("models.Cycle", related_name=False, on_delete=fields.CASCADE)
+    window = fields.CharField(max_length=16, description="exam 首轮考核 | reexam 再次考核")
+    moment = fields.CharField(max_length=16, description="open 开始 | closing 即将结束")
+    physician_id = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "exam_window_notice"
+        unique_together = (("cycle", "window", "moment", "physician_id"),)
 
 
 class ExemptionReason(TimestampedModel):

@@ -55,6 +55,11 @@ async def _worker_startup(state: TaskiqState) -> None:
     from server.services.results import outcome
 
     await outcome.start_background()  # missed-round sweep, at most once per interval across processes
+
+    from server.services.exams import window_notices
+
+
+    await window_notices.start_background()  # 考核通知 (services/exams/window_notices.py)
     from server.services.proctoring import retention
 
     await retention.start_background()  # face data retention, at most once per interval across processes
@@ -74,6 +79,11 @@ async def _worker_shutdown(state: TaskiqState) -> None:
     from server.services.results import outcome
 
     await outcome.stop_background()
+
+    from server.services.exams import window_notices
+
+
+    await window_notices.stop_background()
     from server.services.proctoring import retention
 
     await retention.stop_background()
@@ -84,6 +94,7 @@ def import_task_modules() -> None:
     """Import every module that defines tasks, so the broker knows them."""
     import server.services.cycles.papers  # noqa: F401
     import server.services.cycles.question_import  # noqa: F401
+    import server.services.exams.window_notices  # noqa: F401
     import server.services.notify.dispatch  # noqa: F401
     import server.services.notify.reminders  # noqa: F401
     import server.services.platform.jobs  # noqa: F401
