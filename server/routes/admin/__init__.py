@@ -4,6 +4,7 @@ from sanic import Blueprint
 
 from server.routes.admin import accounts, assessment, audit, auth, cycles, imports, jobs, orgs, physicians
 from server.routes.admin import assessments as assessments_console
+from server.routes.admin import materials as materials_console
 from server.routes.admin import outbox as outbox_console
 from server.routes.admin import proctoring as proctoring_console
 from server.routes.admin import question_bank as question_bank_console
@@ -20,5 +21,6 @@ group = Blueprint.group(
     proctoring_console.bp,
     regions_console.bp,
     outbox_console.bp,
+    materials_console.bp,
     url_prefix="/api/v1/admin",
 )
