@@ -4,6 +4,7 @@ from sanic import Blueprint
 
 from server.routes.admin import accounts, assessment, audit, auth, cycles, imports, jobs, orgs, physicians
 from server.routes.admin import assessments as assessments_console
+from server.routes.admin import documents as documents_console
 from server.routes.admin import materials as materials_console
 from server.routes.admin import outbox as outbox_console
 from server.routes.admin import proctoring as proctoring_console
@@ -22,5 +23,6 @@ group = Blueprint.group(
     regions_console.bp,
     outbox_console.bp,
     materials_console.bp,
+    documents_console.bp,
     url_prefix="/api/v1/admin",
 )

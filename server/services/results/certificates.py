@@ -247,7 +247,7 @@ def render_pdf(*, font: str, cert: dict[str, Any], photo: bytes | None, url: str
     return buf.getvalue()
 
 
-async def _photo(a: Assessment) -> bytes | None:
+async def standard_photo(a: Assessment) -> bytes | None:
     if not a.photo_file_id:
         return None
     stored = await StoredFile.get_or_none(id=a.photo_file_id)
@@ -266,7 +266,7 @@ async def _pdf(actor: Actor, a: Assessment) -> tuple[bytes, str]:
         raise Conflict("该医师考核结果已不是合格，不能打印考核结果通知书", code="certificate_unavailable")
     fields = {**cert.snapshot, "number": cert.number, "issuer": cert.issuer_name, "no_promotion": cert.no_promotion,
               "issued_on": f"{cert.issued_at.astimezone(CST):%Y年%m月%d日}"}
-    data = await asyncio.to_thread(render_pdf, font=font, cert=fields, photo=await _photo(a),
+    data = await asyncio.to_thread(render_pdf, font=font, cert=fields, photo=await standard_photo(a),
                                    url=verify_url(cert.token))
     async with in_transaction() as conn:
         await Certificate.filter(id=cert.id).using_db(conn).update(print_count=cert.print_count + 1,
