@@ -28,6 +28,7 @@ class HoldingReason(LabelledEnum):
     DECEASED = ("deceased", "死亡")
     RETIRED = ("retired", "退休（不再执业）")
     LEFT = ("left", "离职（不再执业）")
+    INSTITUTION_CANCELLED = ("closed", "机构注销")
 
 
 class Physician(TimestampedModel):

@@ -46,6 +46,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/admin/accounts/<account_id:int>"): "/api/v1/admin/accounts/{account}",
     ("POST", "/api/v1/admin/accounts/<account_id:int>/activate"): "/api/v1/admin/accounts/{account}/activate",
     ("POST", "/api/v1/admin/outbox/<message_id:int>/resend"): "/api/v1/admin/outbox/{message}/resend",
+    ("PUT", "/api/v1/admin/institutions/<org_id:int>/upkeep"): "/api/v1/admin/institutions/{hospital}/upkeep",
+    ("POST", "/api/v1/admin/institutions/<org_id:int>/cancel"): "/api/v1/admin/institutions/{hospital}/cancel",
     ("GET", "/api/v1/admin/assessments/<assessment_id:int>/delay-form"):
         "/api/v1/admin/assessments/{assessment}/delay-form",
     ("GET", "/api/v1/admin/assessments/<assessment_id:int>/materials"):

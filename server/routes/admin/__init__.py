@@ -12,6 +12,7 @@ from server.routes.admin import question_bank as question_bank_console
 from server.routes.admin import regions as regions_console
 from server.routes.admin import reports as reports_console
 from server.routes.admin import results as results_console
+from server.routes.admin import upkeep as upkeep_console
 from server.routes.admin import wechat as wechat_console
 
 group = Blueprint.group(
@@ -24,5 +25,6 @@ group = Blueprint.group(
     outbox_console.bp,
     materials_console.bp,
     documents_console.bp,
+    upkeep_console.bp,
     url_prefix="/api/v1/admin",
 )
