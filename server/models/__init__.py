@@ -2,6 +2,7 @@
 
 from server.models.account import AccountStatus, StaffAccount
 from server.models.assessment import (
+    AppealStatus,
     Assessment,
     AssessmentEvent,
     AssessmentStatus,
@@ -13,7 +14,7 @@ from server.models.assessment import (
 )
 from server.models.attempt import AttemptStatus, ExamAttempt, FaceCheck, FaceConsent, FaceMoment
 from server.models.base import LabelledEnum
-from server.models.certificate import Certificate
+from server.models.certificate import Certificate, VoidedCertificate
 from server.models.cycle import (
     DEFAULT_EVALUATION_ITEMS,
     DEFAULT_EXAM_SETTINGS,
@@ -63,7 +64,7 @@ from server.models.proctoring import ProctoringAction, ProctoringEvent, Proctori
 from server.models.stats import StatsKind, StatsSnapshot
 
 __all__ = [
-    "AccountStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
+    "AccountStatus", "AppealStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
     "ExemptionStatus", "ItemResult", "ModificationStatus", "Procedure", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
     "Cycle", "CycleConfirmation", "ExamWindowNotice", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
     "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "InboxMessage", "Job", "JobStatus",
@@ -73,7 +74,7 @@ __all__ = [
     "TransferStatus",
     "NATIONAL_BANK", "Blueprint", "Difficulty", "MockTest", "Paper", "PaperPurpose", "PracticeRecord", "Question",
     "QuestionType", "WrongAnswer",
-    "Certificate",
+    "Certificate", "VoidedCertificate",
     "AttemptStatus", "ExamAttempt", "FaceCheck", "FaceConsent", "FaceMoment", "FaceReference",
     "ProctoringAction", "ProctoringEvent", "ProctoringMark",
 ]

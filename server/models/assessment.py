@@ -53,6 +53,15 @@ class DelayStatus(LabelledEnum):
     REJECTED = ("rejected", "延期被驳回")
 
 
+class AppealStatus(LabelledEnum):
+    """复核申请: the physician disagrees with the result (within 30 days of receiving it)."""
+
+    NONE = ("none", "未申请")
+    PENDING = ("pending", "复核申请待处理")
+    UPHELD = ("upheld", "维持原结果")
+    CHANGED = ("changed", "已变更结果")
+
+
 class Procedure(LabelledEnum):
     SIMPLE = ("simple", "简易程序")
     GENERAL = ("general", "一般程序")
@@ -97,6 +106,10 @@ class Assessment(TimestampedModel):
     # 免考: {paper, reason_ids, proof_ids, note}; 延期: reason
     exemption_data = fields.JSONField(default=dict)
     delay_reason = fields.TextField(default="")
+    # 复核申请 (side flow): status, and {reason, proof_ids, applied_at, result_before, decision_reason,
+    # result_after, decided_at}
+    appeal = fields.CharEnumField(AppealStatus, max_length=16, default=AppealStatus.NONE)
+    appeal_data = fields.JSONField(default=dict)
     # The reason of the last refusal, shown to the physician / lower organisation
     last_reason = fields.TextField(default="")
     version = fields.IntField(default=0)

@@ -38,3 +38,19 @@ class Certificate(Model):
     class Meta:
         table = "certificate"
         unique_together = (("province_code", "year", "seq"),)
+
+
+class VoidedCertificate(Model):
+    """A 考核结果通知书 number withdrawn (the result changed on 复核): its verification page says it
+    is void. No semicolons here: the docstring becomes the table comment."""
+
+    id = fields.IntField(primary_key=True)
+    assessment_id = fields.IntField(db_index=True)
+    number = fields.CharField(max_length=40, unique=True)
+    token = fields.CharField(max_length=64, unique=True)
+    reason = fields.CharField(max_length=255, default="")
+    issued_at = fields.DatetimeField()
+    voided_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "voided_certificate"

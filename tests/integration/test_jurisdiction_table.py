@@ -48,6 +48,9 @@ TABLE: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/admin/outbox/<message_id:int>/resend"): "/api/v1/admin/outbox/{message}/resend",
     ("PUT", "/api/v1/admin/institutions/<org_id:int>/upkeep"): "/api/v1/admin/institutions/{hospital}/upkeep",
     ("POST", "/api/v1/admin/institutions/<org_id:int>/cancel"): "/api/v1/admin/institutions/{hospital}/cancel",
+    ("GET", "/api/v1/admin/assessments/<assessment_id:int>/appeal"): "/api/v1/admin/assessments/{assessment}/appeal",
+    ("POST", "/api/v1/admin/assessments/<assessment_id:int>/appeal/decision"):
+        "/api/v1/admin/assessments/{assessment}/appeal/decision",
     ("GET", "/api/v1/admin/assessments/<assessment_id:int>/delay-form"):
         "/api/v1/admin/assessments/{assessment}/delay-form",
     ("GET", "/api/v1/admin/assessments/<assessment_id:int>/materials"):
@@ -154,7 +157,7 @@ LIST_FILTERS = [
 # A body that passes each endpoint's shape check, so the refusal is about jurisdiction.
 BODIES: dict[str, dict] = {
     "reject": {"reason": "材料不全"},
-    "decision": {"approve": True},
+    "decision": {"approve": True, "decision": "uphold", "reason": "维持"},  # transfers and appeals
     "apply-permission": {"allow": True},
     "industry-orgs": {"enabled": True},
     "exemption-reasons": {"paper": "humanities", "text": "年满60周岁"},

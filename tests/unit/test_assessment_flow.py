@@ -10,8 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.errors import Forbidden, InvalidTransition, OutOfJurisdiction
+from server.models import (
+    AppealStatus,
+    DelayStatus,
+    ExemptionStatus,
+    ItemResult,
+    ModificationStatus,
+    Procedure,
+)
 from server.models import AssessmentStatus as S
-from server.models import DelayStatus, ExemptionStatus, ItemResult, ModificationStatus, Procedure
 from server.services.access import Role
 from server.services.assessment import flow
 
@@ -42,6 +49,10 @@ def ctx_for(t: flow.Transition, role: Role, **over) -> flow.Ctx:
         fields["delay"] = DelayStatus.APPROVED
     if t.action == "admin_confirm_reexam":
         extra["actor_is_province"] = True
+    if t.action == "apply_appeal":
+        extra["concluded_at"] = NOW - timedelta(days=1)  # the result came yesterday
+    if t.action == "ai_change_result":
+        extra["appeal"] = AppealStatus.PENDING
     base = flow.Ctx(
         role=role, in_scope=True, now=NOW, procedure=Procedure.GENERAL, windows=windows,
         delay_deadline=NOW + timedelta(days=3), exemption_open=True, **fields, **extra,
@@ -185,3 +196,22 @@ def test_delayed_physician_fails_only_after_missing_the_reexam_window():
     assert flow.refusal(t, ok) is None
     assert isinstance(flow.refusal(t, replace(ok, delay=DelayStatus.NONE)), InvalidTransition)
     assert isinstance(flow.refusal(t, replace(ok, windows={**ok.windows, "reexam": OPEN})), InvalidTransition)
+
+
+def test_appeal_after_30_days_or_on_a_violation_refused():
+    t = flow.BY_ACTION["apply_appeal"]
+    late = ctx_for(t, Role.PHYSICIAN, concluded_at=NOW - timedelta(days=30, seconds=1))
+    problem = flow.refusal(t, late)
+    assert isinstance(problem, InvalidTransition) and "30日内" in problem.message
+    assert flow.refusal(t, ctx_for(t, Role.PHYSICIAN, concluded_at=NOW - timedelta(days=30))) is None
+    problem = flow.refusal(t, ctx_for(t, Role.PHYSICIAN, violation=True))
+    assert isinstance(problem, InvalidTransition) and "违纪" in problem.message
+    problem = flow.refusal(t, ctx_for(t, Role.PHYSICIAN, appeal=AppealStatus.UPHELD))
+    assert isinstance(problem, InvalidTransition)  # once only
+
+
+def test_change_needs_a_pending_appeal():
+    t = flow.BY_ACTION["ai_change_result"]
+    for appeal in (AppealStatus.NONE, AppealStatus.UPHELD, AppealStatus.CHANGED):
+        problem = flow.refusal(t, ctx_for(t, Role.ASSESSMENT_INSTITUTION, appeal=appeal))
+        assert isinstance(problem, InvalidTransition) and "复核申请" in problem.message

@@ -3,6 +3,7 @@
 from sanic import Blueprint
 
 from server.routes.admin import accounts, assessment, audit, auth, cycles, imports, jobs, orgs, physicians
+from server.routes.admin import appeals as appeals_console
 from server.routes.admin import assessments as assessments_console
 from server.routes.admin import documents as documents_console
 from server.routes.admin import materials as materials_console
@@ -26,5 +27,6 @@ group = Blueprint.group(
     materials_console.bp,
     documents_console.bp,
     upkeep_console.bp,
+    appeals_console.bp,
     url_prefix="/api/v1/admin",
 )

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from server.errors import Forbidden, InvalidTransition, OutOfJurisdiction
 from server.models.assessment import (
+    AppealStatus,
     AssessmentStatus,
     DelayStatus,
     ExemptionStatus,
@@ -70,6 +71,8 @@ class Ctx:
     exemption_open: bool = False  # for the paper the physician's procedure may be exempted from
     violation: bool = False  # 违纪不合格: no re-exam
     actor_is_province: bool = False
+    appeal: AppealStatus = AppealStatus.NONE
+    concluded_at: datetime | None = None  # when the result was given (复核申请: within APPEAL_DAYS)
 
 
 def window_open(ctx: Ctx, name: str) -> bool:
@@ -133,6 +136,24 @@ def _province_only(ctx: Ctx) -> str | None:
 
 def _no_violation(ctx: Ctx) -> str | None:
     return "违纪不合格，不参加再次考核" if ctx.violation else None
+
+
+APPEAL_DAYS = 30
+# the results a physician may ask to be re-examined (复核申请): the first round's, judged by the
+# assessment institution; a re-exam result is judged by the administration, a violation processed by it
+RESULTS_APPEALABLE = frozenset({S.QUALIFIED, S.FAILED})
+
+
+def _appeal_in_time(ctx: Ctx) -> str | None:
+    if ctx.concluded_at is None or ctx.now is None:
+        return "尚无考核结果"
+    if ctx.now > ctx.concluded_at + timedelta(days=APPEAL_DAYS):
+        return f"已超过复核申请期限（收到考核结果后{APPEAL_DAYS}日内）"
+    return None
+
+
+def _appeal_pending(ctx: Ctx) -> str | None:
+    return None if ctx.appeal == AppealStatus.PENDING else "没有待处理的复核申请"
 
 
 def _not_yet_violation(ctx: Ctx) -> str | None:
@@ -216,6 +237,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("admin_mark_violation", "处理", "main", {ADMIN},
        {S.AWAITING_EXAM, S.EXAMS_DONE, S.QUALIFIED, S.FAILED, S.REEXAM_LISTED, S.REEXAM_DONE}, S.FAILED,
        needs_reason=True, guards=(_not_yet_violation,)),
+    # --- 复核申请 (appeal): the physician within 30 days of the result; the assessment institution
+    # 维持 (appeal flow) or 变更 (the main flow moves to the other result; the hook closes the appeal)
+    _t("ai_change_result", "变更", "main", {AI}, RESULTS_APPEALABLE, None, needs_reason=True,
+       guards=(_appeal_pending,), targets=(S.QUALIFIED, S.FAILED)),
     # --- administrations: 考核进度 驳回 -----------------------------------------------------
     _t("admin_reject_to_leave", "驳回到退出当前周期", "main", {ADMIN}, IN_CYCLE, S.LEFT, needs_reason=True),
     _t("admin_reject_to_procedure", "驳回到重新选择程序", "main", {ADMIN},
@@ -242,6 +267,11 @@ TRANSITIONS: tuple[Transition, ...] = (
        main_in=IN_CYCLE, needs_reason=True),
     _t("ai_refuse_exemption", "驳回禁止再次申请", "exemption", {AI}, {X.AI_PENDING}, X.REFUSED,
        main_in=IN_CYCLE, needs_reason=True),
+    # --- 复核申请 (side flow) -------------------------------------------------------------------
+    _t("apply_appeal", "申请复核", "appeal", {PHYSICIAN}, {AppealStatus.NONE}, AppealStatus.PENDING,
+       main_in=RESULTS_APPEALABLE, needs_reason=True, guards=(_appeal_in_time, _no_violation)),
+    _t("ai_uphold_result", "维持", "appeal", {AI}, {AppealStatus.PENDING}, AppealStatus.UPHELD,
+       main_in=RESULTS_APPEALABLE, needs_reason=True),
     # --- 8. 延期考核 --------------------------------------------------------------------------
     _t("apply_delay", "申请延期考核", "delay", {PHYSICIAN}, {D.NONE, D.REJECTED}, D.HI_PENDING,
        main_in=BEFORE_EXAMS, guards=(_before_delay_deadline,), needs_reason=True),
@@ -260,7 +290,7 @@ WINDOW_LABELS = {"enrol": "报名", "evaluation": "评定", "exam": "首轮考�
 
 
 FLOW_FIELD_NAMES = {"main": "status", "modification": "modification", "exemption": "exemption",
-                    "delay": "delay"}
+                    "delay": "delay", "appeal": "appeal"}
 
 
 def flow_status(ctx: Ctx, flow: str):

@@ -93,6 +93,7 @@ QUEUES: dict[str, Queue] = {
     "exemption_review": Queue("复核免考申请", ("ai_approve_exemption", "ai_return_exemption",
                                            "ai_refuse_exemption")),
     "results": Queue("成绩评定", ("ai_confirm_results",)),
+    "appeal_review": Queue("复核申请", ("ai_uphold_result",)),
     # 卫生行政部门
     "delay_approval": Queue("延期考核审批（卫生行政部门）", ("admin_approve_delay", "admin_reject_delay")),
     "reexam_list": Queue("确认再次考核名单", ("admin_confirm_reexam",)),

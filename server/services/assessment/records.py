@@ -19,6 +19,7 @@ from typing import Any
 
 from server.errors import NotFound, OutOfJurisdiction
 from server.models import (
+    AppealStatus,
     Assessment,
     AssessmentEvent,
     AssessmentStatus,
@@ -42,12 +43,13 @@ ENROLMENT_STEPS = (
     ("self_assessment", "工作成绩、职业道德自评"),
     ("procedure", "选择考核程序"),
 )
-FLOW_LABELS = {"main": "考核流程", "modification": "申请修改", "exemption": "免考申请", "delay": "延期考核"}
+FLOW_LABELS = {"main": "考核流程", "modification": "申请修改", "exemption": "免考申请", "delay": "延期考核",
+               "appeal": "复核申请"}
 FLOW_ENUMS: dict[str, Any] = {"main": AssessmentStatus, "modification": ModificationStatus,
-                              "exemption": ExemptionStatus, "delay": DelayStatus}
+                              "exemption": ExemptionStatus, "delay": DelayStatus, "appeal": AppealStatus}
 ROLE_LABELS = {r.value: r.label for r in Role}
 # History rows the runner writes by itself (no row of the table)
-RUNNER_ACTIONS = {"reset": "申请随之撤销"}
+RUNNER_ACTIONS = {"reset": "申请随之撤销", "appeal_closed": "复核变更结果"}
 _MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
 
 

@@ -92,6 +92,8 @@ def make_ctx(assessment: Assessment, cycle: Cycle, actor: Actor, *, scope: bool,
         exemption_open=exemption_open,
         violation=assessment.violation,
         actor_is_province=actor.is_province,
+        appeal=assessment.appeal,
+        concluded_at=assessment.concluded_at,
     )
 
 

@@ -43,6 +43,8 @@ PHYSICIAN_MESSAGES: dict[str, tuple[str, str]] = {
     "admin_judge_reexam": ("再次考核结果", "您的再次考核结果已评定，请查看考核结果。"),
     "miss_reexam": ("再次考核结果：不合格", "您未在规定时间内参加再次考核，再次考核结果为不合格，"
                     "将由执业注册的卫生健康行政部门依法处理（注销注册）。"),
+    # 复核申请 (services/results/appeals.py)
+    "ai_uphold_result": ("复核结果：维持原考核结果", "考核机构已处理您的复核申请，维持原考核结果。理由：{reason}"),
     # 监考管理 处理 (services/proctoring.py, SPEC §6)
     "admin_mark_violation": ("考核结果：违纪不合格", "经监考审核，您在本周期定期考核测评中存在违纪行为，本周期考核结果认定为"
                              "违纪不合格，不参加再次考核。理由：{reason}"),
@@ -52,12 +54,16 @@ PHYSICIAN_MESSAGES: dict[str, tuple[str, str]] = {
 OUTCOME_MESSAGES: dict[tuple[str, str], tuple[str, str]] = {
     ("ai_confirm_results", "qualified"): ("考核结果：合格", "您本周期定期考核结果为合格，可在小程序中下载考核结果通知书。"),
     ("ai_confirm_results", "failed"): ("考核结果：不合格", "您本周期定期考核结果为不合格（{fail_reason}），请关注再次考核通知。"),
+    ("ai_change_result", "qualified"): ("复核结果：考核结果变更为合格", "考核机构已处理您的复核申请，您的考核结果变更为合格，"
+                                           "可在小程序中下载考核结果通知书。理由：{reason}"),
+    ("ai_change_result", "failed"): ("复核结果：考核结果变更为不合格", "考核机构已处理您的复核申请，您的考核结果变更为不合格，"
+                                     "原考核结果通知书作废。理由：{reason}"),
     ("admin_judge_reexam", "qualified"): ("再次考核结果：合格", "您的再次考核结果为合格，允许继续执业，但本考核周期内不得评优和晋升。"),
     ("admin_judge_reexam", "final_failed"): ("再次考核结果：不合格", "您的再次考核结果仍为不合格，将由执业注册的卫生健康"
                                              "行政部门依法注销注册，收回医师执业证书。"),
 }
 FAIL_REASON_LABELS = {"evaluation": "工作成绩、职业道德评定不合格", "exam": "测评成绩未达合格分数线",
-                      "missed": "未参加考核", "violation": "违纪不合格"}
+                      "missed": "未参加考核", "violation": "违纪不合格", "appeal": "复核变更为不合格"}
 
 
 async def physician_message(*, conn: Any, physician_id: int, template: str, title: str, body: str,

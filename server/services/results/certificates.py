@@ -45,6 +45,7 @@ from server.models import (
     Physician,
     Region,
     StoredFile,
+    VoidedCertificate,
 )
 from server.models.geo import province_id_of_path
 from server.security import mask_id_number
@@ -318,6 +319,9 @@ async def verify(*, token: str, ip: str | None) -> dict[str, Any]:
     await _rate_limit(ip)
     cert = await Certificate.get_or_none(token=token) if TOKEN_RE.match(token or "") else None
     if cert is None:
+        voided = await VoidedCertificate.get_or_none(token=token) if TOKEN_RE.match(token or "") else None
+        if voided is not None:  # the result changed on 复核: the old number is void
+            return {"valid": False, "number": voided.number, "message": "该考核结果通知书已作废"}
         raise NotFound("未找到该考核结果通知书", code="certificate_not_found")
     status = await Assessment.filter(id=cert.assessment_id).values_list("status", flat=True)
     if not status or status[0] != S.QUALIFIED:
