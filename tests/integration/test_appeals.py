@@ -130,3 +130,26 @@ async def test_late_violation_outside_and_without_appeal_are_refused(client):
     r = await client.post(f"{ADMIN}/{a3.id}/appeal/decision", headers=auth(await token_for(gz_ai, Role.ASSESSMENT_INSTITUTION)),
                           json={"decision": "uphold", "reason": "x"})
     assert r.status_code in (403, 404)
+
+
+def test_every_appeal_row_is_walked_here():
+    from server.services.assessment import flow
+    from tests.integration.test_flow_table_api import APPEAL_ROWS
+
+    assert APPEAL_ROWS == {"apply_appeal", "ai_uphold_result", "ai_change_result"}
+    assert {t.action for t in flow.TRANSITIONS if t.flow == "appeal"} <= APPEAL_ROWS
+
+
+async def test_decisions_refuse_every_other_staff_role(client):
+    w = await make_world()
+    p, a, headers = await _result(w, S.FAILED)
+    assert (await client.post(f"{MP}/appeal", headers=headers, json={"reason": "不服"})).status_code == 200
+    for org, role in ((w.hospital2, Role.HEALTH_INSTITUTION), (w.gx_admin, Role.ADMINISTRATION),
+                      (w.industry, Role.INDUSTRY_ORG)):
+        for decision in ("uphold", "change"):
+            r = await client.post(f"{ADMIN}/{a.id}/appeal/decision", headers=auth(await token_for(org, role)),
+                                  json={"decision": decision, "reason": "x"})
+            assert r.status_code == 403 and r.json()["code"] == "wrong_role", (role, decision)
+    r = await client.post(f"{ADMIN}/{a.id}/appeal/decision", headers=headers, json={"decision": "uphold", "reason": "x"})
+    assert r.status_code in (401, 403)
+    assert (await Assessment.get(id=a.id)).appeal == AppealStatus.PENDING

@@ -144,9 +144,11 @@ async def _allowed(client, w, d: Driver, a: Assessment, t: flow.Transition) -> N
 # Rows of stages 4-7 (exams, 成绩评定, 再次考核) start from states only the exam service
 # reaches; they are walked through the API in tests/integration/test_exam_flow_table.py.
 EXAM_STAGE = {S.AWAITING_EXAM, S.EXAMS_DONE, S.QUALIFIED, S.FAILED, S.REEXAM_LISTED, S.REEXAM_DONE}
+# 复核申请's rows start from a result and are walked in tests/integration/test_appeals.py.
+APPEAL_ROWS = {t.action for t in flow.TRANSITIONS if t.flow == "appeal"} | {"ai_change_result"}
 EXAM_ROWS = {t.action for t in flow.TRANSITIONS
-             if t.flow == "main" and (Role.SYSTEM in t.roles or t.source <= EXAM_STAGE)}
-WORKFLOW_ROWS = [t for t in flow.TRANSITIONS if t.action not in EXAM_ROWS]
+             if t.flow == "main" and (Role.SYSTEM in t.roles or t.source <= EXAM_STAGE)} - APPEAL_ROWS
+WORKFLOW_ROWS = [t for t in flow.TRANSITIONS if t.action not in EXAM_ROWS | APPEAL_ROWS]
 
 
 @pytest.mark.parametrize("t", [pytest.param(t, id=t.action) for t in WORKFLOW_ROWS])

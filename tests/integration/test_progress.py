@@ -192,7 +192,8 @@ async def test_queues_follow_the_flow_table(client):
     r = await client.get(f"{API}/assessments", headers=auth(hi), params={"queue": "nope"})
     assert r.status_code == 422
     r = await client.get(f"{API}/assessments/queues", headers=auth(ai))
-    assert {q["queue"] for q in r.json()["data"]} == {"enrolment_confirm", "review", "exemption_review", "results"}
+    assert {q["queue"] for q in r.json()["data"]} == {"enrolment_confirm", "review", "exemption_review", "results",
+                                                  "appeal_review"}
 
 
 async def test_delay_queue_for_administrations(client):
