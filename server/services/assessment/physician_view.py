@@ -11,15 +11,19 @@ from typing import Any
 
 from server.errors import Conflict, NotFound
 from server.models import (
+    AppealStatus,
     Assessment,
     AssessmentEvent,
     AssessmentStatus,
+    AttemptStatus,
     Cycle,
     DelayStatus,
+    ExamAttempt,
     ExemptionStatus,
     ItemResult,
     ModificationStatus,
     Organisation,
+    PaperPurpose,
     Physician,
     Procedure,
 )
@@ -41,8 +45,23 @@ HINTS: dict[AssessmentStatus, str] = {
     S.PROCEDURE_RETURNED: "考核程序被驳回，请重新选择考核程序并提交。",
     S.EVALUATED: "卫生机构已完成评定，请等待考核机构复核。",
     S.AWAITING_EXAM: "工作成绩、职业道德评定合格，请在首轮考核时间内参加测评。",
-    S.FAILED: "工作成绩或职业道德评定为不合格，本周期考核结果为不合格。",
+    S.EXAMS_DONE: "测评已完成，请等待考核机构进行成绩评定，评定结果将以站内消息及短信形式通知。",
+    S.QUALIFIED: "本周期定期考核结果为合格，考核结束。可在“考核结果”中查看，并下载考核结果通知书。",
+    S.FAILED: "本周期定期考核结果为不合格。请关注再次考核通知，在规定时间内参加补考。",
+    S.REEXAM_LISTED: "首轮考核结果为不合格，已列入再次考核名单，请在再次考核时间内参加测评。",
+    S.REEXAM_DONE: "再次考核测评已完成，请等待卫生行政部门评定再次考核结果。",
+    S.FINAL_FAILED: "再次考核结果为不合格，将由执业注册的卫生健康行政部门依法处理（注销注册）。",
     S.LEFT: "您已退出当前考核周期，如有疑问请联系所在卫生机构。",
+}
+# what failed (SPEC §4 stage 6), for the 不合格 hint
+PAPER_LABELS = {"humanities": "人文医学测评", "professional": "业务水平测评"}
+# the pages the home card leads to, by status: (key, label)
+NEXT_STEPS: dict[AssessmentStatus, list[tuple[str, str]]] = {
+    S.AWAITING_EXAM: [("exams", "参加测评")],
+    S.REEXAM_LISTED: [("exams", "参加测评")],
+    S.QUALIFIED: [("results", "考核结果"), ("certificate", "下载考核结果通知书")],
+    S.FAILED: [("results", "考核结果")],
+    S.FINAL_FAILED: [("results", "考核结果")],
 }
 EXAM_HINTS = {
     Procedure.SIMPLE: "工作成绩、职业道德评定合格，请在首轮考核时间内参加人文医学测评（1张试卷）。",
@@ -52,8 +71,9 @@ EXAM_HINTS = {
 REFUSED_INTO = {S.ENROL_RETURNED, S.PROCEDURE_RETURNED, S.LEFT}
 REVIEWED = {S.AWAITING_EXAM, S.FAILED}
 FLOW_ENUMS: dict[str, Any] = {"main": AssessmentStatus, "modification": ModificationStatus,
-                              "exemption": ExemptionStatus, "delay": DelayStatus}
-FLOW_LABELS = {"main": "考核进度", "modification": "申请修改", "exemption": "申请免考", "delay": "延期考核"}
+                              "exemption": ExemptionStatus, "delay": DelayStatus, "appeal": AppealStatus}
+FLOW_LABELS = {"main": "考核进度", "modification": "申请修改", "exemption": "申请免考", "delay": "延期考核",
+               "appeal": "复核申请"}
 ROLE_LABELS = {r.value: r.label for r in Role}
 
 
@@ -122,6 +142,53 @@ async def side_reason(a: Assessment, flow_name: str) -> str:
     return event.reason if event else ""
 
 
+async def failed_parts(a: Assessment) -> list[str]:
+    """What made the result 不合格: 工作成绩 / 职业道德 / which paper / 违纪 / 未参加考核."""
+    if a.violation or a.fail_reason == "violation":
+        return ["违纪不合格"]
+    if a.fail_reason == "missed":
+        return ["未参加首轮考核"]
+    if a.fail_reason == "appeal":
+        return ["复核变更为不合格"]
+    parts = []
+    if a.work_result == ItemResult.FAIL:
+        parts.append("工作成绩评定不合格")
+    if a.ethics_result == ItemResult.FAIL:
+        parts.append("职业道德评定不合格")
+    if a.fail_reason == "exam" or not parts:
+        passed: dict[str, bool] = {}
+        rows = await ExamAttempt.filter(assessment_id=a.id, status=AttemptStatus.SUBMITTED,
+                                        purpose=PaperPurpose.FIRST).values_list("paper_type", "passed")
+        for paper_type, ok in rows:
+            key = getattr(paper_type, "value", paper_type)
+            passed[key] = passed.get(key, False) or bool(ok)
+        parts += [f"{PAPER_LABELS.get(k, k)}不合格" for k, ok in sorted(passed.items()) if not ok]
+    return parts or ["考核不合格"]
+
+
+async def hint_for(a: Assessment | None, cycle: Cycle | None) -> str:
+    """The home card's text, naming what failed when the result is 不合格."""
+    text = hint(a, cycle)
+    if a is None or cycle is None:
+        return text
+    if a.status == S.FAILED:
+        parts = "、".join(await failed_parts(a))
+        if a.violation:
+            return f"本周期定期考核结果为不合格（{parts}），不参加再次考核。"
+        return f"本周期定期考核结果为不合格（{parts}）。请关注再次考核通知，在规定时间内参加补考。"
+    if a.status == S.FINAL_FAILED and a.fail_reason == "missed":
+        return "未在规定时间内参加再次考核，再次考核结果为不合格，将由执业注册的卫生健康行政部门依法处理（注销注册）。"
+    if a.status == S.QUALIFIED and a.no_promotion:
+        return "再次考核合格，本周期定期考核结果为合格（本考核周期内不得评优和晋升）。可在“考核结果”中查看，并下载考核结果通知书。"
+    return text
+
+
+def next_steps(a: Assessment | None) -> list[dict[str, str]]:
+    if a is None:
+        return []
+    return [{"key": k, "label": label} for k, label in NEXT_STEPS.get(a.status, [])]
+
+
 def hint(a: Assessment | None, cycle: Cycle | None) -> str:
     if cycle is None:
         return "本省尚未开启本周期考核，请留意卫生机构通知。"
@@ -148,7 +215,7 @@ async def summary(actor: Actor, a: Assessment, cycle: Cycle) -> dict[str, Any]:
         "modification": enum_out(a.modification),
         "exemption": enum_out(a.exemption),
         "delay": enum_out(a.delay),
-        "hint": hint(a, cycle),
+        "hint": await hint_for(a, cycle),
         "last_reason": await refusal_reason(a),
         "actions": await transitions.actions_for(actor, a, cycle),
     }
@@ -164,7 +231,8 @@ async def home(*, actor: Actor) -> dict[str, Any]:
         "registration": {"open": opened, "label": label},
         "cycle": cycle_out(m.cycle) if m.cycle else None,
         "stage": enum_out(a.status) if a else None,
-        "hint": hint(a, m.cycle),
+        "hint": await hint_for(a, m.cycle),
+        "next_steps": next_steps(a),
         "unread_messages": await unread_count(m.physician.id),
         "last_reason": "",
         "assessment": None,
