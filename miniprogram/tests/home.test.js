@@ -104,3 +104,25 @@ test('退出登录 ends the session and shows the login form (no automatic WeCha
   expect(wx.getStorageSync('dkt_token')).toBe('')
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/login/index?manual=1' })
 })
+
+test('合格: the card leads to 考核结果 and 下载考核结果通知书', async () => {
+  server.on('GET /home', {
+    status: 200,
+    body: home({
+      stage: { value: 'qualified', label: '合格' },
+      hint: '本周期定期考核结果为合格，考核结束。可在“考核结果”中查看，并下载考核结果通知书。',
+      assessment: Object.assign(home().assessment, { status: { value: 'qualified', label: '合格' } }),
+      actions: [],
+      next_steps: [{ key: 'results', label: '考核结果' }, { key: 'certificate', label: '下载考核结果通知书' }],
+    }),
+  })
+  const page = await openPage(PAGE)
+  expect(texts(page, '.next-btn')).toEqual(['考核结果', '下载考核结果通知书'])
+  expect(text(page, '.next')).toContain('合格')
+  await tap(page, '.next-btn')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/results/result/index' })
+  const buttons = page.querySelectorAll('.next-btn')
+  buttons[1].dispatchEvent('tap')
+  await new Promise(r => setTimeout(r, 0))
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/results/result/index?download=1' })
+})

@@ -17,6 +17,17 @@ const TOOLS = [
   { key: 'practice', label: '学习', page: '/pages/practice/index/index' },
 ]
 
+// where each of the server's next_steps leads (合格 → 考核结果 / 下载考核结果通知书)
+const NEXT_PAGES = {
+  exams: '/pages/exam/list/index',
+  results: '/pages/results/result/index',
+  certificate: '/pages/results/result/index?download=1',
+}
+
+function nextSteps(steps) {
+  return (steps || []).filter(s => NEXT_PAGES[s.key]).map(s => ({ key: s.key, label: s.label, page: NEXT_PAGES[s.key] }))
+}
+
 function sideFlows(summary) {
   if (!summary) return []
   return ['modification', 'exemption', 'delay']
@@ -38,6 +49,7 @@ Page({
     lastReason: '',
     sides: [],
     buttons: [],
+    next: [],
     tools: [],
     unread: 0,
   },
@@ -74,6 +86,7 @@ Page({
       lastReason: home.last_reason || '',
       sides: sideFlows(summary),
       buttons: status.buttonsFor(home.actions),
+      next: nextSteps(home.next_steps),
       tools: TOOLS.filter(t => !t.needsAssessment || summary),
       unread: home.unread_messages || 0,
     })
@@ -81,6 +94,10 @@ Page({
   },
 
   onAction(e) {
+    wx.navigateTo({ url: e.currentTarget.dataset.page })
+  },
+
+  onNext(e) {
     wx.navigateTo({ url: e.currentTarget.dataset.page })
   },
 

@@ -52,8 +52,11 @@ Page({
     downloading: false,
   },
 
-  onLoad() {
-    return this.load()
+  async onLoad(query) {
+    const r = await this.load()
+    // from the home card's 下载考核结果通知书: start the download once the result is shown
+    if (query && query.download === '1' && r && this.data.certificate.available) await this.onDownload()
+    return r
   },
 
   async load() {
