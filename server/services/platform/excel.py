@@ -8,21 +8,62 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 from server.errors import ValidationFailed
 
+# Text that a spreadsheet would take for a formula (OWASP "CSV injection"): =, +, -, @, tab, CR.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SheetWriter:
+    """The one writer of every workbook the server makes (exports, statistics, templates, error
+    reports): write-only (constant memory), and any text that starts like a formula is stored as a
+    text cell, so a hostile name such as ``=HYPERLINK(...)`` never becomes a live formula."""
+
+    def __init__(self) -> None:
+        self.wb = Workbook(write_only=True)
+        self.ws: Any = None
+
+    def sheet(self, title: str) -> SheetWriter:
+        self.ws = self.wb.create_sheet(title=title[:31])
+        return self
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+            cell = WriteOnlyCell(self.ws, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    def append(self, row: Iterable[Any]) -> None:
+        self.ws.append([self._cell(v) for v in row])
+
+    def save(self, target: Any) -> None:
+        self.wb.save(target)
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.wb.save(out)
+        return out.getvalue()
+
+    def discard(self) -> None:
+        """Close the sheets' temporary files of a workbook that will not be saved."""
+        for ws in self.wb.worksheets:
+            writer = getattr(ws, "_writer", None)
+            if writer is not None and not ws.closed:
+                writer.close()
+                writer.cleanup()
+
 
 def write_rows(headers: list[str], rows: Iterable[Iterable[Any]], *, title: str = "Sheet1") -> bytes:
     """A workbook with one sheet, written row by row (constant memory)."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31])
-    ws.append(headers)
+    sheet = SheetWriter().sheet(title)
+    sheet.append(headers)
     for row in rows:
-        ws.append(list(row))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        sheet.append(row)
+    return sheet.to_bytes()
 
 
 def open_rows(data: bytes) -> tuple[list[str], Iterator[tuple[Any, ...]]]:

@@ -39,7 +39,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -65,7 +64,7 @@ from server.services import audit
 from server.services.access import Actor, Role, get_org_in_scope, physician_scope_q
 from server.services.assessment import transitions
 from server.services.notify import notices
-from server.services.platform import jobs
+from server.services.platform import excel, jobs
 from server.services.reports.statistics import job_actor
 
 log = logging.getLogger("server.exports")
@@ -334,34 +333,30 @@ class _Sheet:
 
     def __init__(self, title: str, headers: list[str]) -> None:
         self.title, self.headers, self.sheets, self.rows = title, headers, 0, 0
-        self.wb = Workbook(write_only=True)
+        self.book = excel.SheetWriter()
         fd, self.path = tempfile.mkstemp(prefix="dkt-export-", suffix=".xlsx")
         os.close(fd)
         self._new_sheet()
 
     def _new_sheet(self) -> None:
         self.sheets += 1
-        self.ws = self.wb.create_sheet(title=self.title if self.sheets == 1 else f"{self.title}({self.sheets})")
-        self.ws.append(self.headers)
+        self.book.sheet(self.title if self.sheets == 1 else f"{self.title}({self.sheets})")
+        self.book.append(self.headers)
         self.rows = 0
 
     def append(self, rows: list[list[Any]]) -> None:
         for row in rows:
             if self.rows >= MAX_SHEET_ROWS:
                 self._new_sheet()
-            self.ws.append(row)
+            self.book.append(row)
             self.rows += 1
 
     def finish(self) -> bytes:
-        self.wb.save(self.path)
+        self.book.save(self.path)
         return Path(self.path).read_bytes()
 
     def discard(self) -> None:
-        for ws in self.wb.worksheets:  # a failed export: close the sheets' own temporary files
-            writer = getattr(ws, "_writer", None)
-            if writer is not None and not ws.closed:
-                writer.close()
-                writer.cleanup()
+        self.book.discard()  # a failed export: close the sheets' own temporary files
         Path(self.path).unlink(missing_ok=True)
 
 

@@ -30,13 +30,11 @@ number of assessments. 其中：免考 (exemption approved) is counted beside, n
 from __future__ import annotations
 
 import asyncio
-import io
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from openpyxl import Workbook
 from tortoise.expressions import Q
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
@@ -63,7 +61,7 @@ from server.models import (
 from server.models.geo import province_id_of_path
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
-from server.services.platform import jobs
+from server.services.platform import excel, jobs
 
 S = AssessmentStatus
 STAFF = (Role.ADMINISTRATION, Role.ASSESSMENT_INSTITUTION, Role.HEALTH_INSTITUTION)
@@ -361,8 +359,7 @@ async def latest_view(*, actor: Actor, kind: str) -> dict[str, Any]:
 def _workbook(snapshot: StatsSnapshot) -> bytes:
     data, label = snapshot.data, snapshot.kind.label
     keys = [c["key"] for c in data["columns"]]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=label)
+    ws = excel.SheetWriter().sheet(label)
     ws.append([f"{label}（统计时间：{local_time(snapshot.computed_at)}；{NOTICE}）"])
     ws.append(["类别", "名称", "所在地区", *[c["label"] for c in data["columns"]]])
     for r in data["regions"]:
@@ -370,9 +367,7 @@ def _workbook(snapshot: StatsSnapshot) -> bytes:
     for r in data["institutions"]:
         ws.append(["机构", r["name"], r["region"], *[r["counts"][k] for k in keys]])
     ws.append(["合计", "", "", *[data["total"][k] for k in keys]])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return ws.to_bytes()
 
 
 async def snapshot_excel(*, actor: Actor, kind: str) -> tuple[bytes, str]:
