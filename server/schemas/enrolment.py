@@ -272,13 +272,14 @@ def refuse_read_only(raw: Any, *, locked_message: str = "") -> None:
                                         for k in sent])
 
 
-def parse_step(step: str, raw: Any) -> dict[str, Any]:
-    """One step's draft as stored (JSON-safe, every field present)."""
+def parse_step(step: str, raw: Any, *, partial: bool = False) -> dict[str, Any]:
+    """One step's draft as stored (JSON-safe). ``partial``: only the fields sent (保存 merges them
+    into the draft, so fields not sent keep their values); otherwise every field present."""
     if step not in STEP_MODELS:
         raise ValidationFailed("报名步骤不存在", code="unknown_step")
     refuse_read_only(raw)
     model = validate(STEP_MODELS[step], raw)
-    return model.model_dump(mode="json")
+    return model.model_dump(mode="json", exclude_unset=partial)
 
 
 def parse_modification(raw: Any) -> dict[str, dict[str, Any]]:

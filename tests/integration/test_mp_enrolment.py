@@ -439,3 +439,39 @@ async def test_record_shows_results_after_review_and_history_without_people(clie
     assert ("ai_submit_review", "考核机构", s.w.hospital.name) in labels
     text = r.text + str(body)
     assert "张三" not in text and "actor_id" not in text and "reviewer" not in text
+
+
+# --- 保存 is a partial update (issue #11) ------------------------------------------------------------
+async def test_saving_two_halves_of_a_step_keeps_both(client):
+    s = await setup()
+    r = await client.put(f"{API}/enrolment/basic", headers=s.headers, json={"gender": "女", "ethnicity": "壮族"})
+    assert r.status_code == 200, r.text
+    r = await client.put(f"{API}/enrolment/basic", headers=s.headers,
+                         json={"education": "硕士研究生", "email": "doctor@example.com"})
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert (data["gender"], data["ethnicity"], data["education"], data["email"]) == (
+        "女", "壮族", "硕士研究生", "doctor@example.com")
+    body = (await client.get(f"{API}/enrolment", headers=s.headers)).json()
+    basic = next(step for step in body["steps"] if step["step"] == "basic")["data"] if "steps" in body else None
+    stored = (await Assessment.get(id=s.assessment.id)).enrolment["basic"]
+    assert stored["ethnicity"] == "壮族" and stored["email"] == "doctor@example.com"
+    if basic is not None:
+        assert basic["ethnicity"] == "壮族" and basic["education"] == "硕士研究生"
+    # a value sent again replaces only itself; an explicit null clears it
+    r = await client.put(f"{API}/enrolment/basic", headers=s.headers, json={"email": None})
+    assert r.status_code == 200 and r.json()["data"]["ethnicity"] == "壮族"
+    assert (await Assessment.get(id=s.assessment.id)).enrolment["basic"].get("email") is None
+
+
+async def test_choosing_another_procedure_drops_the_old_ones_fields(client):
+    s = await setup()
+    r = await client.put(f"{API}/enrolment/procedure", headers=s.headers,
+                         json={"procedure": "simple", "conditions": [0], "report": "述职报告"})
+    assert r.status_code == 200, r.text
+    r = await client.put(f"{API}/enrolment/procedure", headers=s.headers, json={"report": "修改后的述职报告"})
+    assert (await Assessment.get(id=s.assessment.id)).enrolment["procedure"]["conditions"] == [0]
+    r = await client.put(f"{API}/enrolment/procedure", headers=s.headers, json={"procedure": "general"})
+    assert r.status_code == 200, r.text
+    stored = (await Assessment.get(id=s.assessment.id)).enrolment["procedure"]
+    assert stored == {"procedure": "general"}

@@ -51,7 +51,7 @@ async def enrolment_view(request: Request):
 @require(PHYSICIAN)
 async def save_step(request: Request, step: str):
     """保存 one step: basic / practice / experience / self_assessment / procedure."""
-    data = schema.parse_step(step, request.json)
+    data = schema.parse_step(step, request.json, partial=True)
     return ok(await enrolment.save_step(actor=actor_of(request), step=step, data=data))
 
 

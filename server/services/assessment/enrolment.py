@@ -96,7 +96,8 @@ async def view(*, actor: Actor) -> dict[str, Any]:
 
 
 async def save_step(*, actor: Actor, step: str, data: dict[str, Any]) -> dict[str, Any]:
-    """保存: one step's draft (validated by the schema), only while the enrolment is editable."""
+    """保存: one step's draft (validated by the schema), only while the enrolment is editable. A partial
+    update: the fields sent replace theirs, the others keep their values."""
     physician, cycle, a = await require_mine(actor)
     if a.status not in flow.ENROL_EDITABLE:
         raise not_editable()
@@ -105,7 +106,12 @@ async def save_step(*, actor: Actor, step: str, data: dict[str, Any]) -> dict[st
         locked = await Assessment.filter(id=a.id).select_for_update().using_db(conn).get()
         if locked.status not in flow.ENROL_EDITABLE:
             raise not_editable()
-        locked.enrolment = {**(locked.enrolment or {}), step: data}
+        drafts = dict(locked.enrolment or {})
+        old = drafts.get(step) or {}
+        if step == "procedure" and "procedure" in data and data["procedure"] != old.get("procedure"):
+            old = {}  # another procedure: the other one's conditions, proofs and report do not carry over
+        drafts[step] = {**old, **data}
+        locked.enrolment = drafts
         await locked.save(update_fields=["enrolment", "updated_at"], using_db=conn)
         await audit.record(actor, "enrolment.save_step", "assessment", a.id,
                            after={"step": step, "fields": sorted(k for k, v in data.items() if v is not None)},
