@@ -80,10 +80,57 @@ class RateLimited(DomainError):
     message = "操作过于频繁，请稍后再试"
 
 
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "service_unavailable"
+    message = "服务暂时不可用，请稍后重试"
+
+
 class UpstreamError(DomainError):
     status = 502
     code = "upstream_error"
     message = "外部服务暂时不可用，请稍后再试"
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def _outage_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a dependency (PostgreSQL, Redis) is down or restarting."""
+    types: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    try:
+        from tortoise.exceptions import DBConnectionError
+
+        types.append(DBConnectionError)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import asyncpg
+
+        types += [asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError]
+    except ImportError:  # pragma: no cover - SQLite-only installs
+        pass
+    try:
+        import redis.exceptions as redis_errors
+
+        types += [redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(types)
+
+
+OUTAGE_TYPES = _outage_types()
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """Whether an error (or what caused it, a few levels down) is a dependency outage."""
+    for _ in range(6):
+        if exc is None:
+            return False
+        if isinstance(exc, OUTAGE_TYPES):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -124,6 +171,10 @@ def register_error_handlers(app: Sanic) -> None:
 
     @app.exception(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        if is_outage(exc):  # the database or Redis is down or restarting: try again shortly, not a bug
+            log.warning("dependency unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+            return json(error_body(ServiceUnavailable.code, ServiceUnavailable.message), status=503,
+                        headers={"retry-after": str(RETRY_AFTER_SECONDS)})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json(error_body("server_error", "服务器内部错误，请稍后再试"), status=500)
 
