@@ -128,6 +128,23 @@ def answer_block(attempt: ExamAttempt, now: datetime) -> str | None:
     return "mid" if _due(attempt, now) else None
 
 
+def mid_checks_missing(attempt: ExamAttempt) -> bool:
+    """Drawn mid-exam checks not yet passed (or recorded for review)."""
+    return (attempt.mid_passed or 0) < len(attempt.mid_moments or [])
+
+
+async def bring_mid_check_forward(attempt_id: int, now: datetime) -> None:
+    """The physician wants to submit before the mid moment: the mid check is due now."""
+    async with in_transaction() as conn:
+        attempt = await ExamAttempt.filter(id=attempt_id).select_for_update().using_db(conn).first()
+        if attempt is None or attempt.status == AttemptStatus.SUBMITTED or not mid_checks_missing(attempt):
+            return
+        if attempt.mid_check_due_at is None or attempt.mid_check_due_at > now:
+            attempt.mid_check_due_at = now
+            attempt.version += 1
+            await attempt.save(using_db=conn, update_fields=["mid_check_due_at", "version"])
+
+
 def submit_check_ok(attempt: ExamAttempt, now: datetime) -> bool:
     at = attempt.submit_check_at
     return at is not None and now - at <= timedelta(seconds=SUBMIT_CHECK_VALID_SECONDS)
