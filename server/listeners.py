@@ -10,7 +10,7 @@ from tortoise import Tortoise
 
 from server.config import Settings
 from server.security import configure_hasher
-from server.services.platform.db import tortoise_config
+from server.services.platform.db import migrate_once, tortoise_config
 from server.services.platform.redis import make_redis
 from server.services.platform.runtime import Runtime, set_runtime
 from server.services.platform.storage import LocalStorage
@@ -19,10 +19,8 @@ log = logging.getLogger("server")
 
 
 async def apply_migrations(settings: Settings) -> None:
-    """Bring the schema up to date with Tortoise's built-in migrations."""
-    from tortoise.migrations.api import migrate
-
-    await migrate(config=tortoise_config(settings.database_url))
+    """Bring the schema up to date with Tortoise's built-in migrations, once across processes."""
+    await migrate_once(settings.database_url)
 
 
 async def open_resources(settings: Settings, *, migrate_schema: bool = False) -> Runtime:

@@ -38,3 +38,53 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
 
 # For the `tortoise` CLI (`tortoise makemigrations`, `tortoise migrate`).
 TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL") or "sqlite://data/dingkaotong.sqlite3")
+
+
+# A constant key for PostgreSQL's advisory lock around migrations ("dkt-migrate" as an int64).
+MIGRATE_LOCK_KEY = 0x646B742D6D6967
+
+
+async def migrate_once(db_url: str) -> None:
+    """Apply the migrations under a lock, so that any number of processes starting together on
+    an empty database migrate once and all start: PostgreSQL's advisory lock (on a dedicated
+    connection, never a pooled one), or an exclusive file lock beside the SQLite file."""
+    import asyncio
+
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    async def run() -> None:
+        try:
+            await migrate(config=tortoise_config(db_url))
+        finally:
+            await Tortoise.close_connections()
+
+    url = normalise_db_url(db_url)
+    if url.startswith("sqlite://"):
+        import fcntl
+        import os
+
+        lock_path = url[len("sqlite://"):] + ".migrate.lock"
+        os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            try:
+                await run()
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)
+        try:
+            await run()
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATE_LOCK_KEY)
+    finally:
+        await conn.close()
+
