@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from server.models import AssessmentStatus, AttemptStatus, ExamAttempt
-from server.services.exams import answer_saves, attempts, deadline_sweeper
+from server.services.exams import answer_saves, attempts, deadline_sweeper, face_gate
 from tests.conftest import BACKEND
 from tests.factories import auth, physician_token
 from tests.integration.attempt_support import (
@@ -178,6 +178,8 @@ async def test_two_devices_starting_at_once_get_one_attempt(app, client):
 async def test_saves_racing_submission_lose_no_acknowledged_answer(app, client):
     e = await exam_world()
     aid = (await begin(client, e))["id"]
+    await face_gate.bring_mid_check_forward(aid, utcnow())  # the mid check, done before 交卷
+    assert (await face_check(client, e, aid, "mid")).json()["check"]["passed"]
     r = await face_check(client, e, aid, "submit")
     assert r.json()["check"]["passed"]
     acked: dict[str, tuple[int, list[str]]] = {}
