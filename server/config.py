@@ -182,6 +182,7 @@ class Settings:
                 raise ConfigError("SECRET_KEY must be set to 32+ random characters in production")
             if not self.DATABASE_URL or not self.REDIS_URL:
                 raise ConfigError("production needs DATABASE_URL and REDIS_URL")
+            _check_public_url(self.PUBLIC_BASE_URL)
         if self.TASK_BROKER not in {"inmemory", "redis"}:
             raise ConfigError("TASK_BROKER must be inmemory or redis")
         if self.TASK_BROKER == "redis" and not self.REDIS_URL:
@@ -203,6 +204,20 @@ class Settings:
 
     def storage_path(self) -> Path:
         return Path(self.STORAGE_DIR)
+
+
+def _check_public_url(url: str) -> None:
+    """The address users reach the server at (the notice's QR code, links in messages): in
+    production it must be set and must not point at this machine's loopback."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in {"http", "https"} or not host:
+        raise ConfigError("PUBLIC_BASE_URL must be the public address users reach, e.g. https://dkt.example.gov.cn")
+    if host in {"localhost", "0.0.0.0", "::1"} or host.startswith("127.") or host.endswith(".localhost"):
+        raise ConfigError(f"PUBLIC_BASE_URL points at loopback ({host}): set the public address users reach "
+                          "(the 考核结果通知书 QR code and message links use it)")
 
 
 def _check_template_map(name: str, raw: str) -> None:

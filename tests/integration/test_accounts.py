@@ -421,6 +421,16 @@ async def test_export_filtered_list(client):
     assert codes == {"gxmu1", "nn1h", "xnh", "lzph"}
     assert all(row[1] == "卫生机构" and row[4] == "激活" for row in rows[1:])
     assert await AuditLog.filter(action="account.export").exists()
+    # 创建时间 in Asia/Shanghai (it was written in the server's zone, UTC here)
+    from datetime import timedelta, timezone
+
+    from server.models import Organisation, StaffAccount
+
+    account = await StaffAccount.get(code="gxmu1")
+    expected = account.created_at.astimezone(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    row = next(r for r in rows[1:] if r[3] == "gxmu1")
+    assert row[6] == expected, (row[6], expected)
+    assert await Organisation.filter(id=account.org_id).exists()
 
 
 async def test_export_wrong_role_and_bad_filter(client):

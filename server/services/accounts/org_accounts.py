@@ -9,6 +9,7 @@ manages the provinces' accounts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -44,6 +45,7 @@ KIND_LABELS = {
     OrgKind.HEALTH_INSTITUTION: "卫生机构",
     OrgKind.INDUSTRY_ORG: "行业组织",
 }
+CST = timezone(timedelta(hours=8))  # times shown to users and written to Excel: Asia/Shanghai
 EXPORT_HEADERS = ["机构名称", "机构类型", "所在地区", "机构账号", "账号状态", "详细地址", "创建时间"]
 _EXPORT_CHUNK = 1000
 
@@ -134,7 +136,7 @@ async def export_accounts(*, actor: Actor, flt: AccountFilter) -> bytes:
         chunk = await qs.order_by("id").offset(offset).limit(_EXPORT_CHUNK).prefetch_related("org__region")
         for a in chunk:
             rows.append([a.org.name, KIND_LABELS[a.org.kind], a.org.region.name, a.code, a.status.label,
-                         a.org.address or "", a.created_at.astimezone().strftime("%Y-%m-%d %H:%M")])
+                         a.org.address or "", a.created_at.astimezone(CST).strftime("%Y-%m-%d %H:%M")])
         if len(chunk) < _EXPORT_CHUNK:
             break
         offset += _EXPORT_CHUNK

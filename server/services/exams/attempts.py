@@ -24,7 +24,7 @@ the face checks in ``face_gate.py``; the deadline sweep in ``exam_sweeper.py``.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -236,7 +236,7 @@ async def start(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
                 created = await ExamAttempt.create(
                     assessment_id=assessment.id, physician_id=physician.id, cycle_id=cycle.id, paper_id=paper.id,
                     paper_type=paper_type, purpose=purpose, attempt_no=attempt_no, open_slot=key,
-                    duration_minutes=state.rules.duration_minutes, window_end=window.end, shape=shape,
+                    duration_minutes=state.rules.duration_minutes, window_end=window.end.astimezone(UTC) if window.end else window.end, shape=shape,
                     pass_line=state.rules.pass_line, using_db=conn)
                 await audit.record(actor, "exam_attempt.create", "exam_attempt", created.id, using_db=conn, after={
                     "assessment_id": assessment.id, "paper_type": paper_type.value, "purpose": purpose.value,

@@ -38,7 +38,7 @@ import io
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from PIL import Image, ImageStat
@@ -263,8 +263,9 @@ async def _start_clock(attempt: ExamAttempt, now: datetime, conn: Any) -> Cycle:
     assert window.end is not None
     attempt.started_at = now
     attempt.start_check_at = now
-    attempt.window_end = window.end
-    attempt.deadline = min(now + timedelta(minutes=attempt.duration_minutes), window.end)
+    attempt.window_end = window.end.astimezone(UTC)
+    # stored in UTC like every other instant the sweeps compare (SQLite compares the stored text)
+    attempt.deadline = min(now + timedelta(minutes=attempt.duration_minutes), window.end).astimezone(UTC)
     moments = draw_mid_moments(now, attempt.deadline, rules.mid_checks)
     attempt.mid_moments = [m.isoformat() for m in moments]
     attempt.mid_check_due_at = moments[0] if moments else None

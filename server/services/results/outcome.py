@@ -228,7 +228,10 @@ async def sweep(*, now: datetime | None = None) -> SweepStats:
     """Settle the rounds that have ended (idempotent: run it as often as you like)."""
     limit = (now or utcnow()) - GRACE
     stats = SweepStats()
-    for cycle in await Cycle.filter(exam_end__lt=limit).order_by("id"):
+    # compared here as instants, not in SQL: SQLite compares the stored text, and window ends written
+    # with +08:00 and +00:00 offsets do not order as text (the sweep fired 8 hours late); cycles are few
+    ended = [c for c in await Cycle.filter(exam_end__isnull=False).order_by("id") if c.exam_end < limit]
+    for cycle in ended:
         reexam_over = cycle.reexam_end is not None and cycle.reexam_end < limit
         await _first_round(cycle, stats, reexam_over=reexam_over)
         if reexam_over:
