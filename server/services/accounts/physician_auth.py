@@ -36,8 +36,8 @@ from server.security import (
 from server.services import audit
 from server.services.access import Actor, Role
 from server.services.accounts import sessions
+from server.services.accounts import sms_codes as sms
 from server.services.accounts.staff_auth import check_not_locked, register_failure, register_success
-from server.services.notify import sms
 from server.wechat import InvalidCode, WeChatError, WeChatUnavailable, wechat
 from server.wechat import RateLimited as WeChatRateLimited
 

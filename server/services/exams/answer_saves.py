@@ -36,7 +36,9 @@ from server.errors import Conflict, NotFound, ValidationFailed
 from server.models import AttemptStatus, ExamAttempt
 from server.services.access import Actor
 from server.services.cycles.papers import LETTERS
-from server.services.exams import exam_rules, face_gate
+from server.services.exams import attempts, exam_rules
+from server.services.exams import gate as face_gate
+from server.services.exams.gate import closed
 from server.services.platform.runtime import rt
 
 SHAPE_CACHE_SIZE = 50_000
@@ -54,10 +56,6 @@ RETURNING deadline
 
 def utcnow() -> datetime:
     return exam_rules.now()
-
-
-def closed(message: str = "本次测评已交卷，不能再修改答案") -> Conflict:
-    return Conflict(message, code="attempt_closed")
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -100,8 +98,6 @@ def clean_answer(shape: tuple[str, ...], position: int, answer: list[str]) -> li
 # --- why a save was not applied ---------------------------------------------------------------
 async def _explain(actor: Actor, attempt: ExamAttempt | None, now: datetime) -> None:
     """Raise the reason an answer cannot be saved now (returns if it could be: a stale seq)."""
-    from server.services.exams import attempts
-
     if attempt is None or attempt.physician_id != actor.physician_id:
         raise NotFound("测评记录不存在", code="attempt_not_found")
     if attempt.status == AttemptStatus.SUBMITTED:

@@ -49,7 +49,8 @@ from server.services.access import Actor
 from server.services.assessment import transitions
 from server.services.assessment.physician_view import require_mine
 from server.services.cycles import papers
-from server.services.exams import exam_rules, face_gate
+from server.services.exams import exam_rules
+from server.services.exams import gate as face_gate
 
 log = logging.getLogger("server.attempts")
 SHAPE_CODES = {QuestionType.SINGLE.value: "S", QuestionType.MULTIPLE.value: "M", QuestionType.JUDGE.value: "J"}

@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import io
 import logging
-import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -45,16 +43,33 @@ from PIL import Image, ImageStat
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, ValidationFailed
-from server.models import Assessment, AttemptStatus, Cycle, ExamAttempt, FaceCheck, FaceMoment
+from server.models import Assessment, Cycle, ExamAttempt, FaceCheck, FaceMoment
 from server.services import audit
 from server.services.access import Actor
-from server.services.exams import exam_rules
+from server.services.exams import attempts, exam_rules
+from server.services.exams.gate import (  # noqa: F401 - the gate's rules, re-exported for callers
+    MAX_SNAPSHOTS_PER_ATTEMPT,
+    MID_RANGE,
+    SNAPSHOT_RANGE,
+    SUBMIT_CHECK_VALID_SECONDS,
+    _due,
+    _mid_max_retries,
+    _not_due,
+    _refusal,
+    answer_block,
+    check_required,
+    closed,
+    draw_mid_moments,
+    gate_of,
+    replayed,
+    rng,
+    snapshot_due,
+    snapshot_moments,
+    submit_check_ok,
+)
 from server.services.platform import files
 
 log = logging.getLogger("server.face_gate")
-rng = random.SystemRandom()
-SUBMIT_CHECK_VALID_SECONDS = 300
-MID_RANGE = (0.25, 0.75)  # of the attempt's time on the clock
 FACE_IMAGE_SIDE = 640
 MIN_MEAN, MAX_MEAN, MIN_STDDEV = 30.0, 240.0, 12.0
 
@@ -111,118 +126,6 @@ def get_verifier() -> FaceVerifier:
     return _verifier
 
 
-# --- the gate, read from the attempt ----------------------------------------------------------
-def check_required(moment: str) -> Conflict:
-    label = FaceMoment(moment).label
-    return Conflict(f"请先完成{label}（人脸识别）后再继续", code="face_check_required", details={"moment": moment})
-
-
-def _due(attempt: ExamAttempt, now: datetime) -> bool:
-    return attempt.mid_check_due_at is not None and attempt.mid_check_due_at <= now
-
-
-def answer_block(attempt: ExamAttempt, now: datetime) -> str | None:
-    """The check that must pass before answers are accepted: "start", "mid", or None."""
-    if attempt.started_at is None:
-        return "start"
-    return "mid" if _due(attempt, now) else None
-
-
-def submit_check_ok(attempt: ExamAttempt, now: datetime) -> bool:
-    at = attempt.submit_check_at
-    return at is not None and now - at <= timedelta(seconds=SUBMIT_CHECK_VALID_SECONDS)
-
-
-SNAPSHOT_RANGE = (0.1, 0.9)  # of the attempt's time on the clock
-MAX_SNAPSHOTS_PER_ATTEMPT = 30
-
-
-def snapshot_moments(attempt: ExamAttempt, count: int | None = None) -> list[datetime]:
-    """The attempt's silent snapshot moments: random, chosen by the server (derived from the secret
-    key, the attempt and its start, so nothing is stored or sent in advance)."""
-    if attempt.started_at is None or attempt.deadline is None:
-        return []
-    if count is None:
-        from server.services.platform.runtime import rt
-
-        count = int(getattr(rt().settings, "FACE_SNAPSHOTS", 0))
-    span = (attempt.deadline - attempt.started_at).total_seconds()
-    if count <= 0 or span < 60:
-        return []
-    from server.services.platform.runtime import rt
-
-    seed = hmac.new(rt().settings.SECRET_KEY.encode(), f"snapshot:{attempt.id}:{attempt.started_at.isoformat()}".encode(),
-                    hashlib.sha256).digest()
-    draw = random.Random(seed)
-    low, high = SNAPSHOT_RANGE
-    return sorted(attempt.started_at + timedelta(seconds=draw.uniform(low * span, high * span)) for _ in range(count))
-
-
-def snapshot_due(attempt: ExamAttempt, now: datetime) -> bool:
-    if attempt.status == AttemptStatus.SUBMITTED or (attempt.deadline is not None and now >= attempt.deadline):
-        return False
-    passed = sum(1 for m in snapshot_moments(attempt) if m <= now)
-    return passed > (attempt.snapshots_taken or 0)
-
-
-def gate_of(attempt: ExamAttempt, now: datetime) -> dict[str, Any]:
-    """What the client shows: the state and the check it must make now (the mid moments are
-    never part of it)."""
-    if attempt.status == AttemptStatus.SUBMITTED:
-        state, required = "closed", None
-    elif attempt.started_at is None:
-        state, required = "awaiting_start_check", "start"
-    elif _due(attempt, now):
-        state, required = "awaiting_mid_check", "mid"
-    else:
-        state, required = "open", None
-    return {"state": state, "required": required, "start_check_passed": attempt.started_at is not None,
-            "mid_checks_passed": attempt.mid_passed, "submit_check_passed": submit_check_ok(attempt, now),
-            "snapshot_due": snapshot_due(attempt, now)}
-
-
-def draw_mid_moments(started_at: datetime, deadline: datetime, count: int) -> list[datetime]:
-    span = (deadline - started_at).total_seconds()
-    if count <= 0 or span < 60:
-        return []
-    low, high = MID_RANGE
-    return sorted(started_at + timedelta(seconds=rng.uniform(low * span, high * span)) for _ in range(count))
-
-
-# --- a check --------------------------------------------------------------------------------------
-def _not_due(message: str) -> Conflict:
-    return Conflict(message, code="face_check_not_due")
-
-
-def _refusal(attempt: ExamAttempt, moment: FaceMoment, now: datetime) -> Exception | None:
-    """Why a check of this moment cannot be taken now."""
-    from server.services.exams.answer_saves import closed
-
-    if attempt.status == AttemptStatus.SUBMITTED:
-        return closed()
-    if moment == FaceMoment.START:
-        return _not_due("已通过开考核验，无需重复核验") if attempt.started_at is not None else None
-    if attempt.started_at is None:
-        return check_required("start")
-    if attempt.deadline is not None and now >= attempt.deadline:
-        return closed("考试时间已到，已按已保存的答案自动交卷")
-    if moment == FaceMoment.MID and not _due(attempt, now):
-        return _not_due("当前无需进行考中核验")
-    if moment == FaceMoment.SNAPSHOT and (attempt.snapshots_taken or 0) >= MAX_SNAPSHOTS_PER_ATTEMPT:
-        return _not_due("本场考试的抓拍已足够，无需继续上传")
-    return None
-
-
-def replayed() -> Conflict:
-    return Conflict("该照片已上传过，请使用摄像头重新拍摄", code="replayed_image")
-
-
-def _mid_max_retries() -> int:
-    from server.services.platform.runtime import rt
-
-    return max(1, int(getattr(rt().settings, "FACE_MID_MAX_RETRIES", 3)))
-
-
 async def _mid_failures(attempt_id: int, conn: Any) -> int:
     """Failed mid checks since the last mid moment was passed or recorded for review."""
     rows = await FaceCheck.filter(attempt_id=attempt_id, moment=FaceMoment.MID).order_by("-id").limit(50) \
@@ -261,8 +164,6 @@ def _next_mid(attempt: ExamAttempt) -> datetime | None:
 
 async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> dict[str, Any]:
     """人脸核验 at start / mid / submit: judge the picture, keep it, and open the gate if passed."""
-    from server.services.exams import attempts
-
     try:
         which = FaceMoment(moment)
     except ValueError:
@@ -335,8 +236,6 @@ async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> 
 
 async def checks_of(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
     """The gate state and the checks made so far (no images, no mid moments)."""
-    from server.services.exams import attempts
-
     attempt = await attempts.mine(actor, attempt_id)
     now = exam_rules.now()
     rows = await FaceCheck.filter(attempt_id=attempt.id).order_by("id")
