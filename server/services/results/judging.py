@@ -5,12 +5,12 @@ The moves are rows of ``assessment_flow.TRANSITIONS`` run by ``transitions.trans
 module gives them their ``apply`` hooks (run inside the move's transaction, on the locked row):
 
 - 确认 (``ai_confirm_results``, assessment institution, single or batch): the outcome is computed
-  by ``outcome.first_round`` from the stored items, the 违纪 flag and ``attempts.paper_results``
+  by ``verdict.first_round`` from the stored items, the 违纪 flag and ``attempts.paper_results``
   (first round) against the cycle's pass lines — 合格 or 不合格 with ``fail_reason``;
   ``concluded_at`` is set and the scores go into the history row;
 - 确认 (``admin_confirm_reexam``, province only): the suspension (暂停执业 3-6 months, from a
   date) is recorded — see services/reexam.py for the list and 一键确认;
-- 确认 (``admin_judge_reexam``, administrations): ``outcome.reexam`` on the re-exam papers —
+- 确认 (``admin_judge_reexam``, administrations): ``verdict.reexam`` on the re-exam papers —
   合格 with ``no_promotion`` (本周期不得评优和晋升), or 再次考核不合格 with
   ``deregistration_recommended`` (注销注册);
 - the system's 未参加首轮考核 / 未参加再次考核 (services/outcome.py's sweep): ``fail_reason`` missed.
@@ -32,7 +32,8 @@ from server.schemas.reviews import ActionBody, ReexamConfirmBody
 from server.security import mask_id_number
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.assessment import progress, transitions
-from server.services.results import outcome
+from server.services.results import verdict
+from server.services.results.reexam_notices import notify_administrations, today
 
 S = AssessmentStatus
 RESULT_ACTIONS = frozenset({"ai_confirm_results", "admin_confirm_reexam", "admin_judge_reexam"})
@@ -43,7 +44,7 @@ def utcnow() -> datetime:
 
 
 async def verdict_for(a: Assessment, *, purpose: str = "first", cycle: Cycle | None = None,
-                      level: PhysicianLevel | None = None) -> outcome.Verdict:
+                      level: PhysicianLevel | None = None) -> verdict.Verdict:
     """What 确认 decides for this assessment now (first round or re-exam)."""
     from server.services.exams import attempts
 
@@ -51,10 +52,10 @@ async def verdict_for(a: Assessment, *, purpose: str = "first", cycle: Cycle | N
     if level is None:
         level = (await Physician.filter(id=a.physician_id).values_list("level", flat=True))[0]
     papers = await attempts.paper_results(a.id, purpose=purpose)
-    lines = outcome.pass_lines(cycle.exam_settings, level)
+    lines = verdict.pass_lines(cycle.exam_settings, level)
     if purpose == "reexam":
-        return outcome.reexam(violation=a.violation, papers=papers, lines=lines)
-    return outcome.first_round(work=a.work_result, ethics=a.ethics_result, violation=a.violation,
+        return verdict.reexam(violation=a.violation, papers=papers, lines=lines)
+    return verdict.first_round(work=a.work_result, ethics=a.ethics_result, violation=a.violation,
                                papers=papers, lines=lines)
 
 
@@ -89,8 +90,6 @@ def judge_reexam_hook(record: dict[str, Any]) -> transitions.Apply:
 
 def suspension_hook(months: int, start: Any, record: dict[str, Any]) -> transitions.Apply:
     """确认再次考核名单: 暂停执业 `months` months from `start` (default: today, China time)."""
-    from server.services.results.reexam import today
-
     async def apply(a: Assessment, conn: Any) -> None:
         a.suspension_months = months
         a.suspended_from = start or today()
@@ -139,8 +138,6 @@ def hook_for(actor: Actor, action: str, body: ActionBody, record: dict[str, Any]
         suspend = suspension_hook(months, start, record)
 
         async def apply(a: Assessment, conn: Any) -> None:
-            from server.services.results.reexam import notify_administrations
-
             await suspend(a, conn)
             await notify_administrations(actor=actor, assessment_ids=[a.id], conn=conn)
             return None
@@ -164,9 +161,7 @@ def batch_hook_for(actor: Actor, action: str, *, months: int = 3, start: Any = N
 async def after_batch(*, actor: Actor, action: str, done: list[int]) -> None:
     """After 批量确认 of the re-exam list: the administrations concerned are told (SPEC §7)."""
     if action == "admin_confirm_reexam" and done:
-        from server.services.results import reexam
-
-        await reexam.notify_administrations(actor=actor, assessment_ids=done)
+        await notify_administrations(actor=actor, assessment_ids=done)
 
 
 # --- lists: 评定简易程序测评结果 / 评定一般程序成绩结果 (and the re-exam lists) ------------------------
@@ -213,7 +208,7 @@ async def result_rows(actor: Actor, *, statuses: list[AssessmentStatus], filters
             "status": progress.choice(r["status"]), "procedure": progress.choice(r["procedure"]),
             "work_result": progress.choice(r["work_result"]), "ethics_result": progress.choice(r["ethics_result"]),
             "violation": r["violation"], "fail_reason": r["fail_reason"],
-            "fail_reason_label": outcome.FAIL_REASONS.get(r["fail_reason"], ""),
+            "fail_reason_label": verdict.FAIL_REASONS.get(r["fail_reason"], ""),
             "suspension_months": r["suspension_months"], "suspended_from": r["suspended_from"],
             "no_promotion": r["no_promotion"], "deregistration_recommended": r["deregistration_recommended"],
             "concluded_at": r["concluded_at"], "version": r["version"],
@@ -223,7 +218,7 @@ async def result_rows(actor: Actor, *, statuses: list[AssessmentStatus], filters
             v = await verdict_for(a, purpose=purpose, cycle=cycles[r["cycle_id"]], level=r["physician__level"])
             row["papers"] = [p.as_dict() for p in v.papers]
             row["preview"] = {"status": progress.choice(v.status), "fail_reason": v.fail_reason,
-                              "fail_reason_label": outcome.FAIL_REASONS.get(v.fail_reason, "")}
+                              "fail_reason_label": verdict.FAIL_REASONS.get(v.fail_reason, "")}
         out.append(row)
     return out, count
 
@@ -260,7 +255,7 @@ async def physician_result(*, actor: Actor) -> dict[str, Any]:
         "judged": a.status in JUDGED,
         "work_result": progress.choice(a.work_result), "ethics_result": progress.choice(a.ethics_result),
         "fail_reason": a.fail_reason if a.status in JUDGED else "",
-        "fail_reason_label": outcome.FAIL_REASONS.get(a.fail_reason, "") if a.status in JUDGED else "",
+        "fail_reason_label": verdict.FAIL_REASONS.get(a.fail_reason, "") if a.status in JUDGED else "",
         "suspension_months": a.suspension_months, "suspended_from": a.suspended_from,
         "no_promotion": a.no_promotion, "deregistration_recommended": a.deregistration_recommended,
         "concluded_at": a.concluded_at,
