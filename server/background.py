@@ -13,7 +13,9 @@ from typing import Literal
 
 from server.config import Settings
 from server.services.exams import deadline_sweeper, window_notices
+from server.services.face.checker import make_checker
 from server.services.notify import dispatch, reminders
+from server.services.platform.runtime import rt
 from server.services.proctoring import retention
 from server.services.results import outcome
 
@@ -37,7 +39,7 @@ TASK_MODULES = (
     "server.services.results.reexam",
 )
 # The face tasks need the face extra (numpy, mediapipe, dlib): a worker without it takes no face checks.
-OPTIONAL_TASK_MODULES = ("server.face.queue",)
+OPTIONAL_TASK_MODULES = ("server.services.face.queue",)
 
 
 def import_task_modules() -> None:
@@ -58,6 +60,10 @@ async def start_services(settings: Settings, *, role: Role) -> None:
     await outcome.start_background()  # missed-round sweep, at most once per interval across processes
     await window_notices.start_background()  # 考核通知 (services/exams/window_notices.py)
     await retention.start_background()  # face data retention, at most once per interval across processes
+    if role == "api" and settings.FACE_VERIFY_ENABLED:  # the real face pipeline in the exam (face_verify.py)
+        checker = make_checker(settings)  # chosen once: FACE_BACKEND pool (this process) or queue
+        await checker.warm_up()
+        rt().face = checker
 
 
 async def stop_services(settings: Settings, *, role: Role) -> None:
@@ -67,3 +73,6 @@ async def stop_services(settings: Settings, *, role: Role) -> None:
     await outcome.stop_background()
     await window_notices.stop_background()
     await retention.stop_background()
+    checker, rt().face = rt().face, None
+    if checker is not None:
+        checker.close()

@@ -44,7 +44,7 @@ class Settings:
     # Seed demo data into an empty database (only honoured on the embedded default).
     SEED_DEMO: bool = True
     # "inmemory" runs background tasks in the API process; "redis" sends them to
-    # `taskiq worker server.services.platform.broker:broker` processes on any machine.
+    # `taskiq worker server.worker:broker` processes on any machine.
     TASK_BROKER: str = "inmemory"
 
     # Check every 2xx JSON answer against its declared response model (the tests turn it on;
@@ -122,7 +122,7 @@ class Settings:
     # province, keyed by 行政区划代码: {"440000": {"pass_distance": 0.42, "review_distance": 0.6}}.
     FACE_POOL_SIZE: int = 1
     # "pool": checks run in this API process's FACE_POOL_SIZE worker processes; "queue": they go
-    # through the task queue to face workers on other machines (server/face/queue.py)
+    # through the task queue to face workers on other machines (server/services/face/queue.py)
     FACE_BACKEND: str = "pool"
     FACE_QUEUE_TIMEOUT_SECONDS: float = 30.0
     FACE_POOL_MAX_PENDING: int = 64  # checks waiting for the pool before new ones are refused (429)
@@ -132,8 +132,8 @@ class Settings:
     FACE_PASS_DISTANCE: float = 0.45
     FACE_REVIEW_DISTANCE: float = 0.62
     FACE_THRESHOLDS: str = ""
-    # The real pipeline in the exam (server/services/face_verify.py): the standard photo's reference
-    # embedding, PipelineVerifier. Default: on when the face packages are installed.
+    # The real pipeline in the exam (server/services/exams/face_verify.py): the standard photo's reference
+    # embedding, PipelineVerifier; the checker of FACE_BACKEND is put on the runtime at start-up. Default: on when the face packages are installed.
     FACE_VERIFY_ENABLED: bool = field(default_factory=_face_packages)
     FACE_MID_MAX_RETRIES: int = 3  # failed mid checks before the moment is recorded for review and the exam goes on
     FACE_SNAPSHOTS: int = 2  # silent random snapshots (抓拍) per attempt, at server-chosen moments

@@ -1,6 +1,5 @@
-"""The face-check gate of an exam attempt (SPEC §4 stage 4, §6) — THE HOOK for the real
-face pipeline (next issue: ``set_verifier`` with a verifier comparing the face with the
-physician's standard photo; this module's rules stay).
+"""The face-check gate of an exam attempt (SPEC §4 stage 4, §6) — the rules as data are in
+gate.py, the verifiers (picture-only, or the real pipeline through ``rt().face``) in face_verify.py.
 
 Rules (what is fair to physicians, and what refuses to go on):
 - **start**: an attempt is created waiting for a start check; its clock starts only when a start
@@ -33,20 +32,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from PIL import Image, ImageStat
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, ValidationFailed
 from server.models import Assessment, Cycle, ExamAttempt, FaceCheck, FaceMoment
 from server.services import audit
 from server.services.access import Actor
-from server.services.exams import attempts, exam_rules
+from server.services.exams import attempts, exam_rules, face_verify
+from server.services.exams.face_verify import FaceDecision, FaceVerifier  # noqa: F401 - re-exported
 from server.services.exams.gate import (  # noqa: F401 - the gate's rules, re-exported for callers
     MAX_SNAPSHOTS_PER_ATTEMPT,
     MID_RANGE,
@@ -71,59 +68,12 @@ from server.services.platform import files
 
 log = logging.getLogger("server.face_gate")
 FACE_IMAGE_SIDE = 640
-MIN_MEAN, MAX_MEAN, MIN_STDDEV = 30.0, 240.0, 12.0
-
-
-@dataclass(frozen=True)
-class FaceDecision:
-    passed: bool
-    decision: str  # passed | no_face | several_faces | covered | low_similarity | invalid_image
-    reason: str  # Chinese, shown to the physician and the reviewers
-    faces: int | None = None
-    similarity: float | None = None
-    needs_review: bool = False  # the exam goes on, a person looks at it
-    embedding: bytes | None = None  # of the largest face (snapshots compared later: a still photo)
-    pose: tuple[float, ...] = ()
-    flags: tuple[str, ...] = field(default=())
-
-
-class FaceVerifier(Protocol):
-    async def verify(self, *, attempt: ExamAttempt, moment: str, image: bytes) -> FaceDecision: ...
-
-
-class BasicImageVerifier:
-    """Placeholder until the real pipeline: the upload is a real image and not a black, blank
-    or covered frame (grey thumbnail: mean brightness within [30, 240], standard deviation ≥ 12)."""
-
-    async def verify(self, *, attempt: ExamAttempt, moment: str, image: bytes) -> FaceDecision:
-        try:
-            with Image.open(io.BytesIO(image)) as img:
-                img.draft("L", (64, 64))
-                grey = img.convert("L")
-                grey.thumbnail((64, 64))
-                stat = ImageStat.Stat(grey)
-        except (OSError, ValueError, SyntaxError):
-            return FaceDecision(False, "invalid_image", "无法识别图片，请重新拍摄")
-        mean, stddev = stat.mean[0], stat.stddev[0]
-        if mean < MIN_MEAN:
-            return FaceDecision(False, "covered", "画面过暗或摄像头被遮挡，请在光线充足处正对摄像头重新拍摄")
-        if stddev < MIN_STDDEV or mean > MAX_MEAN:
-            return FaceDecision(False, "covered", "画面中没有可辨认的内容（可能遮挡或对准了空白处），请正对摄像头重新拍摄")
-        return FaceDecision(True, "passed", "核验通过")
-
-
-_verifier: FaceVerifier = BasicImageVerifier()
-
-
-def set_verifier(verifier: FaceVerifier) -> FaceVerifier:
-    """Replace the verifier (the real pipeline, or a test double); returns the previous one."""
-    global _verifier
-    previous, _verifier = _verifier, verifier
-    return previous
 
 
 def get_verifier() -> FaceVerifier:
-    return _verifier
+    """The verifier of this process: the real pipeline when a face checker was chosen at start-up
+    (``rt().face``, server/background.py), else the picture-only BasicImageVerifier."""
+    return face_verify.verifier()
 
 
 async def _mid_failures(attempt_id: int, conn: Any) -> int:
