@@ -23,68 +23,34 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
-from uuid import UUID
 
 from PIL import Image, ImageStat
 
 from server.errors import DomainError
-from server.face import REASONS, thresholds_for
+from server.face import REASONS
 from server.models import (
     Assessment,
-    Cycle,
     ExamAttempt,
     FaceCheck,
     FaceMoment,
     FaceReference,
-    Region,
     StoredFile,
 )
+from server.services.face.references import (  # noqa: F401 - re-exported (tests, callers)
+    _checker,
+    compute_reference,
+    enabled,
+    province_code,
+    store_reference,
+    thresholds,
+)
 from server.services.platform import files
-from server.services.platform.runtime import rt
 
 if TYPE_CHECKING:
-    from server.services.face.checker import FaceChecker
+    pass
 
 MIN_MEAN, MAX_MEAN, MIN_STDDEV = 30.0, 240.0, 12.0
 NO_REFERENCE = "尚未上传标准照或标准照无法识别，请先在报名信息中上传本人近期正面免冠照片"
-
-
-def enabled() -> bool:
-    """The real pipeline is on: a face checker was chosen at start-up."""
-    return rt().face is not None
-
-
-def _checker() -> FaceChecker:
-    checker = rt().face
-    if checker is None:
-        raise RuntimeError("no face checker on the runtime (FACE_VERIFY_ENABLED is off)")
-    return checker
-
-
-async def province_code(cycle_id: int | None) -> str:
-    if cycle_id is None:
-        return ""
-    cycle = await Cycle.get_or_none(id=cycle_id)
-    if cycle is None:
-        return ""
-    region = await Region.get_or_none(id=cycle.province_id)
-    return region.code if region is not None else ""
-
-
-async def thresholds(cycle_id: int | None) -> Any:
-    return thresholds_for(await province_code(cycle_id))
-
-
-async def compute_reference(image: bytes, *, cycle_id: int | None) -> bytes:
-    """The embedding of a standard photo, in the face pool; raises 422 no_face / multiple_faces."""
-    ref = await _checker().reference(image, await thresholds(cycle_id))
-    return ref.embedding
-
-
-async def store_reference(*, physician_id: int, cycle_id: int | None, photo_file_id: UUID, embedding: bytes,
-                          using_db: Any = None) -> FaceReference:
-    return await FaceReference.create(physician_id=physician_id, cycle_id=cycle_id, photo_file_id=photo_file_id,
-                                      embedding=embedding, using_db=using_db)
 
 
 async def reference_of(attempt: ExamAttempt) -> bytes | None:

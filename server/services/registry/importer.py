@@ -47,6 +47,7 @@ from server.services import audit
 from server.services.access import Actor, Role
 from server.services.platform import files, jobs
 from server.services.platform.excel import check_headers, open_rows, write_rows
+from server.services.platform.jobs import job_actor
 from server.services.platform.runtime import rt
 from server.services.registry.import_rows import (
     INSTITUTION_HEADERS,
@@ -114,15 +115,6 @@ async def start_import(*, actor: Actor, what: str, data: bytes, filename: str) -
     return job
 
 
-async def _job_actor(job: Job) -> Actor:
-    org = await Organisation.get_or_none(id=job.org_id).prefetch_related("region")
-    if org is None:
-        raise ValidationFailed("导入机构不存在", code="org_missing")
-    return Actor(kind="staff", role=Role(job.params["role"]), token="", account_id=job.owner_account_id,
-                 org_id=org.id, region_id=org.region_id, region_path=org.region_path,
-                 region_level=RegionLevel(org.region.level), ip=job.params.get("ip"))
-
-
 class _Run:
     """Shared streaming loop: batches, progress, error report."""
 
@@ -186,7 +178,7 @@ class _Run:
 # --- physicians ----------------------------------------------------------------------
 @jobs.job_handler("physician_import")
 async def run_physician_import(job: Job) -> None:
-    actor = await _job_actor(job)
+    actor = await job_actor(job, missing="导入机构不存在")
     run = _Run(job, "physicians")
     resolver = PhysicianResolver(actor)
     seen: dict[str, int] = {}
@@ -286,7 +278,7 @@ async def _write_physicians(job: Job, actor: Actor, run: _Run, resolver: Physici
 # --- institutions --------------------------------------------------------------------
 @jobs.job_handler("institution_import")
 async def run_institution_import(job: Job) -> None:
-    actor = await _job_actor(job)
+    actor = await job_actor(job, missing="导入机构不存在")
     run = _Run(job, "institutions")
     seen: dict[str, int] = {}
     regions: dict[str, Region | None] = {}

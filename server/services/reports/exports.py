@@ -65,7 +65,7 @@ from server.services.access import Actor, Role, get_org_in_scope, physician_scop
 from server.services.assessment import transitions
 from server.services.notify import notices
 from server.services.platform import excel, jobs
-from server.services.reports.statistics import job_actor
+from server.services.platform.jobs import job_actor
 
 log = logging.getLogger("server.exports")
 S = AssessmentStatus

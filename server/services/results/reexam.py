@@ -26,6 +26,7 @@ from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.assessment import progress, transitions
 from server.services.platform import jobs
+from server.services.platform.jobs import job_actor
 from server.services.results import judging
 from server.services.results.reexam_notices import notify_administrations, today  # noqa: F401 - re-exported
 
@@ -104,8 +105,6 @@ async def start_confirm_all(*, actor: Actor, months: int = 3, start: date | None
 
 @jobs.job_handler(JOB_KIND)
 async def run_confirm_all(job: Job) -> None:
-    from server.services.reports.statistics import job_actor
-
     actor = await job_actor(job)
     p = job.params or {}
     start = date.fromisoformat(p["start"]) if p.get("start") else None
