@@ -1,6 +1,7 @@
 """One typed settings object, read from the environment and checked at start-up.
 
-Every setting is an environment variable of the same name. The embedded default
+Every setting is an environment variable of the same name, and this module is the only reader
+of the environment (the broker, the Tortoise CLI config and ``python -m server`` read it here). The embedded default
 (no DATABASE_URL, no REDIS_URL) runs on a SQLite file, an in-process Redis
 stand-in and local file storage, and is meant for development and demos only.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from server.face import Thresholds, parse_threshold_table
 
 PLACEHOLDER_SECRET = "dev-only-change-me"
 
@@ -46,6 +49,12 @@ class Settings:
     # "inmemory" runs background tasks in the API process; "redis" sends them to
     # `taskiq worker server.worker:broker` processes on any machine.
     TASK_BROKER: str = "inmemory"
+
+    # `python -m server`: where it listens and how many Sanic worker processes it runs (WORKERS > 1
+    # needs REDIS_URL: the in-process Redis stand-in is one process only). Flags override them.
+    HOST: str = "127.0.0.1"
+    PORT: int = 8000
+    WORKERS: int = 1
 
     # Check every 2xx JSON answer against its declared response model (the tests turn it on;
     # a mismatch answers 500). Costs a validation per response: leave off in production.
@@ -114,6 +123,11 @@ class Settings:
     # announced to the physicians who still have a paper; every this many seconds, at most once
     # across processes; 0 = off (off while OUTBOX_AUTO_DISPATCH is off, as in tests).
     WINDOW_NOTICE_SWEEP_SECONDS: int = 600
+
+    # How an exam answer is saved on PostgreSQL (services/exams/answer_saves.py): "atomic" (one SQL
+    # statement, the default) or "lock" (read the row under SELECT ... FOR UPDATE, then write; kept
+    # for comparison in scripts/bench/exam_load.py). SQLite always takes the lock path.
+    DKT_EXAM_SAVE: str = "atomic"
 
     # Face checks (server/face/, SPEC §6). Inference runs in FACE_POOL_SIZE worker processes per
     # API process (about 200 MB each; 1 on a 2-core machine), never on the event loop. Distances
@@ -188,6 +202,8 @@ class Settings:
             raise ConfigError("TASK_BROKER=redis needs REDIS_URL")
         for name in ("WECHAT_SUBSCRIBE_TEMPLATES", "WECHAT_OA_TEMPLATES"):
             _check_template_map(name, getattr(self, name))
+        if self.DKT_EXAM_SAVE not in {"atomic", "lock"}:
+            raise ConfigError("DKT_EXAM_SAVE must be atomic or lock")
         if self.FACE_BACKEND not in {"pool", "queue"}:
             raise ConfigError("FACE_BACKEND must be pool or queue")
         if self.FACE_POOL_SIZE < 1:
@@ -195,8 +211,6 @@ class Settings:
         if self.FACE_RETENTION_DAYS < 0:
             raise ConfigError("FACE_RETENTION_DAYS must not be negative")
         try:
-            from server.face import Thresholds, parse_threshold_table
-
             parse_threshold_table(self.FACE_THRESHOLDS, Thresholds(self.FACE_PASS_DISTANCE, self.FACE_REVIEW_DISTANCE))
         except ValueError as exc:
             raise ConfigError(f"face thresholds: {exc}") from None

@@ -22,7 +22,6 @@ An answer is ``{position: {"answer": [letters], "seq": n, "at": iso}}`` on the a
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -42,6 +41,7 @@ from server.services.exams.gate import closed
 from server.services.platform.runtime import rt
 
 SHAPE_CACHE_SIZE = 50_000
+# A per-process LRU cache of each attempt's paper shape (immutable once drawn): saves skip a query.
 _shapes: OrderedDict[int, tuple[int, tuple[str, ...]]] = OrderedDict()
 
 ATOMIC_SAVE = """
@@ -121,7 +121,7 @@ def _ack(attempt: ExamAttempt | None, position: int, *, applied: bool, now: date
 
 
 def _use_atomic() -> bool:
-    return rt().settings.is_postgres and os.environ.get("DKT_EXAM_SAVE", "atomic") != "lock"
+    return rt().settings.is_postgres and rt().settings.DKT_EXAM_SAVE != "lock"
 
 
 # --- saving ---------------------------------------------------------------------------------------

@@ -110,12 +110,12 @@ class LoggingSmsGateway:
 
 
 def _demo_mode() -> bool:
-    from server.services.platform.runtime import rt
-
     settings = rt().settings
     return settings.ENV == "development" and settings.is_embedded
 
 
+# The SMS gateway adapter of this process: set once at start-up by the deployment's adapter (or a
+# recorder in tests) through set_sms_gateway; the logging stand-in until then.
 _gateway: SmsSender = LoggingSmsGateway()
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
+
+from server.config import Settings
 
 MODEL_MODULES = ["server.models"]
 
@@ -36,5 +37,9 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
     }
 
 
-# For the `tortoise` CLI (`tortoise makemigrations`, `tortoise migrate`).
-TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL") or "sqlite://data/dingkaotong.sqlite3")
+def __getattr__(name: str) -> Any:
+    """``TORTOISE_ORM`` for the `tortoise` CLI (`tortoise makemigrations`, `tortoise migrate`), built
+    from the settings when the CLI asks for it (not at import: importing reads no environment)."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config(Settings.from_env().database_url)
+    raise AttributeError(name)

@@ -35,7 +35,7 @@ log = logging.getLogger("server.jobs")
 
 JobHandler = Callable[[Job], Awaitable[None]]
 
-# kind -> handler. Filled by `job_handler` when the module defining the handler is imported.
+# kind -> handler. A registry filled at import by the `job_handler` decorator (never changed after).
 _HANDLERS: dict[str, JobHandler] = {}
 # kind -> module that defines its handler, so a fresh worker process can find it.
 HANDLER_MODULES: dict[str, str] = {

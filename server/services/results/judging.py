@@ -26,12 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server.errors import Forbidden, ValidationFailed
-from server.models import Assessment, AssessmentStatus, Cycle, Physician, PhysicianLevel
+from server.models import Assessment, AssessmentStatus, Certificate, Cycle, Physician, PhysicianLevel
 from server.models.assessment import Procedure
 from server.schemas.reviews import ActionBody, ReexamConfirmBody
 from server.security import mask_id_number
 from server.services.access import Actor, Role, physician_scope_q
-from server.services.assessment import progress, transitions
+from server.services.assessment import physician_view, progress, transitions
+from server.services.exams import attempts
 from server.services.results import verdict
 from server.services.results.reexam_notices import notify_administrations, today
 
@@ -46,8 +47,6 @@ def utcnow() -> datetime:
 async def verdict_for(a: Assessment, *, purpose: str = "first", cycle: Cycle | None = None,
                       level: PhysicianLevel | None = None) -> verdict.Verdict:
     """What 确认 decides for this assessment now (first round or re-exam)."""
-    from server.services.exams import attempts
-
     cycle = cycle or await Cycle.get(id=a.cycle_id)
     if level is None:
         level = (await Physician.filter(id=a.physician_id).values_list("level", flat=True))[0]
@@ -245,9 +244,6 @@ REEXAM_SCORES = frozenset({S.REEXAM_DONE, S.FINAL_FAILED})
 
 async def physician_result(*, actor: Actor) -> dict[str, Any]:
     """考核结果: the outcome once judged, the paper scores, the re-exam details, the notice."""
-    from server.models import Certificate
-    from server.services.assessment import physician_view
-
     physician, cycle, a = await physician_view.require_mine(actor)
     out: dict[str, Any] = {
         "assessment_id": a.id, "cycle": {"id": cycle.id, "name": cycle.name},
