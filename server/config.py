@@ -98,7 +98,7 @@ class Settings:
     # The binding QR code (official account) of an administrator's console: lifetime in seconds
     WECHAT_BINDING_QR_SECONDS: int = 600
 
-    # Notification outbox (server/services/dispatch.py). AUTO_DISPATCH: kick delivery when a
+    # Notification outbox (server/services/notify/dispatch.py). AUTO_DISPATCH: kick delivery when a
     # message is queued, and sweep for due messages every SWEEP seconds (the API process on the
     # in-memory broker, each `taskiq worker` process with TASK_BROKER=redis).
     OUTBOX_AUTO_DISPATCH: bool = True
@@ -111,12 +111,12 @@ class Settings:
 
     # Public base URL used in links (certificate QR codes, exports)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
-    # 考核结果通知书 (services/certificates.py): the CJK TrueType font embedded in the PDF (a .ttc
+    # 考核结果通知书 (services/results/certificates.py): the CJK TrueType font embedded in the PDF (a .ttc
     # uses its first face). Debian/Ubuntu: apt-get install fonts-wqy-zenhei (scripts/system-deps.sh).
     CERT_FONT_PATH: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
     # Public verification page /verify/<token>: requests per client IP per minute
     VERIFY_RATE_PER_MINUTE: int = 60
-    # Missed-round sweep (services/outcome.py): every this many seconds, at most once across
+    # Missed-round sweep (services/results/outcome.py): every this many seconds, at most once across
     # processes; 0 = off. Like the review reminders, off while OUTBOX_AUTO_DISPATCH is off (tests).
     OUTCOME_SWEEP_SECONDS: int = 300
     # 考核通知 sweep (services/exams/window_notices.py): exam windows that opened or close soon are
@@ -151,7 +151,7 @@ class Settings:
     FACE_VERIFY_ENABLED: bool = field(default_factory=_face_packages)
     FACE_MID_MAX_RETRIES: int = 3  # failed mid checks before the moment is recorded for review and the exam goes on
     FACE_SNAPSHOTS: int = 2  # silent random snapshots (抓拍) per attempt, at server-chosen moments
-    # Face data retention (services/retention.py, SPEC §6): face-check images and stored embeddings
+    # Face data retention (services/proctoring/retention.py, SPEC §6): face-check images and stored embeddings
     # of a cycle are deleted FACE_RETENTION_DAYS days after its review period ended (the cycle's
     # reexam_end, or end_date when it has none); the check rows' numbers stay. The job runs every
     # FACE_RETENTION_SWEEP_SECONDS (0 = off; off while OUTBOX_AUTO_DISPATCH is off, as in tests).

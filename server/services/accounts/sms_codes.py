@@ -44,7 +44,7 @@ class OutboxSmsSender:
             template=template,
             payload=dict(params),
         )
-        dispatch.kick([row.id])  # delivered by server/services/dispatch.py (code blanked once sent)
+        dispatch.kick([row.id])  # delivered by server/services/notify/dispatch.py (code blanked once sent)
         log.info("sms queued template=%s phone=%s", template, mask_phone(phone))
 
 
