@@ -113,7 +113,13 @@ def generate() -> list[dict[str, Any]]:
                 digest = hashlib.sha1(repr((spec.paper_type.value, prefix, clean["stem"], clean["options"]))
                                       .encode()).hexdigest()[:10].upper()
                 out.setdefault(f"DEMO-{prefix}-{digest}", clean)
-    return [{**q, "code": code} for code, q in out.items()]
+    # about one question in PRACTICE_SHARE goes to the practice pool (练习题: never in a real paper),
+    # chosen by its code so the split is stable
+    return [{**q, "code": code, "practice": int(code.rsplit("-", 1)[1], 16) % PRACTICE_SHARE == 0}
+            for code, q in out.items()]
+
+
+PRACTICE_SHARE = 6
 
 
 async def seed_demo_bank() -> int:

@@ -55,6 +55,9 @@ class Question(TimestampedModel):
     difficulty = fields.CharEnumField(Difficulty, max_length=8, default=Difficulty.MEDIUM)
     active = fields.BooleanField(default=True)
     in_use = fields.BooleanField(default=False)
+    # 练习题: only for 章节练习 and 模拟考试, never drawn into a real paper; exam questions never reach
+    # practice (so practice cannot reveal the answer of a question a real paper may contain)
+    practice = fields.BooleanField(default=False, db_index=True)
     created_by = fields.ForeignKeyField("models.StaffAccount", null=True, related_name=False, on_delete=fields.SET_NULL)
     updated_by = fields.ForeignKeyField("models.StaffAccount", null=True, related_name=False, on_delete=fields.SET_NULL)
 

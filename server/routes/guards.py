@@ -44,7 +44,7 @@ class Guard:
     async def check(self, request: Request) -> Actor:
         actor = await authenticate(request)
         if not self.setup and (actor.must_change_password or actor.needs_phone):
-            raise Forbidden("首次登录请先完成初始化设置（修改密码）", code="setup_required")
+            raise setup_required(actor)
         if actor.role not in self.roles:
             raise Forbidden("当前身份无权进行此操作", code="wrong_role")
         if self.province_only and not actor.is_province:
@@ -53,6 +53,14 @@ class Guard:
             raise Forbidden("仅全国定考办具有该权限", code="national_only")
         request.ctx.actor = actor
         return actor
+
+
+def setup_required(actor: Actor) -> Forbidden:
+    """The first-login refusal, naming what is missing: 修改密码 and/or 绑定手机."""
+    missing = [step for step, needed in (("修改密码", actor.must_change_password), ("绑定手机", actor.needs_phone))
+               if needed]
+    return Forbidden(f"首次登录请先完成初始化设置（{'、'.join(missing)}）", code="setup_required",
+                     details={"missing": ["change_password" if m == "修改密码" else "bind_phone" for m in missing]})
 
 
 def make_guard(roles: tuple[Role, ...], *, setup: bool = False, province_only: bool = False,

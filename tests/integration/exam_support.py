@@ -41,7 +41,7 @@ async def make_questions(n: int, *, paper_type: PaperType = PaperType.HUMANITIES
                          category: PracticeCategory | None = None, kp: str = "卫生法律法规",
                          qtype: QuestionType = QuestionType.SINGLE, bank: str = NATIONAL_BANK,
                          province_id: int | None = None, specialty: str = "", active: bool = True,
-                         prefix: str = "") -> list[Question]:
+                         prefix: str = "", practice: bool = False) -> list[Question]:
     """n questions straight into a bank (answer: the second option; multiple: B and D)."""
     rows = []
     tag = prefix or f"{paper_type.value}-{category.value if category else 'hum'}-{kp}-{qtype.value}-{specialty}"
@@ -55,24 +55,24 @@ async def make_questions(n: int, *, paper_type: PaperType = PaperType.HUMANITIES
         rows.append(Question(bank=bank, province_id=province_id, code=f"T{start + i:06d}", paper_type=paper_type,
                              category=category, specialty=specialty, knowledge_point=kp, qtype=qtype,
                              stem=f"{tag}题干{start + i}", options=options, answer=answer,
-                             explanation=f"解析{start + i}", active=active))
+                             explanation=f"解析{start + i}", active=active, practice=practice))
     await Question.bulk_create(rows)
     return list(await Question.filter(code__in=[r.code for r in rows]).order_by("id"))
 
 
-async def humanities_bank(per_kp: int = 30) -> None:
-    """Three knowledge points of mixed types (90 questions in all)."""
+async def humanities_bank(per_kp: int = 30, *, practice: bool = False) -> None:
+    """Three knowledge points of mixed types (90 questions in all); ``practice``: 练习题."""
     for kp in ("卫生法律法规", "医学伦理", "医患沟通"):
-        await make_questions(per_kp - 10, kp=kp)
-        await make_questions(5, kp=kp, qtype=QuestionType.MULTIPLE)
-        await make_questions(5, kp=kp, qtype=QuestionType.JUDGE)
+        await make_questions(per_kp - 10, kp=kp, practice=practice)
+        await make_questions(5, kp=kp, qtype=QuestionType.MULTIPLE, practice=practice)
+        await make_questions(5, kp=kp, qtype=QuestionType.JUDGE, practice=practice)
 
 
-async def professional_bank(category: PracticeCategory, n: int = 150) -> None:
+async def professional_bank(category: PracticeCategory, n: int = 150, *, practice: bool = False) -> None:
     half = n // 2
-    await make_questions(half, paper_type=PaperType.PROFESSIONAL, category=category, kp="内科学")
+    await make_questions(half, paper_type=PaperType.PROFESSIONAL, category=category, kp="内科学", practice=practice)
     await make_questions(n - half, paper_type=PaperType.PROFESSIONAL, category=category, kp="外科学",
-                         qtype=QuestionType.MULTIPLE)
+                         qtype=QuestionType.MULTIPLE, practice=practice)
 
 
 async def make_cycle(w: World, **extra: Any) -> Cycle:

@@ -115,9 +115,29 @@ async def test_several_mid_moments_each_need_a_check(app, client):
     assert (await save(client, e, aid, 1, ["A"], 1)).status_code == 200
 
 
+async def test_submitting_before_the_mid_moment_asks_for_the_mid_check_first(app, client):
+    """The mid-exam check cannot be skipped by submitting early (issue #11)."""
+    e = await exam_world()
+    aid = (await begin(client, e))["id"]
+    row = await ExamAttempt.get(id=aid)
+    assert row.mid_moments and row.mid_check_due_at > utcnow()  # the drawn moment has not come
+    assert (await face_check(client, e, aid, "submit")).json()["check"]["passed"]
+    r = await client.post(f"{MP}/attempts/{aid}/submit", headers=e.headers)
+    assert codes(r) == (409, "face_check_required") and r.json()["details"] == {"moment": "mid"}
+    assert (await ExamAttempt.get(id=aid)).status.value == "in_progress"
+    assert (await client.get(f"{MP}/attempts/{aid}/face-gate", headers=e.headers)).json()["gate"]["required"] == "mid"
+    assert (await face_check(client, e, aid, "mid", black_image())).json()["check"]["passed"] is False
+    assert codes(await client.post(f"{MP}/attempts/{aid}/submit", headers=e.headers)) == (409, "face_check_required")
+    assert (await face_check(client, e, aid, "mid")).json()["check"]["passed"]
+    r = await client.post(f"{MP}/attempts/{aid}/submit", headers=e.headers)
+    assert r.status_code == 200 and r.json()["status"]["value"] == "submitted"
+    assert (await ExamAttempt.get(id=aid)).mid_passed == 1
+
+
 async def test_submit_needs_a_recent_submit_check(app, client):
     e = await exam_world()
     aid = (await begin(client, e))["id"]
+    await ExamAttempt.filter(id=aid).update(mid_passed=len((await ExamAttempt.get(id=aid)).mid_moments))
     r = await client.post(f"{MP}/attempts/{aid}/submit", headers=e.headers)
     assert codes(r) == (409, "face_check_required") and r.json()["details"] == {"moment": "submit"}
     assert (await face_check(client, e, aid, "submit", black_image())).json()["check"]["passed"] is False

@@ -229,9 +229,12 @@ async def test_someone_elses_attempt_and_a_closed_attempt(real_pipeline, client)
                           data={"moment": "snapshot"}, files={"image": ("face.jpg", hopper(80), "image/jpeg")})
     assert codes(r) == (404, "attempt_not_found")
     assert codes(await face_check(client, e, aid, "submit", hopper(85))) == (200, "")
+    r = await client.post(f"{MP}/attempts/{aid}/submit", headers=e.headers)
+    assert codes(r) == (409, "face_check_required") and r.json()["details"] == {"moment": "mid"}  # not skipped
+    assert codes(await face_check(client, e, aid, "mid", hopper(75))) == (200, "")
     assert (await client.post(f"{MP}/attempts/{aid}/submit", headers=e.headers)).status_code == 200
     assert codes(await face_check(client, e, aid, "snapshot", hopper(70))) == (409, "attempt_closed")
-    assert await FaceCheck.filter(attempt_id=aid).count() == 2
+    assert await FaceCheck.filter(attempt_id=aid).count() == 3
 
 
 # --- snapshots ---------------------------------------------------------------------------------------

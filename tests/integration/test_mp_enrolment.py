@@ -475,3 +475,33 @@ async def test_choosing_another_procedure_drops_the_old_ones_fields(client):
     assert r.status_code == 200, r.text
     stored = (await Assessment.get(id=s.assessment.id)).enrolment["procedure"]
     assert stored == {"procedure": "general"}
+
+
+# --- clear words (issue #11) ------------------------------------------------------------------------
+async def test_first_login_refusal_names_what_is_missing(client):
+    s = await setup()
+    from server.models import Physician as P
+    from tests.factories import physician_token as token_of
+
+    await P.filter(id=s.physician.id).update(phone_verified=False)
+    for must_change, needs_phone, words, missing in (
+            (True, True, "修改密码、绑定手机", ["change_password", "bind_phone"]),
+            (False, True, "绑定手机", ["bind_phone"])):
+        token = await token_of(s.physician, setup_done=False)
+        from server.services.accounts import sessions
+
+        data = await sessions.load_session(token)
+        data.update(must_change_password=must_change, needs_phone=needs_phone)
+        await sessions.end_all_sessions(sessions.physician_subject(s.physician.id))
+        token = await sessions.create_session(sessions.physician_subject(s.physician.id), data)
+        r = await client.get(f"{API}/home", headers=auth(token))
+        assert r.status_code == 403 and r.json()["code"] == "setup_required"
+        assert words in r.json()["message"] and r.json()["details"]["missing"] == missing
+
+
+async def test_uploads_that_are_not_images_name_the_accepted_types(client):
+    s = await setup()
+    r = await upload_photo(client, s, b"just some text, not an image", "photo.jpg")
+    assert r.status_code == 422 and "仅支持 JPG、PNG 格式的图片" in r.json()["message"]
+    r = await upload_proof(client, s, b"MZ\x90\x00 not a proof", "proof.jpg")
+    assert r.status_code == 422 and r.json()["message"] == "仅支持 JPG、PNG 格式的图片或 PDF 文件"

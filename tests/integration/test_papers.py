@@ -303,14 +303,17 @@ async def test_demo_bank_draws_full_papers(app, client):
     cycle = await make_cycle(w)
     assert await seed_demo_bank() > 0
     assert await seed_demo_bank() == 0  # idempotent
-    assert await Question.filter(paper_type=PaperType.HUMANITIES).count() >= 50
+    assert await Question.filter(paper_type=PaperType.HUMANITIES, practice=False).count() >= 50
+    assert await Question.filter(paper_type=PaperType.HUMANITIES, practice=True).count() >= 10  # 练习题 too
     for category in PracticeCategory:
-        assert await Question.filter(paper_type=PaperType.PROFESSIONAL, category=category).count() >= 100
+        assert await Question.filter(paper_type=PaperType.PROFESSIONAL, category=category, practice=False).count() >= 100
+        assert await Question.filter(paper_type=PaperType.PROFESSIONAL, category=category, practice=True).exists()
         kps = await Question.filter(category=category).distinct().values_list("knowledge_point", flat=True)
         assert len(set(kps)) >= 3
         _, a = await enrolled(cycle, w.hospital, category=category)
         paper = await papers.draw_paper(assessment=a, paper_type=PaperType.PROFESSIONAL)
         assert len(set(paper.question_ids)) == 100
+        assert not await Question.filter(id__in=paper.question_ids, practice=True).exists()
     _, a = await enrolled(cycle, w.hospital)
     paper = await papers.draw_paper(assessment=a, paper_type=PaperType.HUMANITIES)
     assert len(set(paper.question_ids)) == 50

@@ -26,16 +26,16 @@ from tests.integration.exam_support import (
 
 async def _world():
     w = await make_world()
-    await humanities_bank()
+    await humanities_bank(practice=True)
     p = await make_physician(w.hospital, category=PracticeCategory.CLINICAL)
     return w, p, auth(await physician_token(p))
 
 
 async def test_knowledge_points_show_own_pool(app, client):
     w, p, headers = await _world()
-    await make_questions(4, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.CLINICAL, kp="内科学")
-    await make_questions(4, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.DENTAL, kp="口腔内科学")
-    await make_questions(3, kp="贵州专题", bank=str(w.gz.id), province_id=w.gz.id)
+    await make_questions(4, practice=True, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.CLINICAL, kp="内科学")
+    await make_questions(4, practice=True, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.DENTAL, kp="口腔内科学")
+    await make_questions(3, practice=True, kp="贵州专题", bank=str(w.gz.id), province_id=w.gz.id)
     r = await client.get(f"{MP}/knowledge-points", headers=headers)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -61,8 +61,8 @@ async def test_practice_questions_come_without_answers(app, client):
 
 async def test_answers_checked_on_server_and_wrong_ones_collected(app, client):
     w, p, headers = await _world()
-    qs = await make_questions(3, kp="医学伦理", prefix="练习")
-    multiple = (await make_questions(1, kp="医学伦理", qtype=QuestionType.MULTIPLE, prefix="多选"))[0]
+    qs = await make_questions(3, practice=True, kp="医学伦理", prefix="练习")
+    multiple = (await make_questions(1, practice=True, kp="医学伦理", qtype=QuestionType.MULTIPLE, prefix="多选"))[0]
     answers = [{"question_id": qs[0].id, "answer": ["B"]}, {"question_id": qs[1].id, "answer": "C"},
                {"question_id": multiple.id, "answer": "DB"}, {"question_id": qs[2].id, "answer": []}]
     r = await client.post(f"{MP}/answers", headers=headers, json={"answers": answers})
@@ -79,10 +79,10 @@ async def test_answers_checked_on_server_and_wrong_ones_collected(app, client):
 
 async def test_answers_outside_own_pool_not_found(app, client):
     w, p, headers = await _world()
-    gz = (await make_questions(1, bank=str(w.gz.id), province_id=w.gz.id, prefix="贵州"))[0]
-    dental = (await make_questions(1, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.DENTAL,
+    gz = (await make_questions(1, practice=True, bank=str(w.gz.id), province_id=w.gz.id, prefix="贵州"))[0]
+    dental = (await make_questions(1, practice=True, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.DENTAL,
                                    kp="口腔内科学"))[0]
-    off = (await make_questions(1, active=False, prefix="停用"))[0]
+    off = (await make_questions(1, practice=True, active=False, prefix="停用"))[0]
     for q in (gz, dental, off):
         r = await client.post(f"{MP}/answers", headers=headers, json={"answers": [{"question_id": q.id, "answer": "B"}]})
         assert r.status_code == 404 and r.json()["code"] == "question_not_found"
@@ -131,7 +131,7 @@ async def test_mock_test_professional_uses_own_category(app, client):
     w, p, headers = await _world()
     r = await client.post(f"{MP}/mock-tests", headers=headers, json={"paper_type": "professional"})
     assert r.status_code == 409 and r.json()["code"] == "bank_shortage"
-    await make_questions(120, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.CLINICAL, kp="内科学")
+    await make_questions(120, practice=True, paper_type=PaperType.PROFESSIONAL, category=PracticeCategory.CLINICAL, kp="内科学")
     r = await client.post(f"{MP}/mock-tests", headers=headers, json={"paper_type": "professional"})
     assert r.status_code == 201 and r.json()["category"]["value"] == "clinical" and r.json()["question_count"] == 100
 
@@ -140,7 +140,7 @@ async def test_wrong_book_add_remove_and_isolation(app, client):
     w, p, headers = await _world()
     other = await make_physician(w.hospital2)
     other_headers = auth(await physician_token(other))
-    q = (await make_questions(1, kp="医患沟通", prefix="收藏"))[0]
+    q = (await make_questions(1, practice=True, kp="医患沟通", prefix="收藏"))[0]
     for _ in range(2):  # idempotent
         r = await client.post(f"{MP}/wrong-answers", headers=headers, json={"question_id": q.id})
         assert r.status_code == 200 and r.json()["collected"] is True
@@ -162,3 +162,47 @@ async def test_practice_refused_to_staff(app, client):
                          ("POST", "/mock-tests"), ("GET", "/wrong-answers")):
         r = await client.request(method, MP + path, headers=auth(token), json={} if method == "POST" else None)
         assert r.status_code == 403 and r.json()["code"] == "wrong_role"
+
+
+async def test_practice_never_reveals_a_question_of_the_real_pool(app, client):
+    """Issue #11: every practice question reachable (章节练习, 模拟考试, 错题收藏) is answered and its key
+    learned; none of them belongs to the pool real papers are drawn from."""
+    from tests.integration.exam_support import humanities_bank, professional_bank
+
+    w = await make_world()
+    await humanities_bank()  # the exam pool
+    await professional_bank(PracticeCategory.CLINICAL)
+    await humanities_bank(practice=True)  # the practice pool
+    await professional_bank(PracticeCategory.CLINICAL, 60, practice=True)
+    p = await make_physician(w.hospital, category=PracticeCategory.CLINICAL)
+    headers = auth(await physician_token(p))
+    learned: set[int] = set()
+    kps = (await client.get(f"{MP}/knowledge-points", headers=headers)).json()
+    for paper_type in ("humanities", "professional"):
+        for kp in kps[paper_type]:
+            for _ in range(4):
+                r = await client.get(f"{MP}/questions", headers=headers,
+                                     params={"paper_type": paper_type, "knowledge_point": kp["knowledge_point"],
+                                             "count": 50})
+                assert r.status_code == 200, r.text
+                ids = [q["question_id"] for q in r.json()["data"]]
+                answered = await client.post(f"{MP}/answers", headers=headers,
+                                             json={"answers": [{"question_id": i, "answer": ["A"]} for i in ids]})
+                assert answered.status_code == 200, answered.text
+                learned |= {q["question_id"] for q in answered.json()["data"] if "answer" in q}
+        mock = await client.post(f"{MP}/mock-tests", headers=headers, json={"paper_type": paper_type})
+        assert mock.status_code == 201, mock.text
+        done = await client.post(f"{MP}/mock-tests/{mock.json()['id']}/submit", headers=headers, json={"answers": {}})
+        assert done.status_code == 200
+        stored = await MockTest.get(id=mock.json()["id"])
+        learned |= set(stored.question_ids)
+    exam_pool = set(await Question.filter(practice=False).values_list("id", flat=True))
+    practice_pool = set(await Question.filter(practice=True).values_list("id", flat=True))
+    assert learned and learned <= practice_pool
+    assert not learned & exam_pool
+    # asking practice about a real question by its id: refused, nothing revealed
+    real = next(iter(exam_pool))
+    r = await client.post(f"{MP}/answers", headers=headers, json={"answers": [{"question_id": real, "answer": ["A"]}]})
+    assert r.status_code == 404 and "answer" not in r.text
+    r = await client.post(f"{MP}/wrong-answers", headers=headers, json={"question_id": real})
+    assert r.status_code == 404

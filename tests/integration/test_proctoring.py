@@ -157,11 +157,11 @@ async def test_reference_photo_is_the_standard_photo_for_reviewers_in_scope(sc):
 async def test_a_real_sitting_appears_with_its_checks_and_images(sc, client):
     d = sc.drivers["idle"]
     assert sc.a["idle"].id not in await sc.ids("hi")
-    await d.sit("humanities", 80)  # start and submit checks through the mini-program
+    await d.sit("humanities", 80)  # start, mid (asked for at 交卷) and submit checks through the mini-program
     assert sc.a["idle"].id in await sc.ids("hi")
     detail = (await sc.get("hi", f"/{sc.a['idle'].id}")).json()
-    assert [c["moment"]["value"] for c in detail["face_checks"]] == ["start", "submit"]
-    assert detail["checks"] == 2 and detail["papers"][0]["paper_type"]["value"] == "humanities"
+    assert [c["moment"]["value"] for c in detail["face_checks"]] == ["start", "mid", "submit"]
+    assert detail["checks"] == 3 and detail["papers"][0]["paper_type"]["value"] == "humanities"
     img = await client.get(detail["face_checks"][0]["image"], headers=auth(await sc.token("ai")))
     assert img.status_code == 200 and img.content[:2] == b"\xff\xd8"
     assert (await client.get(detail["face_checks"][0]["image"], headers=auth(await sc.token("lz")))).status_code == 403

@@ -166,7 +166,7 @@ async def test_export_round_trip_imports_back_unchanged(app, client):
     r = await client.get(f"{ADMIN}/export?bank=province", headers=auth(token))
     assert r.status_code == 200
     lines = sheet(r.content)
-    assert lines[0] == [*HEADERS, "题库"] and len(lines) == 5
+    assert lines[0] == [*HEADERS, "用途", "题库"] and len(lines) == 5
     by_code = {line[0]: dict(zip(lines[0], line, strict=True)) for line in lines[1:]}
     assert by_code["H-002"]["正确答案"] == "AC" and by_code["H-003"]["正确答案"] == "错误"
     assert by_code["P-001"]["执业类别"] == "临床" and by_code["P-001"]["题库"] == "广西壮族自治区题库"
@@ -181,4 +181,25 @@ async def test_export_round_trip_imports_back_unchanged(app, client):
 async def test_template_has_the_import_columns(app, client):
     w = await make_world()
     r = await client.get(f"{URL}/template", headers=auth(await token_for(w.national)))
-    assert r.status_code == 200 and sheet(r.content)[0] == HEADERS
+    assert r.status_code == 200 and sheet(r.content)[0] == [*HEADERS, "用途"]
+
+
+
+async def test_purpose_column_puts_questions_in_the_practice_pool(app, client):
+    """用途 练习: a 练习题, never drawn into a real paper; an in-use exam question cannot become one."""
+    from server.models import Question
+
+    w = await make_world()
+    token = await token_for(w.gx_admin)
+    headers = [*HEADERS, "用途"]
+    rows = [row("Q-EXAM") + ["考试"], row("Q-PRAC") + ["练习"], row("Q-NONE") + [""], row("Q-BAD") + ["其他"]]
+    r = await upload(client, token, xlsx(rows, headers))
+    job = await wait_for_job(client, token, r.json()["id"])
+    assert job["outcome"]["created"] == 3 and job["outcome"]["failed"] == 1
+    flags = dict(await Question.filter(code__startswith="Q-").values_list("code", "practice"))
+    assert flags == {"Q-EXAM": False, "Q-PRAC": True, "Q-NONE": False}
+    await Question.filter(code="Q-EXAM").update(in_use=True)
+    r = await upload(client, token, xlsx([row("Q-EXAM") + ["练习"]], headers))
+    job = await wait_for_job(client, token, r.json()["id"])
+    assert job["outcome"]["failed"] == 1
+    assert (await Question.get(code="Q-EXAM")).practice is False

@@ -22,6 +22,7 @@ const TEXT = {
   },
   unsavedBeforeSubmit: (n) => `还有${n}题答案未保存到服务器（网络异常），请检查网络，待答案保存后再交卷。`,
   submitCheckMissing: '未完成交卷人脸核验，试卷尚未提交，请重新点击“交卷”',
+  midBeforeSubmitMissing: '交卷前需完成考中人脸核验，试卷尚未提交，请重新点击“交卷”',
   submitNetwork: '网络连接失败，试卷尚未提交。答案已保存，请检查网络后重新点击“交卷”',
   autoSubmitting: '考试时间已到，正在按已保存的答案自动交卷…',
   autoSubmitOffline: '考试时间已到。网络恢复后将自动交卷；服务器也会按已保存的答案自动交卷',

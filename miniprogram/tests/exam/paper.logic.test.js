@@ -155,6 +155,41 @@ describe('session', () => {
     expect(h.data().submitting).toBe(false)
   })
 
+  test('交卷 before the mid moment: the mid check first, then the submission goes on by itself', async () => {
+    const submitted = attempt({ status: { value: 'submitted' }, result: { score: 80, score_visible: true, passed: true, pass_line: 60, auto_submitted: false } })
+    const h = harness({
+      view: attempt({ gate: { state: 'open', required: null, submit_check_passed: true } }),
+      api: { submitAttempt: jest.fn(() => Promise.reject({ status: 409, code: 'face_check_required', message: '请先完成考中核验（人脸识别）后再继续', details: { moment: 'mid' } })) },
+    })
+    await h.session.load(11)
+    await h.session.requestSubmit()
+    await settle()
+    expect(h.ui.navigated).toEqual([expect.stringContaining('moment=mid')])
+    expect(h.session.state.submitting).toBe(true)
+    // back from the camera with the mid check passed: the submission is made again
+    h.api.submitAttempt.mockImplementation(() => Promise.resolve(submitted))
+    await h.session.onShow()
+    await settle()
+    expect(h.api.submitAttempt).toHaveBeenCalledTimes(2)
+    expect(h.data().phase).toBe('result')
+  })
+
+  test('back from the mid camera without passing: not submitted, told why', async () => {
+    const h = harness({
+      view: attempt({ gate: { state: 'open', required: null, submit_check_passed: true } }),
+      api: { submitAttempt: jest.fn(() => Promise.reject({ status: 409, code: 'face_check_required', message: '请先完成考中核验', details: { moment: 'mid' } })) },
+    })
+    await h.session.load(11)
+    await h.session.requestSubmit()
+    await settle()
+    h.api.getAttempt.mockImplementation(() => Promise.resolve(attempt({ gate: { state: 'awaiting_mid_check', required: 'mid' } })))
+    await h.session.onShow()
+    await settle()
+    expect(h.api.submitAttempt).toHaveBeenCalledTimes(1)
+    expect(h.data().submitting).toBe(false)
+    expect(h.ui.toasts).toContain('交卷前需完成考中人脸核验，试卷尚未提交，请重新点击“交卷”')
+  })
+
   test('answers are refused after the deadline started the automatic submission', async () => {
     const h = harness({ view: attempt({ remaining_seconds: 0 }), api: { submitAttempt: jest.fn(() => new Promise(() => {})) } })
     await h.session.load(11)

@@ -68,8 +68,10 @@ class Pool:
         self._cache: dict[tuple[str, str | None, str], list[PoolQuestion]] = {}
 
     @classmethod
-    async def load(cls, *, province_id: int, paper_type: PaperType, category: PracticeCategory | None) -> Pool:
-        qs = Question.filter(bank__in=pool_banks(province_id), paper_type=paper_type, active=True)
+    async def load(cls, *, province_id: int, paper_type: PaperType, category: PracticeCategory | None,
+                   practice: bool = False) -> Pool:
+        """The exam pool (``practice=False``: real papers) or the practice pool (模拟考试)."""
+        qs = Question.filter(bank__in=pool_banks(province_id), paper_type=paper_type, active=True, practice=practice)
         qs = qs.filter(category=category) if paper_type == PaperType.PROFESSIONAL else qs
         rows = await qs.values("id", "knowledge_point", "qtype", "options", "specialty")
         return cls([PoolQuestion(r["id"], r["knowledge_point"], str(r["qtype"]),

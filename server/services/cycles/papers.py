@@ -85,10 +85,11 @@ def compose(pool: Pool, items: list[dict[str, Any]], specialty: str = "") -> tup
 
 
 async def plan(*, cycle: Cycle | None, province_id: int, paper_type: PaperType,
-               category: PracticeCategory | None) -> tuple[Pool, list[dict[str, Any]]]:
-    """The pool and the blueprint items of one kind of paper."""
+               category: PracticeCategory | None, practice: bool = False) -> tuple[Pool, list[dict[str, Any]]]:
+    """The pool and the blueprint items of one kind of paper (``practice``: from the practice pool,
+    for 模拟考试)."""
     pool = await Pool.load(province_id=province_id, paper_type=paper_type,
-                           category=category if paper_type == PaperType.PROFESSIONAL else None)
+                           category=category if paper_type == PaperType.PROFESSIONAL else None, practice=practice)
     items, _ = await items_for(cycle, paper_type, category, pool)
     return pool, items
 

@@ -46,7 +46,10 @@ OPTION_HEADERS = [f"选项{k}" for k in KEYS]
 HEADERS = ["题目编码", "试卷类型", "执业类别", "专业", "知识点", "题型", "题干", *OPTION_HEADERS, "正确答案", "解析",
            "难度", "状态"]
 REQUIRED = ["题目编码", "试卷类型", "执业类别", "知识点", "题型", "题干", "选项A", "选项B", "正确答案"]
-EXPORT_HEADERS = [*HEADERS, "题库"]
+# 用途: 考试 (drawn into real papers) or 练习 (练习题: practice and mock tests only); optional, 考试 by default
+PURPOSE_HEADER = "用途"
+PURPOSES = {"": False, "考试": False, "练习": True}
+EXPORT_HEADERS = [*HEADERS, PURPOSE_HEADER, "题库"]
 
 PAPER_TYPES = {**{m.label: m for m in PaperType}, **{m.value: m for m in PaperType}}
 CATEGORIES = {**{m.label: m for m in PracticeCategory}, **{m.value: m for m in PracticeCategory},
@@ -67,7 +70,7 @@ _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 def template() -> bytes:
     """下载模板: the columns the import expects."""
-    return write_rows(HEADERS, [], title="试题导入模板")
+    return write_rows([*HEADERS, PURPOSE_HEADER], [], title="试题导入模板")
 
 
 # --- one row -----------------------------------------------------------------------------------
@@ -111,6 +114,9 @@ def parse_row(cells: tuple[Any, ...], cols: dict[str, int]) -> tuple[dict[str, A
     state = get("状态")
     if state not in STATES:
         return {}, "状态应为：启用、停用"
+    purpose = get(PURPOSE_HEADER).replace(" ", "")
+    if purpose not in PURPOSES:
+        return {}, "用途应为：考试、练习"
     clean, problem = normalise({
         "paper_type": paper_type, "category": category, "specialty": get("专业"),
         "knowledge_point": get("知识点"), "qtype": qtype, "stem": get("题干"),
@@ -119,7 +125,7 @@ def parse_row(cells: tuple[Any, ...], cols: dict[str, int]) -> tuple[dict[str, A
     })
     if problem:
         return {}, problem
-    return {**clean, "code": code, "active": STATES[state]}, None
+    return {**clean, "code": code, "active": STATES[state], "practice": PURPOSES[purpose]}, None
 
 
 def _plain(value: Any) -> Any:
@@ -162,7 +168,7 @@ class _Import:
                 self.errors.append((no, cells, problem))
             else:
                 good.append((no, cells, values))
-        fields = ["id", "code", "in_use", "active", *EDITABLE]
+        fields = ["id", "code", "in_use", "active", "practice", *EDITABLE]
         existing = {r["code"]: r for r in await Question.filter(
             bank=self.bank, code__in=[v["code"] for _, _, v in good]).values(*fields)}
         creates: list[Question] = []
@@ -173,10 +179,13 @@ class _Import:
                 creates.append(Question(bank=self.bank, province_id=self.province_id, created_by_id=self.actor.account_id,
                                         updated_by_id=self.actor.account_id, **v))
                 continue
-            wanted = {k: v[k] for k in (*EDITABLE, "active")}
+            wanted = {k: v[k] for k in (*EDITABLE, "active", "practice")}
             diff = [k for k in wanted if _plain(current[k]) != _plain(wanted[k])]
             if not diff:
                 self.counts["unchanged"] += 1
+                continue
+            if current["in_use"] and "practice" in diff:
+                self.errors.append((no, cells, "该试题已被抽入考生试卷，不能改为练习题（练习会公开答案）"))
                 continue
             if current["in_use"] and set(diff) & set(FROZEN_WHEN_IN_USE):
                 self.errors.append((no, cells, "该试题已被抽入考生试卷，题型、选项和答案不能修改；请停用后以新编码导入"))
@@ -191,7 +200,8 @@ class _Import:
                     now = jobs.now()
                     for q in updates:
                         q.updated_at = now
-                    await Question.bulk_update(updates, fields=[*EDITABLE, "active", "updated_by_id", "updated_at"],
+                    await Question.bulk_update(updates, fields=[*EDITABLE, "active", "practice", "updated_by_id",
+                                                                "updated_at"],
                                                batch_size=200, using_db=conn)
                 await audit.record(self.actor, "question.import", "job", self.job.id, using_db=conn, after={
                     "bank": self.bank, "rows": [rows[0][0], rows[-1][0]],
@@ -244,7 +254,7 @@ def export_row(q: dict[str, Any], bank_name: str) -> list[Any]:
     category = PracticeCategory(_plain(q["category"])).label if q["category"] else ""
     return [q["code"], PaperType(_plain(q["paper_type"])).label, category, q["specialty"], q["knowledge_point"],
             qtype.label, q["stem"], *options, answer, q["explanation"], Difficulty(_plain(q["difficulty"])).label,
-            "启用" if q["active"] else "停用", bank_name]
+            "启用" if q["active"] else "停用", "练习" if q.get("practice") else "考试", bank_name]
 
 
 async def export_questions(*, actor: Actor, bank: str | None, **filters: Any) -> bytes:
@@ -252,7 +262,7 @@ async def export_questions(*, actor: Actor, bank: str | None, **filters: Any) ->
     qs = Question.filter(await scope_q(actor, bank), filters_q(**filters)).order_by(
         "bank", "paper_type", "category", "knowledge_point", "id")
     rows = await qs.values("bank", "code", "paper_type", "category", "specialty", "knowledge_point", "qtype", "stem",
-                           "options", "answer", "explanation", "difficulty", "active")
+                           "options", "answer", "explanation", "difficulty", "active", "practice")
     names: dict[str, str] = {}
     out = [export_row(r, await bank_label(r["bank"], names)) for r in rows]
     await audit.record(actor, "question.export", "question", None, after={"bank": bank, "rows": len(out)})

@@ -254,14 +254,20 @@ async def start(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
 
 # --- submit and finalise ------------------------------------------------------------------------
 async def submit(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
-    """交卷: idempotent. Before the deadline a passed submit face check is needed; at or after
-    the deadline it finalises with what was saved (never refused)."""
+    """交卷: idempotent. Before the deadline every drawn mid-exam check must have passed (or been
+    recorded for review) — submitting before its moment asks for it now — and then a passed submit
+    face check is needed; at or after the deadline it finalises with what was saved (never refused,
+    never waiting for a face)."""
     attempt = await mine(actor, attempt_id)
     now = utcnow()
     if attempt.status != SUBMITTED:
         if attempt.started_at is None:
             raise Conflict("尚未开始答题（请先完成开考人脸核验）", code="attempt_not_started")
         late = expired(attempt, now)
+        if not late and face_gate.mid_checks_missing(attempt):
+            # a submission cannot skip the mid-exam check: its moment is brought forward to now
+            await face_gate.bring_mid_check_forward(attempt.id, now)
+            raise face_gate.check_required("mid")
         if not late and not face_gate.submit_check_ok(attempt, now):
             raise face_gate.check_required("submit")
         attempt = await finalise(attempt.id, auto=late, actor=actor, now=now)

@@ -1,5 +1,6 @@
 """The exam's face gate as rules over the attempt (SPEC §6): which check is due, why a check is
-refused, what the client shows. Pure but for the settings read through the runtime; no queries.
+refused, what the client shows. Pure but for the settings read through the runtime, and for
+``bring_mid_check_forward`` (one row update when a submission comes before the mid moment).
 The checks themselves (taking the picture, the verifier, the clock start) are in face_gate.py.
 """
 
@@ -10,6 +11,8 @@ import hmac
 import random
 from datetime import datetime, timedelta
 from typing import Any
+
+from tortoise.transactions import in_transaction
 
 from server.errors import Conflict
 from server.models import AttemptStatus, ExamAttempt, FaceMoment
@@ -39,6 +42,23 @@ def answer_block(attempt: ExamAttempt, now: datetime) -> str | None:
     if attempt.started_at is None:
         return "start"
     return "mid" if _due(attempt, now) else None
+
+
+def mid_checks_missing(attempt: ExamAttempt) -> bool:
+    """Drawn mid-exam checks not yet passed (or recorded for review)."""
+    return (attempt.mid_passed or 0) < len(attempt.mid_moments or [])
+
+
+async def bring_mid_check_forward(attempt_id: int, now: datetime) -> None:
+    """The physician wants to submit before the mid moment: the mid check is due now."""
+    async with in_transaction() as conn:
+        attempt = await ExamAttempt.filter(id=attempt_id).select_for_update().using_db(conn).first()
+        if attempt is None or attempt.status == AttemptStatus.SUBMITTED or not mid_checks_missing(attempt):
+            return
+        if attempt.mid_check_due_at is None or attempt.mid_check_due_at > now:
+            attempt.mid_check_due_at = now
+            attempt.version += 1
+            await attempt.save(using_db=conn, update_fields=["mid_check_due_at", "version"])
 
 
 def submit_check_ok(attempt: ExamAttempt, now: datetime) -> bool:

@@ -1,7 +1,9 @@
 """Practice in the mini-program (SPEC §5 "the physician can practise on the question bank,
 take mock tests and keep a wrong-answer book (错题收藏); practice never touches real exams").
 
-- 章节练习: N random active questions of one knowledge point from the physician's pool
+- Practice uses the practice pool only (``Question.practice``: 练习题, never drawn into a real
+  paper), so no answer it reveals belongs to a question a real paper may contain.
+- 章节练习: N random active questions of one knowledge point from the physician's practice pool
   (national + their province's bank; 业务水平 of their practice category). Answers are
   checked on the server; the right answer and the explanation come back only then.
   A wrong answer goes into the 错题收藏 automatically.
@@ -59,7 +61,8 @@ async def _physician(actor: Actor) -> tuple[Physician, int]:
 
 def _pool_filter(province_id: int, paper_type: PaperType | None = None) -> dict[str, Any]:
     """Active questions of the province's pool (业务水平 narrowed further by ``_in_pool``)."""
-    return {"bank__in": pool_banks(province_id), "active": True, **({"paper_type": paper_type} if paper_type else {})}
+    return {"bank__in": pool_banks(province_id), "active": True, "practice": True,
+            **({"paper_type": paper_type} if paper_type else {})}
 
 
 def _in_pool(physician: Physician, q: Question) -> bool:
@@ -169,13 +172,37 @@ async def create_mock(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
         raise RateLimited(f"每天最多进行{MOCKS_PER_DAY}次模拟考试", code="mock_limit")
     cycle = await current_cycle_for(physician)
     category = physician.category if paper_type == PaperType.PROFESSIONAL else None
-    pool, items = await papers.plan(cycle=cycle, province_id=province_id, paper_type=paper_type, category=category)
-    ids, orders = papers.compose(pool, items, physician.practice_scope or "")
+    ids, orders = await _mock_paper(physician, cycle, province_id, paper_type, category)
     mock = await MockTest.create(physician_id=physician.id, paper_type=paper_type,
                                  category=category.value if category else "", question_ids=ids, option_orders=orders)
     settings = exam_settings(cycle, paper_type)
     return {**_mock_out(mock), "suggested_minutes": settings["duration_minutes"],
             "points_each": papers.points_each(len(ids)), "questions": await papers.questions_view(mock)}
+
+
+async def _mock_paper(physician: Physician, cycle: Any, province_id: int, paper_type: PaperType,
+                      category: PracticeCategory | None) -> tuple[list[int], list[list[str]]]:
+    """A mock paper from the practice pool: by the real paper's blueprint where the practice pool can
+    fill it, else as many random practice questions as the real paper has (never exam questions)."""
+    pool, items = await papers.plan(cycle=cycle, province_id=province_id, paper_type=paper_type, category=category,
+                                    practice=True)
+    try:
+        return papers.compose(pool, items, physician.practice_scope or "")
+    except Conflict:
+        qs = Question.filter(**_pool_filter(province_id, paper_type))
+        if paper_type == PaperType.PROFESSIONAL:
+            qs = qs.filter(category=physician.category, specialty__in=["", physician.practice_scope or ""])
+        rows = list(await qs.values_list("id", "options", "qtype"))
+        if not rows:
+            raise Conflict("练习题库暂无试题，无法进行模拟考试", code="bank_shortage") from None
+        count = exam_settings(cycle, paper_type)["question_count"]
+        chosen = papers.rng.sample(rows, min(count, len(rows)))
+        orders = []
+        for _, options, qtype in chosen:
+            keys = [o["key"] for o in options or []]
+            judge = getattr(qtype, "value", qtype) == QuestionType.JUDGE.value
+            orders.append(keys if judge else papers.rng.sample(keys, len(keys)))
+        return [qid for qid, _, _ in chosen], orders
 
 
 async def _own_mock(actor: Actor, mock_id: int, conn: Any = None) -> MockTest:

@@ -45,7 +45,8 @@ def clean_image(data: bytes, *, max_side: int = 2400, quality: int = 88) -> Clea
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))
             if img.format not in IMAGE_TYPES:
-                raise ValidationFailed("仅支持JPEG或PNG格式的图片", code="unsupported_image")
+                raise ValidationFailed(f"仅支持 JPG、PNG 格式的图片（所选文件为 {img.format} 格式）",
+                                       code="unsupported_image")
             if img.width * img.height > rt().settings.MAX_IMAGE_PIXELS:
                 raise ValidationFailed("图片尺寸过大", code="image_too_large")
             img.draft("RGB", (max_side, max_side))
@@ -54,7 +55,7 @@ def clean_image(data: bytes, *, max_side: int = 2400, quality: int = 88) -> Clea
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationFailed("图片尺寸过大", code="image_too_large") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationFailed("文件不是有效的图片", code="invalid_image") from None
+        raise ValidationFailed("仅支持 JPG、PNG 格式的图片（所选文件不是有效的图片）", code="invalid_image") from None
     img = img.convert("RGB")
     img.thumbnail((max_side, max_side))
     out = io.BytesIO()
@@ -65,7 +66,7 @@ def clean_image(data: bytes, *, max_side: int = 2400, quality: int = 88) -> Clea
 def clean_pdf(data: bytes) -> CleanFile:
     check_size(data)
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        raise ValidationFailed("文件不是有效的PDF", code="invalid_pdf")
+        raise ValidationFailed("仅支持 PDF 文件（所选文件不是有效的 PDF）", code="invalid_pdf")
     return CleanFile(data, "application/pdf", ".pdf")
 
 
@@ -73,7 +74,12 @@ def clean_proof(data: bytes) -> CleanFile:
     """证明材料: an image (re-encoded) or a PDF, decided by content."""
     if data[:5] == b"%PDF-":
         return clean_pdf(data)
-    return clean_image(data)
+    try:
+        return clean_image(data)
+    except ValidationFailed as exc:
+        if exc.code in ("invalid_image", "unsupported_image"):
+            raise ValidationFailed("仅支持 JPG、PNG 格式的图片或 PDF 文件", code=exc.code) from None
+        raise
 
 
 async def store(

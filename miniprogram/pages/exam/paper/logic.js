@@ -279,10 +279,16 @@ function createExamSession(deps) {
     }
     if (s.ended) return null
     const gate = view.gate || {}
-    if (waiting === 'mid' || (s.autosave && s.autosave.paused === 'mid')) {
+    if (waiting === 'mid' || waiting === 'mid-then-submit' || (s.autosave && s.autosave.paused === 'mid')) {
       if (gate.required !== 'mid' && s.autosave) s.autosave.resume()
     }
     take(view)
+    if (waiting === 'mid-then-submit' && view.status && view.status.value !== 'submitted') {
+      if (gate.required !== 'mid') return submitNow(false) // on to the submit check and 交卷
+      s.submitting = false
+      renderAll()
+      ui.toast(TEXT.midBeforeSubmitMissing)
+    }
     if (waiting === 'submit' && view.status && view.status.value !== 'submitted') {
       if (gate.submit_check_passed) return submitNow(false)
       s.submitting = false
@@ -379,9 +385,13 @@ function createExamSession(deps) {
     renderAll()
     if (err && err.authLost) return authLost(err)
     if (err && err.code === 'face_check_required') {
+      // the server asks for the check it needs: the mid check first when its moment has not come
+      // (it cannot be skipped by submitting early), then the submit check
+      const mid = Boolean(err.details && err.details.moment === 'mid')
       s.submitting = true
-      s.waitingFor = 'submit'
-      ui.navigate(cameraUrl(s.attemptId, 'submit'))
+      s.waitingFor = mid ? 'mid-then-submit' : 'submit'
+      if (mid && s.autosave && !s.autosave.paused) s.autosave.pause('mid')
+      ui.navigate(cameraUrl(s.attemptId, mid ? 'mid' : 'submit'))
       return null
     }
     if (err && err.code === 'attempt_closed') return closed(err)
