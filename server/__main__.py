@@ -4,32 +4,29 @@ database only), and serve."""
 from __future__ import annotations
 
 import argparse
-import os
 
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
+from server.app import create_app
 from server.config import Settings
+from server.demo import DEMO_LOGINS
 
 
 def main() -> None:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="python -m server", description="定考通 server")
-    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    parser.add_argument("--host", default=settings.HOST)
+    parser.add_argument("--port", type=int, default=settings.PORT)
+    parser.add_argument("--workers", type=int, default=settings.WORKERS)
     args = parser.parse_args()
 
-    settings = Settings.from_env()
     if settings.is_embedded and args.workers > 1:
         raise SystemExit("The embedded default (in-process Redis stand-in) runs one worker; set REDIS_URL for more.")
     print(f"定考通 listening on http://{args.host}:{args.port}  (OpenAPI: /docs/openapi.json)")
     if settings.is_embedded:
-        from server.demo import DEMO_LOGINS
-
         print("Embedded default: SQLite file, in-process Redis stand-in, local files under", settings.STORAGE_DIR)
         print(DEMO_LOGINS)
-    from server.app import create_app
-
     loader = AppLoader(factory=create_app)
     app = loader.load()
     app.prepare(host=args.host, port=args.port, workers=args.workers, access_log=False, single_process=args.workers == 1)

@@ -1,6 +1,7 @@
 """One typed settings object, read from the environment and checked at start-up.
 
-Every setting is an environment variable of the same name. The embedded default
+Every setting is an environment variable of the same name, and this module is the only reader
+of the environment (the broker, the Tortoise CLI config and ``python -m server`` read it here). The embedded default
 (no DATABASE_URL, no REDIS_URL) runs on a SQLite file, an in-process Redis
 stand-in and local file storage, and is meant for development and demos only.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from server.face import Thresholds, parse_threshold_table
 
 PLACEHOLDER_SECRET = "dev-only-change-me"
 
@@ -44,8 +47,14 @@ class Settings:
     # Seed demo data into an empty database (only honoured on the embedded default).
     SEED_DEMO: bool = True
     # "inmemory" runs background tasks in the API process; "redis" sends them to
-    # `taskiq worker server.services.platform.broker:broker` processes on any machine.
+    # `taskiq worker server.worker:broker` processes on any machine.
     TASK_BROKER: str = "inmemory"
+
+    # `python -m server`: where it listens and how many Sanic worker processes it runs (WORKERS > 1
+    # needs REDIS_URL: the in-process Redis stand-in is one process only). Flags override them.
+    HOST: str = "127.0.0.1"
+    PORT: int = 8000
+    WORKERS: int = 1
 
     # Check every 2xx JSON answer against its declared response model (the tests turn it on;
     # a mismatch answers 500). Costs a validation per response: leave off in production.
@@ -89,7 +98,7 @@ class Settings:
     # The binding QR code (official account) of an administrator's console: lifetime in seconds
     WECHAT_BINDING_QR_SECONDS: int = 600
 
-    # Notification outbox (server/services/dispatch.py). AUTO_DISPATCH: kick delivery when a
+    # Notification outbox (server/services/notify/dispatch.py). AUTO_DISPATCH: kick delivery when a
     # message is queued, and sweep for due messages every SWEEP seconds (the API process on the
     # in-memory broker, each `taskiq worker` process with TASK_BROKER=redis).
     OUTBOX_AUTO_DISPATCH: bool = True
@@ -102,18 +111,23 @@ class Settings:
 
     # Public base URL used in links (certificate QR codes, exports)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
-    # 考核结果通知书 (services/certificates.py): the CJK TrueType font embedded in the PDF (a .ttc
+    # 考核结果通知书 (services/results/certificates.py): the CJK TrueType font embedded in the PDF (a .ttc
     # uses its first face). Debian/Ubuntu: apt-get install fonts-wqy-zenhei (scripts/system-deps.sh).
     CERT_FONT_PATH: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
     # Public verification page /verify/<token>: requests per client IP per minute
     VERIFY_RATE_PER_MINUTE: int = 60
-    # Missed-round sweep (services/outcome.py): every this many seconds, at most once across
+    # Missed-round sweep (services/results/outcome.py): every this many seconds, at most once across
     # processes; 0 = off. Like the review reminders, off while OUTBOX_AUTO_DISPATCH is off (tests).
     OUTCOME_SWEEP_SECONDS: int = 300
     # 考核通知 sweep (services/exams/window_notices.py): exam windows that opened or close soon are
     # announced to the physicians who still have a paper; every this many seconds, at most once
     # across processes; 0 = off (off while OUTBOX_AUTO_DISPATCH is off, as in tests).
     WINDOW_NOTICE_SWEEP_SECONDS: int = 600
+
+    # How an exam answer is saved on PostgreSQL (services/exams/answer_saves.py): "atomic" (one SQL
+    # statement, the default) or "lock" (read the row under SELECT ... FOR UPDATE, then write; kept
+    # for comparison in scripts/bench/exam_load.py). SQLite always takes the lock path.
+    DKT_EXAM_SAVE: str = "atomic"
 
     # Face checks (server/face/, SPEC §6). Inference runs in FACE_POOL_SIZE worker processes per
     # API process (about 200 MB each; 1 on a 2-core machine), never on the event loop. Distances
@@ -122,7 +136,7 @@ class Settings:
     # province, keyed by 行政区划代码: {"440000": {"pass_distance": 0.42, "review_distance": 0.6}}.
     FACE_POOL_SIZE: int = 1
     # "pool": checks run in this API process's FACE_POOL_SIZE worker processes; "queue": they go
-    # through the task queue to face workers on other machines (server/face/queue.py)
+    # through the task queue to face workers on other machines (server/services/face/queue.py)
     FACE_BACKEND: str = "pool"
     FACE_QUEUE_TIMEOUT_SECONDS: float = 30.0
     FACE_POOL_MAX_PENDING: int = 64  # checks waiting for the pool before new ones are refused (429)
@@ -132,12 +146,12 @@ class Settings:
     FACE_PASS_DISTANCE: float = 0.45
     FACE_REVIEW_DISTANCE: float = 0.62
     FACE_THRESHOLDS: str = ""
-    # The real pipeline in the exam (server/services/face_verify.py): the standard photo's reference
-    # embedding, PipelineVerifier. Default: on when the face packages are installed.
+    # The real pipeline in the exam (server/services/exams/face_verify.py): the standard photo's reference
+    # embedding, PipelineVerifier; the checker of FACE_BACKEND is put on the runtime at start-up. Default: on when the face packages are installed.
     FACE_VERIFY_ENABLED: bool = field(default_factory=_face_packages)
     FACE_MID_MAX_RETRIES: int = 3  # failed mid checks before the moment is recorded for review and the exam goes on
     FACE_SNAPSHOTS: int = 2  # silent random snapshots (抓拍) per attempt, at server-chosen moments
-    # Face data retention (services/retention.py, SPEC §6): face-check images and stored embeddings
+    # Face data retention (services/proctoring/retention.py, SPEC §6): face-check images and stored embeddings
     # of a cycle are deleted FACE_RETENTION_DAYS days after its review period ended (the cycle's
     # reexam_end, or end_date when it has none); the check rows' numbers stay. The job runs every
     # FACE_RETENTION_SWEEP_SECONDS (0 = off; off while OUTBOX_AUTO_DISPATCH is off, as in tests).
@@ -189,6 +203,8 @@ class Settings:
             raise ConfigError("TASK_BROKER=redis needs REDIS_URL")
         for name in ("WECHAT_SUBSCRIBE_TEMPLATES", "WECHAT_OA_TEMPLATES"):
             _check_template_map(name, getattr(self, name))
+        if self.DKT_EXAM_SAVE not in {"atomic", "lock"}:
+            raise ConfigError("DKT_EXAM_SAVE must be atomic or lock")
         if self.FACE_BACKEND not in {"pool", "queue"}:
             raise ConfigError("FACE_BACKEND must be pool or queue")
         if self.FACE_POOL_SIZE < 1:
@@ -196,8 +212,6 @@ class Settings:
         if self.FACE_RETENTION_DAYS < 0:
             raise ConfigError("FACE_RETENTION_DAYS must not be negative")
         try:
-            from server.face import Thresholds, parse_threshold_table
-
             parse_threshold_table(self.FACE_THRESHOLDS, Thresholds(self.FACE_PASS_DISTANCE, self.FACE_REVIEW_DISTANCE))
         except ValueError as exc:
             raise ConfigError(f"face thresholds: {exc}") from None

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from server.demo_questions import seed_demo_bank
 from server.models import (
     DEFAULT_EVALUATION_ITEMS,
     DEFAULT_EXAM_SETTINGS,
@@ -145,8 +146,6 @@ async def seed_demo(*, physicians: int = 300, seed: int = 7) -> None:
         await ExemptionReason.create(cycle=cycle, paper=PaperType.HUMANITIES, text="考核周期内年满60周岁及以上")
         await ExemptionReason.create(cycle=cycle, paper=PaperType.PROFESSIONAL,
                                      text="考核周期内取得高一级专业技术职务任职资格")
-        from server.demo_questions import seed_demo_bank
-
         await seed_demo_bank()  # the national demo question bank (题库)
 
 

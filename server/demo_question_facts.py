@@ -3,8 +3,57 @@ project from basic textbook knowledge; server/demo_questions.py turns them into 
 
 from __future__ import annotations
 
-from server.demo_questions import Attr, Choice, Group, Spec, Truth
+from dataclasses import dataclass, field
+
 from server.models import Difficulty, PaperType, PracticeCategory
+
+# --- the shapes of the fact tables (server/demo_questions.py expands them into questions) ---
+Pair = tuple[str, str] | tuple[str, str, list[str]]
+
+
+@dataclass
+class Attr:
+    kp: str
+    stem: str  # with {s}
+    fact: str  # with {s} and {v}: the true statement (also the explanation)
+    pairs: list[Pair]
+    reverse: str | None = None  # with {v}: which subject
+    difficulty: Difficulty = Difficulty.MEDIUM
+
+
+@dataclass
+class Group:
+    kp: str
+    name: str
+    members: list[str]
+    others: list[str]
+    difficulty: Difficulty = Difficulty.MEDIUM
+
+
+@dataclass
+class Choice:
+    kp: str
+    stem: str
+    answer: str
+    wrong: list[str]
+    explanation: str = ""
+    difficulty: Difficulty = Difficulty.EASY
+
+
+@dataclass
+class Truth:
+    kp: str
+    text: str
+    true: bool
+    explanation: str = ""
+    difficulty: Difficulty = Difficulty.EASY
+
+
+@dataclass
+class Spec:
+    paper_type: PaperType
+    category: PracticeCategory | None
+    tables: list[Attr | Group | Choice | Truth] = field(default_factory=list)
 
 H = Difficulty.HARD
 PRO = PaperType.PROFESSIONAL

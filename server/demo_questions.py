@@ -17,58 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
-from server.models import NATIONAL_BANK, Difficulty, PaperType, PracticeCategory, Question, QuestionType
+from server.demo_question_facts import SPECS, Attr, Choice, Group, Spec, Truth
+from server.models import NATIONAL_BANK, Difficulty, PaperType, Question, QuestionType
 from server.services.cycles.question_bank import KEYS, normalise
-
-Pair = tuple[str, str] | tuple[str, str, list[str]]
-
-
-@dataclass
-class Attr:
-    kp: str
-    stem: str  # with {s}
-    fact: str  # with {s} and {v}: the true statement (also the explanation)
-    pairs: list[Pair]
-    reverse: str | None = None  # with {v}: which subject
-    difficulty: Difficulty = Difficulty.MEDIUM
-
-
-@dataclass
-class Group:
-    kp: str
-    name: str
-    members: list[str]
-    others: list[str]
-    difficulty: Difficulty = Difficulty.MEDIUM
-
-
-@dataclass
-class Choice:
-    kp: str
-    stem: str
-    answer: str
-    wrong: list[str]
-    explanation: str = ""
-    difficulty: Difficulty = Difficulty.EASY
-
-
-@dataclass
-class Truth:
-    kp: str
-    text: str
-    true: bool
-    explanation: str = ""
-    difficulty: Difficulty = Difficulty.EASY
-
-
-@dataclass
-class Spec:
-    paper_type: PaperType
-    category: PracticeCategory | None
-    tables: list[Attr | Group | Choice | Truth] = field(default_factory=list)
 
 
 def _rng(*parts: Any) -> random.Random:
@@ -149,8 +102,6 @@ def _expand(table: Attr | Group | Choice | Truth) -> list[dict[str, Any]]:
 
 def generate() -> list[dict[str, Any]]:
     """Every demo question, checked by the bank's own rules, with a stable code."""
-    from server.demo_question_facts import SPECS
-
     out: dict[str, dict[str, Any]] = {}
     for spec in [HUMANITIES, *SPECS]:
         prefix = "HUM" if spec.category is None else spec.category.value.upper()[:3]

@@ -8,12 +8,16 @@ from pathlib import Path
 from sanic import Sanic
 from tortoise import Tortoise
 
+from server import background
 from server.config import Settings
+from server.demo import print_demo_physician, seed_if_empty
 from server.security import configure_hasher
+from server.services.platform.broker import broker
 from server.services.platform.db import migrate_once, tortoise_config
 from server.services.platform.redis import make_redis
-from server.services.platform.runtime import Runtime, set_runtime
+from server.services.platform.runtime import Runtime, current_runtime, set_runtime
 from server.services.platform.storage import LocalStorage
+from server.wechat import close_wechat
 
 log = logging.getLogger("server")
 
@@ -45,8 +49,6 @@ async def open_resources(settings: Settings, *, migrate_schema: bool = False) ->
 
 
 async def close_resources(runtime: Runtime | None) -> None:
-    from server.wechat import close_wechat
-
     await close_wechat()
     if runtime is not None:
         await runtime.redis.aclose()
@@ -57,69 +59,19 @@ async def close_resources(runtime: Runtime | None) -> None:
 def register_listeners(app: Sanic, settings: Settings, *, migrate_schema: bool) -> None:
     @app.before_server_start
     async def _open(app: Sanic) -> None:
-        from server.services.platform.broker import broker, import_task_modules
-
         runtime = await open_resources(settings, migrate_schema=migrate_schema)
         app.ctx.settings = settings
         app.ctx.redis = runtime.redis
         app.ctx.storage = runtime.storage
         if migrate_schema and settings.is_embedded and settings.SEED_DEMO:
-            from server.demo import print_demo_physician, seed_if_empty
-
             await seed_if_empty()
             await print_demo_physician()
-        import_task_modules()
+        background.import_task_modules()
         await broker.startup()
-        from server.services.notify import dispatch
-
-        await dispatch.start_background(role="api")  # outbox kicks (+ the sweep on the in-memory broker)
-        from server.services.exams import deadline_sweeper
-
-        await deadline_sweeper.start_background(role="api")  # exam deadlines (on the in-memory broker)
-        from server.services.results import outcome
-
-        await outcome.start_background()  # missed-round sweep (services/outcome.py)
-
-        from server.services.exams import window_notices
-
-
-        await window_notices.start_background()  # 考核通知 (services/exams/window_notices.py)
-        from server.services.proctoring import retention
-
-        await retention.start_background()  # face data retention (services/retention.py)
-        if settings.FACE_VERIFY_ENABLED:  # the real face pipeline in the exam (services/face_verify.py)
-            from server.face import pool
-            from server.services.exams import face_gate, face_verify
-
-            await pool.default_pool(settings).warm_up()
-            face_gate.set_verifier(face_verify.PipelineVerifier())
+        await background.start_services(settings, role="api")
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
-        from server.services.notify import dispatch
-        from server.services.platform.broker import broker
-        from server.services.platform.runtime import _runtime
-
-        await dispatch.stop_background()
-        from server.services.exams import deadline_sweeper
-
-        await deadline_sweeper.stop_background()
-        from server.services.results import outcome
-
-        await outcome.stop_background()
-
-        from server.services.exams import window_notices
-
-
-        await window_notices.stop_background()
-        from server.services.proctoring import retention
-
-        await retention.stop_background()
+        await background.stop_services(settings, role="api")
         await broker.shutdown()
-        if settings.FACE_VERIFY_ENABLED:
-            from server.face import pool
-            from server.services.exams import face_gate
-
-            face_gate.set_verifier(face_gate.BasicImageVerifier())
-            pool.shutdown_default()
-        await close_resources(_runtime)
+        await close_resources(current_runtime())

@@ -12,6 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 INITIAL_STAFF_PASSWORD = "666666"
 
+# The password hasher of this process, configured once at start-up (open_resources) with the
+# settings' argon2 costs; module-level because password checks run outside any request context.
 _hasher: PasswordHasher | None = None
 
 

@@ -50,7 +50,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -60,15 +59,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import httpx  # noqa: E402
 
+from scripts.bench._setup import create_pg_database, drop_pg_database, log, national_and_province, region  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.security import id_check_digit  # noqa: E402
 
 KPS = ("卫生法律法规", "医学伦理", "医患沟通")
 LOG = Path(tempfile.gettempdir()) / "dkt-exam-bench-server.log"  # the server's log of the last run
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -94,28 +90,6 @@ def face_jpeg() -> bytes:
 
 
 # --- the database and the server ------------------------------------------------------------------
-async def create_db(admin_url: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = f"dkt_bench_exam_{uuid.uuid4().hex[:6]}"
-    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name, f"{admin_url.rpartition('/')[0]}/{name}"
-
-
-async def drop_db(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 def start_server(db_url: str, redis_url: str, port: int, workers: int, storage: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "TASK_BROKER": "inmemory",
            "SEED_DEMO": "false", "STORAGE_DIR": storage, "ENV": "development", "PYTHONUNBUFFERED": "1"}
@@ -154,7 +128,6 @@ async def seed(n: int, draw: bool) -> list[tuple[int, str]]:
         Procedure,
         Question,
         QuestionType,
-        Region,
         RegionLevel,
     )
     from server.services.accounts import sessions
@@ -162,14 +135,7 @@ async def seed(n: int, draw: bool) -> list[tuple[int, str]]:
     from server.services.assessment import transitions
     from server.services.cycles import papers
 
-    async def region(code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
-        r = await Region.create(code=code, name=name, level=level, parent=parent, path="")
-        r.path = f"{parent.path if parent else '/'}{r.id}/"
-        await r.save(update_fields=["path"])
-        return r
-
-    china = await region("100000", "国家", RegionLevel.NATIONAL, None)
-    province = await region("450000", "基准省", RegionLevel.PROVINCE, china)
+    china, province = await national_and_province()
     city = await region("450100", "基准市", RegionLevel.CITY, province)
     county = await region("450103", "基准县", RegionLevel.COUNTY, city)
     org = await Organisation.create(name="基准医院", kind=OrgKind.HEALTH_INSTITUTION, region=county,
@@ -327,7 +293,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     admin = args.database or os.environ.get("TEST_DATABASE_URL") or "postgres://postgres@127.0.0.1:55432/postgres"
     redis_url = args.redis or f"redis://127.0.0.1:{os.environ.get('DKT_REDIS_PORT', '56379')}/{args.redis_db}"
-    name, db_url = ("", admin) if args.url else await create_db(admin)
+    name, db_url = ("", admin) if args.url else await create_pg_database(admin, "dkt_bench_exam")
     storage = tempfile.mkdtemp(prefix="dkt-exam-bench-")
     proc = None
     try:
@@ -430,7 +396,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 proc.kill()
         await close_resources(_runtime)
         if name and not args.keep:
-            await drop_db(admin, name)
+            await drop_pg_database(admin, name)
         shutil.rmtree(storage, ignore_errors=True)
 
 

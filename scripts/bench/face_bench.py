@@ -70,7 +70,7 @@ def latency(pipeline: object, image: bytes, reference: bytes, n: int) -> dict[st
 
 
 async def throughput(size: int, image: bytes, reference: bytes, checks: int) -> dict[str, float]:
-    from server.face.pool import FacePool
+    from server.services.face.pool import FacePool
 
     pool = FacePool(size, max_pending=checks + 1, timeout=600)
     try:

@@ -25,7 +25,7 @@ from face_bench import DEFAULT_FACES, pct, sample_photos  # noqa: E402
 
 
 async def run(processes: int, seconds: float, faces: Path) -> dict[str, float]:
-    from server.face.pool import FacePool
+    from server.services.face.pool import FacePool
 
     photo, snapshot = sample_photos(faces)
     pool = FacePool(processes, max_pending=processes * 4, timeout=600)

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from server.config import Settings  # noqa: E402
 from server.security import id_check_digit  # noqa: E402
+from server.services.platform.uploads import XLSX  # noqa: E402
 
 HEADERS = ["姓名", "证件号码", "执业级别", "执业类别", "执业机构统一社会信用代码", "执业机构名称", "科室", "手机号码"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韦覃蒙莫"
@@ -80,7 +81,6 @@ async def main(args: argparse.Namespace) -> dict:
     from server.listeners import close_resources, open_resources
     from server.models import Job, Organisation, OrgKind, Physician, Region, RegionLevel, StaffAccount
     from server.services.platform import files, jobs
-    from server.services.registry import importer
 
     tmp = Path(tempfile.mkdtemp(prefix="dkt-bench-"))
     external = bool(os.environ.get("DATABASE_URL"))
@@ -116,7 +116,7 @@ async def main(args: argparse.Namespace) -> dict:
             raise SystemExit(f"workbook generation failed (exit code {proc.exitcode})")
         generate_s = time.perf_counter() - t0
         data = await asyncio.to_thread(Path(path).read_bytes)
-        stored = await files.store(files.CleanFile(data, importer.XLSX, ".xlsx"), purpose="import",
+        stored = await files.store(files.CleanFile(data, XLSX, ".xlsx"), purpose="import",
                                    original_name="bench.xlsx", owner_org_id=admin.id, owner_account_id=account.id)
         file_mb = round(len(data) / 2**20, 1)
         del data

@@ -45,7 +45,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -54,16 +53,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from scripts.bench._setup import create_pg_database, drop_pg_database, log, national_and_province, region  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.security import id_check_digit  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韦覃蒙莫"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂兰华建国志红玲燕波辉"
 BATCH = 1000  # the largest batch transitions.batch accepts
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def id_number(i: int) -> str:
@@ -101,31 +97,6 @@ def machine() -> dict[str, Any]:
             "system": platform.system()}
 
 
-# --- database ---------------------------------------------------------------------------------
-
-
-async def create_pg_database(admin_url: str) -> tuple[str, str]:
-    import asyncpg
-
-    name = f"dkt_bench_{uuid.uuid4().hex[:6]}"
-    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name, f"{admin_url.rpartition('/')[0]}/{name}"
-
-
-async def drop_pg_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 # --- SEEDING ONLY: bulk inserts, not through the workflow -----------------------------------------
 
 
@@ -141,19 +112,11 @@ async def seed(args: argparse.Namespace) -> dict[str, Any]:
         OrgKind,
         Physician,
         Procedure,
-        Region,
         RegionLevel,
         StaffAccount,
     )
 
-    async def region(code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
-        r = await Region.create(code=code, name=name, level=level, parent=parent, path="")
-        r.path = f"{parent.path if parent else '/'}{r.id}/"
-        await r.save(update_fields=["path"])
-        return r
-
-    china = await region("100000", "国家", RegionLevel.NATIONAL, None)
-    province = await region("450000", "基准省", RegionLevel.PROVINCE, china)
+    china, province = await national_and_province()
     counties = []
     for c in range(args.cities):
         city = await region(f"45{c + 1:02d}00", f"基准市{c + 1}", RegionLevel.CITY, province)

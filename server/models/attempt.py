@@ -89,7 +89,7 @@ class FaceCheck(Model):
     faces = fields.SmallIntField(null=True)
     similarity = fields.FloatField(null=True)
     image_file_id = fields.UUIDField(null=True)
-    # the real pipeline (services/face_verify.py): the upload's sha256 (a replayed picture is refused),
+    # the real pipeline (services/exams/face_verify.py): the upload's sha256 (a replayed picture is refused),
     # the largest face's embedding and pose (successive snapshots compared: a still photo), and
     # needs_review (a review decision, or a mid check that failed FACE_MID_MAX_RETRIES times)
     image_sha256 = fields.CharField(max_length=64, null=True)

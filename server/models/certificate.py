@@ -1,5 +1,5 @@
 """考核结果通知书 (SPEC §8): one notice per qualified assessment, with a unique number and an
-unguessable token for the public verification page (services/certificates.py)."""
+unguessable token for the public verification page (services/results/certificates.py)."""
 
 from __future__ import annotations
 

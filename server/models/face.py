@@ -1,5 +1,5 @@
 """The standard photo's face reference (SPEC §6): the embedding computed once, when the photo is
-stored (services/face_verify.py), and compared with every face check of the physician's exams."""
+stored (services/exams/face_verify.py), and compared with every face check of the physician's exams."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from tortoise.expressions import Q
 
-from server.errors import OutOfJurisdiction
+from server.errors import NotFound, OutOfJurisdiction
 from server.models import AssessmentAssignment, LabelledEnum, Organisation, OrgKind, RegionLevel
 
 
@@ -125,8 +125,6 @@ def ensure_path_in_jurisdiction(actor: Actor, region_path: str) -> None:
 
 
 async def get_org_in_scope(actor: Actor, org_id: int) -> Organisation:
-    from server.errors import NotFound
-
     org = await Organisation.get_or_none(id=org_id)
     if org is None:
         raise NotFound("机构不存在")

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from server.models import AuditLog
-from server.services.access import Actor
+from server.models import AuditLog, Organisation
+from server.services.access import Actor, Role, org_scope_q
 
 # Never copied into the audit log.
 _SECRET_FIELDS = {"password_hash", "password", "code", "sms_code"}
@@ -71,9 +71,6 @@ async def list_audit_logs(
 ) -> tuple[list[dict[str, Any]], int]:
     """History of who did what: an administration sees the writes of every organisation
     in its jurisdiction, any other organisation only its own."""
-    from server.models import Organisation
-    from server.services.access import Role, org_scope_q
-
     if actor.role == Role.ADMINISTRATION:
         org_ids = Organisation.filter(await org_scope_q(actor)).values_list("id", flat=True)
         qs = AuditLog.filter(org_id__in=await org_ids)

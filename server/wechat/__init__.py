@@ -25,6 +25,8 @@ __all__ = [
     "WeChatClient", "WeChatError", "WeChatUnavailable", "close_wechat", "set_wechat", "wechat",
 ]
 
+# The process's client, cached per (runtime, event loop) and closed with the resources: one
+# connection pool and one access-token cache per process (WeChat limits token refreshes).
 _client: WeChatClient | None = None
 _owner: tuple[Runtime, asyncio.AbstractEventLoop] | None = None
 

@@ -168,7 +168,7 @@ async def test_automatic_submission_never_waits_for_a_check(app, client):
     assert codes(await face_check(client, other, aid2, "submit")) == (409, "attempt_closed")
 
 
-async def test_verifier_is_replaceable(app, client):
+async def test_verifier_is_replaceable(app, client, monkeypatch):
     class Strict:
         def __init__(self) -> None:
             self.calls: list[tuple[int, str]] = []
@@ -180,11 +180,8 @@ async def test_verifier_is_replaceable(app, client):
     e = await exam_world()
     aid = (await start(client, e)).json()["id"]
     strict = Strict()
-    previous = face_gate.set_verifier(strict)
-    try:
-        r = await face_check(client, e, aid, "start")
-    finally:
-        face_gate.set_verifier(previous)
+    monkeypatch.setattr(face_gate, "get_verifier", lambda: strict)
+    r = await face_check(client, e, aid, "start")
     assert r.json()["check"] == {"id": r.json()["check"]["id"], "moment": {"value": "start", "label": "开考核验"},
                                  "passed": False, "decision": "low_similarity", "reason": "与本人标准照片相似度过低",
                                  "faces": 1, "similarity": 0.31, "needs_review": False}

@@ -21,9 +21,9 @@ from server.models import (
     StaffAccount,
 )
 from server.services.access import Actor, Role
+from server.services.accounts.sms_codes import OutboxSmsSender
 from server.services.assessment import transitions
 from server.services.notify import delivery, dispatch, notices
-from server.services.notify.sms import OutboxSmsSender
 from server.services.platform.runtime import rt
 from server.wechat import WeChatClient, close_wechat, set_wechat
 from tests.conftest import BACKEND

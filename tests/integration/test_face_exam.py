@@ -25,9 +25,10 @@ pytest.importorskip("dlib", reason="the face extra is not installed: pip install
 
 from PIL import Image  # noqa: E402
 
-from server.face import pool  # noqa: E402
 from server.models import Assessment, AttemptStatus, ExamAttempt, FaceCheck, FaceReference, StoredFile  # noqa: E402
-from server.services.exams import face_gate, face_verify
+from server.services.exams import face_verify  # noqa: E402
+from server.services.face.pool import FacePool  # noqa: E402
+from server.services.platform.runtime import rt  # noqa: E402
 from tests.factories import auth, make_physician, physician_token  # noqa: E402
 from tests.integration.attempt_support import (  # noqa: E402
     MP,
@@ -98,19 +99,24 @@ def codes(r) -> tuple[int, str]:
     return r.status_code, r.json().get("code", "")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _stop_pool():
-    yield
-    pool.shutdown_default()
+@pytest.fixture(scope="module")
+def _pool():
+    holder: dict[str, FacePool] = {}  # one pool for the module's tests, closed at its end
+    yield holder
+    if "pool" in holder:
+        holder["pool"].close()
 
 
 @pytest.fixture
-def real_pipeline(app, monkeypatch):
-    """FACE_VERIFY_ENABLED for this test: references computed, PipelineVerifier installed."""
-    monkeypatch.setattr(face_verify, "enabled", lambda: True)
-    previous = face_gate.set_verifier(face_verify.PipelineVerifier())
+def real_pipeline(app, _pool):
+    """FACE_VERIFY_ENABLED for this test: a face checker on the runtime, as the start-up puts it
+    (references computed, PipelineVerifier used)."""
+    runtime = rt()
+    if "pool" not in _pool:
+        _pool["pool"] = FacePool.from_settings(runtime.settings)
+    previous, runtime.face = runtime.face, _pool["pool"]
     yield
-    face_gate.set_verifier(previous)
+    runtime.face = previous
 
 
 async def with_reference(e, photo: bytes) -> None:

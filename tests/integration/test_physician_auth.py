@@ -20,7 +20,7 @@ from server.models import (
     Physician,
     RegistryStatus,
 )
-from server.services.notify.sms import MAX_WRONG_TRIES
+from server.services.accounts.sms_codes import MAX_WRONG_TRIES
 from server.services.platform.runtime import rt
 from tests.factories import STRONG, auth, make_physician, make_world, physician_token, token_for
 

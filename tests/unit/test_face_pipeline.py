@@ -258,7 +258,7 @@ def test_check_result_serialises_without_embedding() -> None:
 
 # --- the pool: off the event loop ----------------------------------------------------------------------
 async def test_pool_runs_checks_off_the_event_loop(hopper: Image.Image, hopper_ref: bytes) -> None:
-    from server.face.pool import FacePool
+    from server.services.face.pool import FacePool
 
     pool = FacePool(1, timeout=120.0)
     try:
@@ -288,7 +288,7 @@ async def test_pool_runs_checks_off_the_event_loop(hopper: Image.Image, hopper_r
 
 async def test_pool_refuses_when_too_many_checks_wait(hopper: Image.Image, hopper_ref: bytes) -> None:
     from server.errors import RateLimited
-    from server.face.pool import FacePool
+    from server.services.face.pool import FacePool
 
     pool = FacePool(1, max_pending=0)
     with pytest.raises(RateLimited) as err:

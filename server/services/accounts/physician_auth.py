@@ -24,20 +24,19 @@ from server.errors import Conflict, Forbidden, Unauthorized, UpstreamError, Vali
 from server.models import Cycle, PasswordRule, Physician, RegistryStatus
 from server.models.geo import province_id_of_path
 from server.security import (
-    hash_password,
     id_number_problem,
     initial_physician_password,
     mask_phone,
     normalise_id_number,
-    password_problem,
     phone_problem,
     verify_password,
 )
 from server.services import audit
 from server.services.access import Actor, Role
 from server.services.accounts import sessions
+from server.services.accounts import sms_codes as sms
+from server.services.accounts.passwords import change_password
 from server.services.accounts.staff_auth import check_not_locked, register_failure, register_success
-from server.services.notify import sms
 from server.wechat import InvalidCode, WeChatError, WeChatUnavailable, wechat
 from server.wechat import RateLimited as WeChatRateLimited
 
@@ -194,20 +193,10 @@ async def change_physician_password(*, actor: Actor, old_password: str, new_pass
     differ from the initial password. Other sessions of the physician end."""
     physician = await _me(actor)
     initial = await initial_password_of(physician)
-    if not await verify_password(physician.password_hash, old_password or "", initial=initial):
-        raise ValidationFailed("原密码错误", code="wrong_old_password")
-    problem = password_problem(new_password, initial=initial)
-    if problem:
-        raise ValidationFailed(problem, code="weak_password")
-    if new_password == old_password:
-        raise ValidationFailed("新密码不能与原密码相同", code="weak_password")
-    new_hash = await hash_password(new_password)
-    async with in_transaction() as conn:
-        await Physician.filter(id=physician.id).using_db(conn).update(password_hash=new_hash,
-                                                                      must_change_password=False)
-        await audit.record(actor, "physician.change_password", "physician", physician.id, using_db=conn)
-    await sessions.end_all_sessions(sessions.physician_subject(physician.id), keep=actor.token)
-    await sessions.update_session(actor.token, must_change_password=False)
+    await change_password(actor=actor, model=Physician, row_id=physician.id, password_hash=physician.password_hash,
+                          initial=initial, old_password=old_password, new_password=new_password,
+                          audit_action="physician.change_password", audit_entity="physician",
+                          subject=sessions.physician_subject(physician.id))
 
 
 async def send_phone_code(*, actor: Actor, phone: str) -> sms.CodeIssued:

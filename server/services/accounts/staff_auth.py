@@ -9,13 +9,14 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from server.errors import Forbidden, Unauthorized, ValidationFailed
+from server.errors import Forbidden, Unauthorized
 from server.models import AccountStatus, Organisation, Physician, RegionLevel, StaffAccount
-from server.security import INITIAL_STAFF_PASSWORD, hash_password, password_problem, verify_password
+from server.security import INITIAL_STAFF_PASSWORD, verify_password
 from server.services import audit
 from server.services.access import Actor, Role, default_role, roles_for
 from server.services.accounts import sessions
 from server.services.accounts.captcha import check_captcha
+from server.services.accounts.passwords import change_password
 from server.services.platform.runtime import rt
 
 BAD_CREDENTIALS = "账号或密码错误"
@@ -98,21 +99,10 @@ async def change_staff_password(*, actor: Actor, old_password: str, new_password
     """安全设置 / 初始化设置: verify the old password, store the argon2 hash of the new one,
     end the account's other sessions."""
     account = await StaffAccount.get(id=actor.account_id)
-    if not await verify_password(account.password_hash, old_password or "", initial=INITIAL_STAFF_PASSWORD):
-        raise ValidationFailed("原密码错误", code="wrong_old_password")
-    problem = password_problem(new_password, initial=INITIAL_STAFF_PASSWORD)
-    if problem:
-        raise ValidationFailed(problem, code="weak_password")
-    if new_password == old_password:
-        raise ValidationFailed("新密码不能与原密码相同", code="weak_password")
-    new_hash = await hash_password(new_password)
-    async with in_transaction() as conn:
-        await StaffAccount.filter(id=account.id).using_db(conn).update(
-            password_hash=new_hash, must_change_password=False
-        )
-        await audit.record(actor, "account.change_password", "staff_account", account.id, using_db=conn)
-    await sessions.end_all_sessions(sessions.staff_subject(account.id), keep=actor.token)
-    await sessions.update_session(actor.token, must_change_password=False)
+    await change_password(actor=actor, model=StaffAccount, row_id=account.id, password_hash=account.password_hash,
+                          initial=INITIAL_STAFF_PASSWORD, old_password=old_password, new_password=new_password,
+                          audit_action="account.change_password", audit_entity="staff_account",
+                          subject=sessions.staff_subject(account.id))
 
 
 async def switch_role(*, actor: Actor, role: Role) -> Role:

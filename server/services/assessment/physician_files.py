@@ -1,5 +1,5 @@
 """The physician's uploads (SPEC §4, §6; seed manual 2.2.3): the 1-inch photo (照片上传, also
-the reference for face checks: its embedding is computed when it is stored, services/face_verify.py) and the proofs (证明材料) of 简易程序 and 免考.
+the reference for face checks: its embedding is computed when it is stored, services/face/references.py) and the proofs (证明材料) of 简易程序 and 免考.
 
 Every upload is judged by its content, never its name (``services.files``): images are
 re-encoded as JPEG without EXIF, PDFs checked, anything else refused. The photo must be
@@ -22,7 +22,7 @@ from server.services import audit
 from server.services.access import Actor
 from server.services.assessment import flow, transitions
 from server.services.assessment.physician_view import require_mine
-from server.services.exams import face_verify
+from server.services.face import references
 from server.services.platform import files
 
 PHOTO = "photo"
@@ -67,8 +67,8 @@ async def upload_photo(*, actor: Actor, name: str, data: bytes) -> dict[str, Any
     clean = files.clean_image(data, max_side=1200, quality=90)
     width, height = check_photo_shape(clean.data)
     embedding: bytes | None = None
-    if face_verify.enabled():  # the reference, once (SPEC §6): no face / several faces → 422, nothing stored
-        embedding = await face_verify.compute_reference(clean.data, cycle_id=cycle.id)
+    if references.enabled():  # the reference, once (SPEC §6): no face / several faces → 422, nothing stored
+        embedding = await references.compute_reference(clean.data, cycle_id=cycle.id)
     stored = await files.store(clean, purpose=PHOTO, original_name=_base_name(name),
                                owner_physician_id=physician.id, owner_org_id=physician.institution_id)
     async with in_transaction() as conn:
@@ -79,7 +79,7 @@ async def upload_photo(*, actor: Actor, name: str, data: bytes) -> dict[str, Any
         locked.photo_file_id = stored.id
         await locked.save(update_fields=["photo_file_id", "updated_at"], using_db=conn)
         if embedding is not None:
-            await face_verify.store_reference(physician_id=physician.id, cycle_id=cycle.id, photo_file_id=stored.id,
+            await references.store_reference(physician_id=physician.id, cycle_id=cycle.id, photo_file_id=stored.id,
                                               embedding=embedding, using_db=conn)
         await audit.record(actor, "enrolment.photo", "assessment", a.id, before={"photo_file_id": before},
                            after={"photo_file_id": str(stored.id)}, using_db=conn)

@@ -124,9 +124,10 @@ def _move_for(actor: Actor, action: str, body: ActionBody) -> tuple[transitions.
     """The apply hook of `action` and the history data it fills (a non-empty dict: the hook
     completes it inside the transaction, before the history row is written)."""
     data: dict[str, Any] = {"action": action}
-    if action in judging.RESULT_ACTIONS:  # 成绩评定 / 再次考核: services/judging.py
+    if action in judging.RESULT_ACTIONS:  # 成绩评定 / 再次考核: services/results/judging.py
         return judging.hook_for(actor, action, body, data), data
-    if action == "admin_mark_violation":  # 处理 → 违纪不合格: services/cases.py
+    if action == "admin_mark_violation":  # 处理 → 违纪不合格: services/proctoring/cases.py
+        # imported here: proctoring sits above assessment (pyproject's layers list this exception)
         from server.services.proctoring import cases
 
         return cases.violation_hook(actor, body.reason, data), data

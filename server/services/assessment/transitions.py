@@ -26,6 +26,7 @@ from server.models import (
     Physician,
     Procedure,
 )
+from server.models.geo import province_id_of_path
 from server.services import audit
 from server.services.access import Actor, Role
 from server.services.assessment import flow
@@ -231,8 +232,6 @@ async def batch(*, actor: Actor, assessment_ids: list[int], action: str, reason:
 
 
 async def current_cycle_for(physician: Physician) -> Cycle | None:
-    from server.models.geo import province_id_of_path
-
     province_id = province_id_of_path(physician.region_path)
     if province_id is None:
         return None

@@ -23,7 +23,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from server.errors import PayloadTooLarge, ValidationFailed
 from server.models import Difficulty, Job, PaperType, PracticeCategory, Question, QuestionType, StoredFile
 from server.services import audit
 from server.services.access import Actor, Role
@@ -39,10 +38,9 @@ from server.services.cycles.question_bank import (
 )
 from server.services.platform import files, jobs
 from server.services.platform.excel import check_headers, open_rows, write_rows
-from server.services.platform.runtime import rt
+from server.services.platform.uploads import start_upload_job
 from server.services.registry.import_rows import estimate_rows, safe_cell, take_rows, text
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BATCH_SIZE = 500
 OPTION_HEADERS = [f"选项{k}" for k in KEYS]
 HEADERS = ["题目编码", "试卷类型", "执业类别", "专业", "知识点", "题型", "题干", *OPTION_HEADERS, "正确答案", "解析",
@@ -138,23 +136,10 @@ def _plain(value: Any) -> Any:
 async def start_import(*, actor: Actor, data: bytes, filename: str) -> Job:
     """导入试题: check the upload, keep it, queue the job. Nothing is created for a bad file."""
     bank, province_id = writable_bank(actor)
-    limit = rt().settings.MAX_IMPORT_BYTES
-    if len(data) > limit:
-        raise PayloadTooLarge(f"导入文件不能超过{limit // (1024 * 1024)}MB", code="file_too_large")
-    if not data:
-        raise ValidationFailed("文件为空", code="empty_file")
-    headers, _ = await asyncio.to_thread(open_rows, data)
-    check_headers(headers, REQUIRED)
-    stored = await files.store(files.CleanFile(data, XLSX, ".xlsx"), purpose="import", original_name=filename or "",
-                               owner_org_id=actor.org_id, owner_account_id=actor.account_id)
-    async with in_transaction() as conn:
-        job = await jobs.create_job(actor=actor, kind="question_import", using_db=conn, params={
-            "file_id": str(stored.id), "filename": filename, "bank": bank, "province_id": province_id,
-            "ip": actor.ip})
-        await audit.record(actor, "question_import.start", "job", job.id, after={"filename": filename, "bank": bank},
-                           using_db=conn)
-    await jobs.enqueue(job)
-    return job
+    return await start_upload_job(actor=actor, kind="question_import", data=data, filename=filename,
+                                  params={"bank": bank, "province_id": province_id, "ip": actor.ip},
+                                  check_headers=lambda headers: check_headers(headers, REQUIRED),
+                                  audit_after={"bank": bank})
 
 
 # --- the job -----------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ An answer is ``{position: {"answer": [letters], "seq": n, "at": iso}}`` on the a
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any
@@ -36,10 +35,13 @@ from server.errors import Conflict, NotFound, ValidationFailed
 from server.models import AttemptStatus, ExamAttempt
 from server.services.access import Actor
 from server.services.cycles.papers import LETTERS
-from server.services.exams import exam_rules, face_gate
+from server.services.exams import attempts, exam_rules
+from server.services.exams import gate as face_gate
+from server.services.exams.gate import closed
 from server.services.platform.runtime import rt
 
 SHAPE_CACHE_SIZE = 50_000
+# A per-process LRU cache of each attempt's paper shape (immutable once drawn): saves skip a query.
 _shapes: OrderedDict[int, tuple[int, tuple[str, ...]]] = OrderedDict()
 
 ATOMIC_SAVE = """
@@ -54,10 +56,6 @@ RETURNING deadline
 
 def utcnow() -> datetime:
     return exam_rules.now()
-
-
-def closed(message: str = "本次测评已交卷，不能再修改答案") -> Conflict:
-    return Conflict(message, code="attempt_closed")
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -100,8 +98,6 @@ def clean_answer(shape: tuple[str, ...], position: int, answer: list[str]) -> li
 # --- why a save was not applied ---------------------------------------------------------------
 async def _explain(actor: Actor, attempt: ExamAttempt | None, now: datetime) -> None:
     """Raise the reason an answer cannot be saved now (returns if it could be: a stale seq)."""
-    from server.services.exams import attempts
-
     if attempt is None or attempt.physician_id != actor.physician_id:
         raise NotFound("测评记录不存在", code="attempt_not_found")
     if attempt.status == AttemptStatus.SUBMITTED:
@@ -125,7 +121,7 @@ def _ack(attempt: ExamAttempt | None, position: int, *, applied: bool, now: date
 
 
 def _use_atomic() -> bool:
-    return rt().settings.is_postgres and os.environ.get("DKT_EXAM_SAVE", "atomic") != "lock"
+    return rt().settings.is_postgres and rt().settings.DKT_EXAM_SAVE != "lock"
 
 
 # --- saving ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ the face checks in ``face_gate.py``; the deadline sweep in ``exam_sweeper.py``.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -49,7 +49,8 @@ from server.services.access import Actor
 from server.services.assessment import transitions
 from server.services.assessment.physician_view import require_mine
 from server.services.cycles import papers
-from server.services.exams import exam_rules, face_gate
+from server.services.exams import exam_rules
+from server.services.exams import gate as face_gate
 
 log = logging.getLogger("server.attempts")
 SHAPE_CODES = {QuestionType.SINGLE.value: "S", QuestionType.MULTIPLE.value: "M", QuestionType.JUDGE.value: "J"}
@@ -236,7 +237,7 @@ async def start(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
                 created = await ExamAttempt.create(
                     assessment_id=assessment.id, physician_id=physician.id, cycle_id=cycle.id, paper_id=paper.id,
                     paper_type=paper_type, purpose=purpose, attempt_no=attempt_no, open_slot=key,
-                    duration_minutes=state.rules.duration_minutes, window_end=window.end.astimezone(UTC) if window.end else window.end, shape=shape,
+                    duration_minutes=state.rules.duration_minutes, window_end=exam_rules.local(window.end) if window.end else window.end, shape=shape,
                     pass_line=state.rules.pass_line, using_db=conn)
                 await audit.record(actor, "exam_attempt.create", "exam_attempt", created.id, using_db=conn, after={
                     "assessment_id": assessment.id, "paper_type": paper_type.value, "purpose": purpose.value,

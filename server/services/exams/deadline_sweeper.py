@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from server.errors import DomainError
 from server.models import AttemptStatus, ExamAttempt
-from server.services.exams import exam_rules
+from server.services.exams import attempts, exam_rules
 from server.services.platform.broker import broker
 from server.services.platform.runtime import rt
 
@@ -48,8 +48,6 @@ class SweepStats:
 
 async def _claim_and_submit(now: datetime) -> bool | None:
     """Finalise one due attempt: True done, None nothing due, False failed (logged)."""
-    from server.services.exams import attempts
-
     attempt_id = None
     try:
         async with in_transaction() as conn:
@@ -71,7 +69,7 @@ async def _claim_and_submit(now: datetime) -> bool | None:
 async def sweep_due(*, now: datetime | None = None, limit: int = MAX_PER_SWEEP,
                     concurrency: int = CONCURRENCY) -> SweepStats:
     """Submit every attempt past its deadline (up to ``limit``); safe to run anywhere, any time."""
-    now = now or exam_rules.now()
+    now = exam_rules.local(now) if now is not None else exam_rules.now()  # compared as text on SQLite: one zone
     stats = SweepStats()
     budget = limit
 
@@ -96,6 +94,7 @@ async def sweep_due(*, now: datetime | None = None, limit: int = MAX_PER_SWEEP,
 
 
 # --- the background loop of a process ---------------------------------------------------------
+# This process's sweeper task (started and stopped by server/background.py).
 _task: asyncio.Task[None] | None = None
 
 

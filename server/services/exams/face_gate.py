@@ -1,6 +1,5 @@
-"""The face-check gate of an exam attempt (SPEC §4 stage 4, §6) — THE HOOK for the real
-face pipeline (next issue: ``set_verifier`` with a verifier comparing the face with the
-physician's standard photo; this module's rules stay).
+"""The face-check gate of an exam attempt (SPEC §4 stage 4, §6) — the rules as data are in
+gate.py, the verifiers (picture-only, or the real pipeline through ``rt().face``) in face_verify.py.
 
 Rules (what is fair to physicians, and what refuses to go on):
 - **start**: an attempt is created waiting for a start check; its clock starts only when a start
@@ -33,211 +32,50 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
-import io
 import logging
-import random
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any
 
-from PIL import Image, ImageStat
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, ValidationFailed
-from server.models import Assessment, AttemptStatus, Cycle, ExamAttempt, FaceCheck, FaceMoment
+from server.models import Assessment, Cycle, ExamAttempt, FaceCheck, FaceMoment
 from server.services import audit
 from server.services.access import Actor
-from server.services.exams import exam_rules
+from server.services.exams import attempts, exam_rules, face_verify
+from server.services.exams.face_verify import FaceDecision, FaceVerifier  # noqa: F401 - re-exported
+from server.services.exams.gate import (  # noqa: F401 - the gate's rules, re-exported for callers
+    MAX_SNAPSHOTS_PER_ATTEMPT,
+    MID_RANGE,
+    SNAPSHOT_RANGE,
+    SUBMIT_CHECK_VALID_SECONDS,
+    _due,
+    _mid_max_retries,
+    _not_due,
+    _refusal,
+    answer_block,
+    bring_mid_check_forward,
+    check_required,
+    closed,
+    draw_mid_moments,
+    gate_of,
+    mid_checks_missing,
+    replayed,
+    rng,
+    snapshot_due,
+    snapshot_moments,
+    submit_check_ok,
+)
 from server.services.platform import files
 
 log = logging.getLogger("server.face_gate")
-rng = random.SystemRandom()
-SUBMIT_CHECK_VALID_SECONDS = 300
-MID_RANGE = (0.25, 0.75)  # of the attempt's time on the clock
 FACE_IMAGE_SIDE = 640
-MIN_MEAN, MAX_MEAN, MIN_STDDEV = 30.0, 240.0, 12.0
-
-
-@dataclass(frozen=True)
-class FaceDecision:
-    passed: bool
-    decision: str  # passed | no_face | several_faces | covered | low_similarity | invalid_image
-    reason: str  # Chinese, shown to the physician and the reviewers
-    faces: int | None = None
-    similarity: float | None = None
-    needs_review: bool = False  # the exam goes on, a person looks at it
-    embedding: bytes | None = None  # of the largest face (snapshots compared later: a still photo)
-    pose: tuple[float, ...] = ()
-    flags: tuple[str, ...] = field(default=())
-
-
-class FaceVerifier(Protocol):
-    async def verify(self, *, attempt: ExamAttempt, moment: str, image: bytes) -> FaceDecision: ...
-
-
-class BasicImageVerifier:
-    """Placeholder until the real pipeline: the upload is a real image and not a black, blank
-    or covered frame (grey thumbnail: mean brightness within [30, 240], standard deviation ≥ 12)."""
-
-    async def verify(self, *, attempt: ExamAttempt, moment: str, image: bytes) -> FaceDecision:
-        try:
-            with Image.open(io.BytesIO(image)) as img:
-                img.draft("L", (64, 64))
-                grey = img.convert("L")
-                grey.thumbnail((64, 64))
-                stat = ImageStat.Stat(grey)
-        except (OSError, ValueError, SyntaxError):
-            return FaceDecision(False, "invalid_image", "无法识别图片，请重新拍摄")
-        mean, stddev = stat.mean[0], stat.stddev[0]
-        if mean < MIN_MEAN:
-            return FaceDecision(False, "covered", "画面过暗或摄像头被遮挡，请在光线充足处正对摄像头重新拍摄")
-        if stddev < MIN_STDDEV or mean > MAX_MEAN:
-            return FaceDecision(False, "covered", "画面中没有可辨认的内容（可能遮挡或对准了空白处），请正对摄像头重新拍摄")
-        return FaceDecision(True, "passed", "核验通过")
-
-
-_verifier: FaceVerifier = BasicImageVerifier()
-
-
-def set_verifier(verifier: FaceVerifier) -> FaceVerifier:
-    """Replace the verifier (the real pipeline, or a test double); returns the previous one."""
-    global _verifier
-    previous, _verifier = _verifier, verifier
-    return previous
 
 
 def get_verifier() -> FaceVerifier:
-    return _verifier
-
-
-# --- the gate, read from the attempt ----------------------------------------------------------
-def check_required(moment: str) -> Conflict:
-    label = FaceMoment(moment).label
-    return Conflict(f"请先完成{label}（人脸识别）后再继续", code="face_check_required", details={"moment": moment})
-
-
-def _due(attempt: ExamAttempt, now: datetime) -> bool:
-    return attempt.mid_check_due_at is not None and attempt.mid_check_due_at <= now
-
-
-def answer_block(attempt: ExamAttempt, now: datetime) -> str | None:
-    """The check that must pass before answers are accepted: "start", "mid", or None."""
-    if attempt.started_at is None:
-        return "start"
-    return "mid" if _due(attempt, now) else None
-
-
-def mid_checks_missing(attempt: ExamAttempt) -> bool:
-    """Drawn mid-exam checks not yet passed (or recorded for review)."""
-    return (attempt.mid_passed or 0) < len(attempt.mid_moments or [])
-
-
-async def bring_mid_check_forward(attempt_id: int, now: datetime) -> None:
-    """The physician wants to submit before the mid moment: the mid check is due now."""
-    async with in_transaction() as conn:
-        attempt = await ExamAttempt.filter(id=attempt_id).select_for_update().using_db(conn).first()
-        if attempt is None or attempt.status == AttemptStatus.SUBMITTED or not mid_checks_missing(attempt):
-            return
-        if attempt.mid_check_due_at is None or attempt.mid_check_due_at > now:
-            attempt.mid_check_due_at = now
-            attempt.version += 1
-            await attempt.save(using_db=conn, update_fields=["mid_check_due_at", "version"])
-
-
-def submit_check_ok(attempt: ExamAttempt, now: datetime) -> bool:
-    at = attempt.submit_check_at
-    return at is not None and now - at <= timedelta(seconds=SUBMIT_CHECK_VALID_SECONDS)
-
-
-SNAPSHOT_RANGE = (0.1, 0.9)  # of the attempt's time on the clock
-MAX_SNAPSHOTS_PER_ATTEMPT = 30
-
-
-def snapshot_moments(attempt: ExamAttempt, count: int | None = None) -> list[datetime]:
-    """The attempt's silent snapshot moments: random, chosen by the server (derived from the secret
-    key, the attempt and its start, so nothing is stored or sent in advance)."""
-    if attempt.started_at is None or attempt.deadline is None:
-        return []
-    if count is None:
-        from server.services.platform.runtime import rt
-
-        count = int(getattr(rt().settings, "FACE_SNAPSHOTS", 0))
-    span = (attempt.deadline - attempt.started_at).total_seconds()
-    if count <= 0 or span < 60:
-        return []
-    from server.services.platform.runtime import rt
-
-    seed = hmac.new(rt().settings.SECRET_KEY.encode(), f"snapshot:{attempt.id}:{attempt.started_at.isoformat()}".encode(),
-                    hashlib.sha256).digest()
-    draw = random.Random(seed)
-    low, high = SNAPSHOT_RANGE
-    return sorted(attempt.started_at + timedelta(seconds=draw.uniform(low * span, high * span)) for _ in range(count))
-
-
-def snapshot_due(attempt: ExamAttempt, now: datetime) -> bool:
-    if attempt.status == AttemptStatus.SUBMITTED or (attempt.deadline is not None and now >= attempt.deadline):
-        return False
-    passed = sum(1 for m in snapshot_moments(attempt) if m <= now)
-    return passed > (attempt.snapshots_taken or 0)
-
-
-def gate_of(attempt: ExamAttempt, now: datetime) -> dict[str, Any]:
-    """What the client shows: the state and the check it must make now (the mid moments are
-    never part of it)."""
-    if attempt.status == AttemptStatus.SUBMITTED:
-        state, required = "closed", None
-    elif attempt.started_at is None:
-        state, required = "awaiting_start_check", "start"
-    elif _due(attempt, now):
-        state, required = "awaiting_mid_check", "mid"
-    else:
-        state, required = "open", None
-    return {"state": state, "required": required, "start_check_passed": attempt.started_at is not None,
-            "mid_checks_passed": attempt.mid_passed, "submit_check_passed": submit_check_ok(attempt, now),
-            "snapshot_due": snapshot_due(attempt, now)}
-
-
-def draw_mid_moments(started_at: datetime, deadline: datetime, count: int) -> list[datetime]:
-    span = (deadline - started_at).total_seconds()
-    if count <= 0 or span < 60:
-        return []
-    low, high = MID_RANGE
-    return sorted(started_at + timedelta(seconds=rng.uniform(low * span, high * span)) for _ in range(count))
-
-
-# --- a check --------------------------------------------------------------------------------------
-def _not_due(message: str) -> Conflict:
-    return Conflict(message, code="face_check_not_due")
-
-
-def _refusal(attempt: ExamAttempt, moment: FaceMoment, now: datetime) -> Exception | None:
-    """Why a check of this moment cannot be taken now."""
-    from server.services.exams.answer_saves import closed
-
-    if attempt.status == AttemptStatus.SUBMITTED:
-        return closed()
-    if moment == FaceMoment.START:
-        return _not_due("已通过开考核验，无需重复核验") if attempt.started_at is not None else None
-    if attempt.started_at is None:
-        return check_required("start")
-    if attempt.deadline is not None and now >= attempt.deadline:
-        return closed("考试时间已到，已按已保存的答案自动交卷")
-    if moment == FaceMoment.MID and not _due(attempt, now):
-        return _not_due("当前无需进行考中核验")
-    if moment == FaceMoment.SNAPSHOT and (attempt.snapshots_taken or 0) >= MAX_SNAPSHOTS_PER_ATTEMPT:
-        return _not_due("本场考试的抓拍已足够，无需继续上传")
-    return None
-
-
-def replayed() -> Conflict:
-    return Conflict("该照片已上传过，请使用摄像头重新拍摄", code="replayed_image")
-
-
-def _mid_max_retries() -> int:
-    from server.services.platform.runtime import rt
-
-    return max(1, int(getattr(rt().settings, "FACE_MID_MAX_RETRIES", 3)))
+    """The verifier of this process: the real pipeline when a face checker was chosen at start-up
+    (``rt().face``, server/background.py), else the picture-only BasicImageVerifier."""
+    return face_verify.verifier()
 
 
 async def _mid_failures(attempt_id: int, conn: Any) -> int:
@@ -263,9 +101,10 @@ async def _start_clock(attempt: ExamAttempt, now: datetime, conn: Any) -> Cycle:
     assert window.end is not None
     attempt.started_at = now
     attempt.start_check_at = now
-    attempt.window_end = window.end.astimezone(UTC)
-    # stored in UTC like every other instant the sweeps compare (SQLite compares the stored text)
-    attempt.deadline = min(now + timedelta(minutes=attempt.duration_minutes), window.end).astimezone(UTC)
+    attempt.window_end = exam_rules.local(window.end)
+    # in the configured zone like every instant the exam code compares (SQLite compares the stored text;
+    # a window end written with another offset made the deadline sweep misfire)
+    attempt.deadline = exam_rules.local(min(now + timedelta(minutes=attempt.duration_minutes), window.end))
     moments = draw_mid_moments(now, attempt.deadline, rules.mid_checks)
     attempt.mid_moments = [m.isoformat() for m in moments]
     attempt.mid_check_due_at = moments[0] if moments else None
@@ -279,8 +118,6 @@ def _next_mid(attempt: ExamAttempt) -> datetime | None:
 
 async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> dict[str, Any]:
     """人脸核验 at start / mid / submit: judge the picture, keep it, and open the gate if passed."""
-    from server.services.exams import attempts
-
     try:
         which = FaceMoment(moment)
     except ValueError:
@@ -353,8 +190,6 @@ async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> 
 
 async def checks_of(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
     """The gate state and the checks made so far (no images, no mid moments)."""
-    from server.services.exams import attempts
-
     attempt = await attempts.mine(actor, attempt_id)
     now = exam_rules.now()
     rows = await FaceCheck.filter(attempt_id=attempt.id).order_by("id")

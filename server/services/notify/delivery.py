@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -110,12 +111,12 @@ class LoggingSmsGateway:
 
 
 def _demo_mode() -> bool:
-    from server.services.platform.runtime import rt
-
     settings = rt().settings
     return settings.ENV == "development" and settings.is_embedded
 
 
+# The SMS gateway adapter of this process: set once at start-up by the deployment's adapter (or a
+# recorder in tests) through set_sms_gateway; the logging stand-in until then.
 _gateway: SmsSender = LoggingSmsGateway()
 
 
@@ -188,56 +189,72 @@ async def _wechat_send(app: str, path: str, body: dict[str, Any]) -> None:
         raise from_wechat(exc) from None
 
 
+@dataclass(frozen=True)
+class _WeChatChannel:
+    """What differs between a subscribe message (mini-program) and a template message (official account)."""
+
+    app: str
+    path: str
+    credentials: tuple[str, str]  # the settings that must be set
+    templates: str  # the setting with the template map
+    not_configured: str
+    no_template: str  # with {} for the template name
+    optional: tuple[str, ...]  # template keys copied into the body when set
+
+
+_SUBSCRIBE = _WeChatChannel("mp", SUBSCRIBE_PATH, ("WECHAT_MP_APPID", "WECHAT_MP_SECRET"), "WECHAT_SUBSCRIBE_TEMPLATES",
+                            "未配置微信小程序 AppID/AppSecret", "未配置订阅消息模板：{}", ("page", "miniprogram_state"))
+_TEMPLATE = _WeChatChannel("oa", TEMPLATE_PATH, ("WECHAT_OA_APPID", "WECHAT_OA_SECRET"), "WECHAT_OA_TEMPLATES",
+                           "未配置公众号 AppID/AppSecret", "未配置公众号模板消息：{}", ("url",))
+
+
+def _template(channel: _WeChatChannel, msg: OutboxMessage) -> dict[str, Any]:
+    """The message's configured template; refused (not retried) when WeChat or the template is not set up."""
+    s = rt().settings
+    if not all(getattr(s, name) for name in channel.credentials):
+        raise Refused("wechat_not_configured", channel.not_configured)
+    tpl = template_for(getattr(s, channel.templates), msg.template)
+    if tpl is None:
+        raise Refused("template_not_configured", channel.no_template.format(msg.template))
+    return tpl
+
+
+async def _send_wechat(channel: _WeChatChannel, msg: OutboxMessage, tpl: dict[str, Any], openid: str,
+                       **extra: Any) -> str:
+    body: dict[str, Any] = {
+        "touser": openid,
+        "template_id": tpl["template_id"],
+        "data": render_data(tpl.get("data") or _DEFAULT_DATA, msg.payload or {}),
+        **extra,
+    }
+    for key in channel.optional:
+        if tpl.get(key):
+            body[key] = str(tpl[key])
+    await _wechat_send(channel.app, channel.path, body)
+    return openid
+
+
 async def send_subscribe(msg: OutboxMessage) -> str:
     """订阅消息 to the physician's mini-program openid."""
-    s = rt().settings
-    if not s.WECHAT_MP_APPID or not s.WECHAT_MP_SECRET:
-        raise Refused("wechat_not_configured", "未配置微信小程序 AppID/AppSecret")
-    tpl = template_for(s.WECHAT_SUBSCRIBE_TEMPLATES, msg.template)
-    if tpl is None:
-        raise Refused("template_not_configured", f"未配置订阅消息模板：{msg.template}")
+    tpl = _template(_SUBSCRIBE, msg)
     physician = await Physician.get_or_none(id=msg.recipient_id) if msg.recipient_id else None
     if physician is None:
         raise Refused("recipient_missing", "医师不存在")
     if not physician.wechat_openid:
         raise Refused("no_openid", "医师未通过小程序登录，无 openid")
-    body: dict[str, Any] = {
-        "touser": physician.wechat_openid,
-        "template_id": tpl["template_id"],
-        "data": render_data(tpl.get("data") or _DEFAULT_DATA, msg.payload or {}),
-        "lang": "zh_CN",
-    }
-    for key in ("page", "miniprogram_state"):
-        if tpl.get(key):
-            body[key] = str(tpl[key])
-    await _wechat_send("mp", SUBSCRIBE_PATH, body)
-    return physician.wechat_openid
+    return await _send_wechat(_SUBSCRIBE, msg, tpl, physician.wechat_openid, lang="zh_CN")
 
 
 async def send_template(msg: OutboxMessage) -> str:
     """公众号模板消息 to the staff account's bound official-account openid."""
-    s = rt().settings
-    if not s.WECHAT_OA_APPID or not s.WECHAT_OA_SECRET:
-        raise Refused("wechat_not_configured", "未配置公众号 AppID/AppSecret")
-    tpl = template_for(s.WECHAT_OA_TEMPLATES, msg.template)
-    if tpl is None:
-        raise Refused("template_not_configured", f"未配置公众号模板消息：{msg.template}")
+    tpl = _template(_TEMPLATE, msg)
     account = await StaffAccount.get_or_none(id=msg.recipient_id) if msg.recipient_id else None
     if account is None or account.status == AccountStatus.CANCELLED:
         raise Refused("recipient_missing", "机构账号不存在或已注销")
     if not account.wechat_openid:
         raise Refused("not_bound", "机构账号未绑定公众号微信")
-    body: dict[str, Any] = {
-        "touser": account.wechat_openid,
-        "template_id": tpl["template_id"],
-        "data": render_data(tpl.get("data") or _DEFAULT_DATA, msg.payload or {}),
-    }
-    if tpl.get("url"):
-        body["url"] = str(tpl["url"])
-    if isinstance(tpl.get("miniprogram"), dict):
-        body["miniprogram"] = tpl["miniprogram"]
-    await _wechat_send("oa", TEMPLATE_PATH, body)
-    return account.wechat_openid
+    extra = {"miniprogram": tpl["miniprogram"]} if isinstance(tpl.get("miniprogram"), dict) else {}
+    return await _send_wechat(_TEMPLATE, msg, tpl, account.wechat_openid, **extra)
 
 
 async def send_sms(msg: OutboxMessage) -> str:

@@ -32,11 +32,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from taskiq import InMemoryBroker
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
@@ -202,7 +203,8 @@ async def deliver_outbox(ids: list[int] | None = None) -> dict[str, int]:
 
 # --- kick and sweep: background tasks of the process ------------------------------------
 class _Background:
-    def __init__(self, *, sweep: bool) -> None:
+    def __init__(self, *, sweep: bool, also: Sequence[Callable[[], Awaitable[Any]]] = ()) -> None:
+        self.also = tuple(also)
         self.ids: set[int] = set()
         self.wake = asyncio.Event()
         self.tasks = [asyncio.create_task(self._kicker(), name="outbox-kicker")]
@@ -221,15 +223,14 @@ class _Background:
                 log.warning("outbox kick not sent (%s); the sweep will deliver", type(exc).__name__)
 
     async def _sweeper(self) -> None:
-        from server.services.notify import reminders
-
         while True:
             await asyncio.sleep(max(1, rt().settings.OUTBOX_SWEEP_SECONDS))
             try:
                 stats = await dispatch_due()
                 if stats.claimed:
                     log.info("outbox sweep: %s", asdict(stats))
-                await reminders.maybe_run()
+                for step in self.also:  # e.g. reminders.maybe_run (server/background.py)
+                    await step()
             except Exception:
                 log.exception("outbox sweep failed; trying again next time")
 
@@ -239,6 +240,7 @@ class _Background:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
+# This process's kicker and sweeper (started and stopped by server/background.py).
 _background: _Background | None = None
 
 
@@ -255,15 +257,15 @@ def kick(ids: Iterable[int] = ()) -> None:
     _background.wake.set()
 
 
-async def start_background(*, role: Literal["api", "worker"]) -> None:
+async def start_background(*, role: Literal["api", "worker"],
+                           also: Sequence[Callable[[], Awaitable[Any]]] = ()) -> None:
     """Start the kicker, and the sweep where this process delivers: the API process on the
-    in-memory broker, every worker process with TASK_BROKER=redis."""
+    in-memory broker, every worker process with TASK_BROKER=redis. ``also``: steps run after
+    each sweep (the review reminders, which sit above dispatch: server/background.py)."""
     global _background
-    from taskiq import InMemoryBroker
-
     await stop_background()
     sweep = rt().settings.OUTBOX_AUTO_DISPATCH and (role == "worker" or isinstance(broker, InMemoryBroker))
-    _background = _Background(sweep=sweep)
+    _background = _Background(sweep=sweep, also=also)
     log.info("outbox dispatcher started (%s, sweep=%s)", role, sweep)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from server.errors import NotFound, ValidationFailed
 from server.models import InboxMessage
 from server.services.access import Actor
-from server.services.assessment.transitions import utcnow
+from server.services.platform.clock import utcnow
 
 ORDERS = ("newest", "unread")
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import os
 from typing import Any
+
+import asyncpg
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+
+from server.config import Settings
 
 MODEL_MODULES = ["server.models"]
 
@@ -36,8 +44,12 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
     }
 
 
-# For the `tortoise` CLI (`tortoise makemigrations`, `tortoise migrate`).
-TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL") or "sqlite://data/dingkaotong.sqlite3")
+def __getattr__(name: str) -> Any:
+    """``TORTOISE_ORM`` for the `tortoise` CLI (`tortoise makemigrations`, `tortoise migrate`), built
+    from the settings when the CLI asks for it (not at import: importing reads no environment)."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config(Settings.from_env().database_url)
+    raise AttributeError(name)
 
 
 # A constant key for PostgreSQL's advisory lock around migrations ("dkt-migrate" as an int64).
@@ -48,11 +60,6 @@ async def migrate_once(db_url: str) -> None:
     """Apply the migrations under a lock, so that any number of processes starting together on
     an empty database migrate once and all start: PostgreSQL's advisory lock (on a dedicated
     connection, never a pooled one), or an exclusive file lock beside the SQLite file."""
-    import asyncio
-
-    from tortoise import Tortoise
-    from tortoise.migrations.api import migrate
-
     async def run() -> None:
         try:
             await migrate(config=tortoise_config(db_url))
@@ -61,9 +68,6 @@ async def migrate_once(db_url: str) -> None:
 
     url = normalise_db_url(db_url)
     if url.startswith("sqlite://"):
-        import fcntl
-        import os
-
         lock_path = url[len("sqlite://"):] + ".migrate.lock"
         os.makedirs(os.path.dirname(lock_path) or ".", exist_ok=True)
         fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -76,8 +80,6 @@ async def migrate_once(db_url: str) -> None:
         finally:
             os.close(fd)
         return
-    import asyncpg
-
     conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)

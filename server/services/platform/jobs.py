@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from server.errors import DomainError, NotFound
-from server.models import Job, JobStatus, Organisation, StoredFile
+from server.errors import DomainError, NotFound, ValidationFailed
+from server.models import Job, JobStatus, Organisation, RegionLevel, StoredFile
 from server.services.access import Actor, Role
 from server.services.platform import files
 from server.services.platform.broker import broker
@@ -35,7 +35,7 @@ log = logging.getLogger("server.jobs")
 
 JobHandler = Callable[[Job], Awaitable[None]]
 
-# kind -> handler. Filled by `job_handler` when the module defining the handler is imported.
+# kind -> handler. A registry filled at import by the `job_handler` decorator (never changed after).
 _HANDLERS: dict[str, JobHandler] = {}
 # kind -> module that defines its handler, so a fresh worker process can find it.
 HANDLER_MODULES: dict[str, str] = {
@@ -226,3 +226,13 @@ async def job_file(*, actor: Actor, job_id: str, errors: bool) -> tuple[bytes, s
     if stored is None:
         raise NotFound("该任务没有错误报告" if errors else "该任务没有结果文件", code="job_file_missing")
     return await files.read(stored), stored.original_name or "result.xlsx", stored.content_type
+
+
+async def job_actor(job: Job, *, missing: str = "任务所属机构不存在") -> Actor:
+    """The actor a background job acts as: its owner organisation in the role it was started in."""
+    org = await Organisation.get_or_none(id=job.org_id).prefetch_related("region")
+    if org is None:
+        raise ValidationFailed(missing, code="org_missing")
+    return Actor(kind="staff", role=Role(job.params["role"]), token="", account_id=job.owner_account_id,
+                 org_id=org.id, region_id=org.region_id, region_path=org.region_path,
+                 region_level=RegionLevel(org.region.level), ip=job.params.get("ip"))

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from server.config import Settings
+    from server.services.face.checker import FaceChecker
     from server.services.platform.storage import LocalStorage
 
 
@@ -21,8 +22,11 @@ class Runtime:
     settings: Settings
     redis: Redis
     storage: LocalStorage
+    # The face checker chosen once at start-up (server/background.py), None when face checks are off.
+    face: FaceChecker | None = None
 
 
+# The one process-wide holder: set by open_resources (API listeners, worker start-up, tests).
 _runtime: Runtime | None = None
 
 
@@ -34,4 +38,9 @@ def set_runtime(runtime: Runtime | None) -> None:
 def rt() -> Runtime:
     if _runtime is None:
         raise RuntimeError("runtime not initialised: call server.listeners.open_resources first")
+    return _runtime
+
+
+def current_runtime() -> Runtime | None:
+    """The runtime if one is open (for closing it), else None."""
     return _runtime

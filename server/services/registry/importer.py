@@ -31,7 +31,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from server.errors import Forbidden, PayloadTooLarge, ValidationFailed
+from server.errors import Forbidden, ValidationFailed
 from server.models import (
     AccountStatus,
     Job,
@@ -47,7 +47,8 @@ from server.services import audit
 from server.services.access import Actor, Role
 from server.services.platform import files, jobs
 from server.services.platform.excel import check_headers, open_rows, write_rows
-from server.services.platform.runtime import rt
+from server.services.platform.jobs import job_actor
+from server.services.platform.uploads import start_upload_job
 from server.services.registry.import_rows import (
     INSTITUTION_HEADERS,
     INSTITUTION_REQUIRED,
@@ -64,7 +65,6 @@ from server.services.registry.import_rows import (
 )
 
 BATCH_SIZE = 1000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = {"physicians": "physician_import", "institutions": "institution_import"}
 EXISTING_FIELDS = ("id", "id_number", "institution_id", "registry_status", "phone_verified", "name", "level",
                    "category", "department_id", "phone", "qualification_cert_no", "practice_cert_no", "practice_scope")
@@ -97,30 +97,9 @@ def _check_importer(actor: Actor, what: str) -> None:
 async def start_import(*, actor: Actor, what: str, data: bytes, filename: str) -> Job:
     """导入: check the upload, keep it, queue the job. Nothing is created for a bad file."""
     _check_importer(actor, what)
-    limit = rt().settings.MAX_IMPORT_BYTES
-    if len(data) > limit:
-        raise PayloadTooLarge(f"导入文件不能超过{limit // (1024 * 1024)}MB", code="file_too_large")
-    if not data:
-        raise ValidationFailed("文件为空", code="empty_file")
-    headers, _ = await asyncio.to_thread(open_rows, data)
-    _columns(what, headers)
-    stored = await files.store(files.CleanFile(data, XLSX, ".xlsx"), purpose="import", original_name=filename or "",
-                               owner_org_id=actor.org_id, owner_account_id=actor.account_id)
-    async with in_transaction() as conn:
-        job = await jobs.create_job(actor=actor, kind=KINDS[what], using_db=conn, params={
-            "file_id": str(stored.id), "filename": filename, "role": actor.role.value, "ip": actor.ip})
-        await audit.record(actor, f"{KINDS[what]}.start", "job", job.id, after={"filename": filename}, using_db=conn)
-    await jobs.enqueue(job)
-    return job
-
-
-async def _job_actor(job: Job) -> Actor:
-    org = await Organisation.get_or_none(id=job.org_id).prefetch_related("region")
-    if org is None:
-        raise ValidationFailed("导入机构不存在", code="org_missing")
-    return Actor(kind="staff", role=Role(job.params["role"]), token="", account_id=job.owner_account_id,
-                 org_id=org.id, region_id=org.region_id, region_path=org.region_path,
-                 region_level=RegionLevel(org.region.level), ip=job.params.get("ip"))
+    return await start_upload_job(actor=actor, kind=KINDS[what], data=data, filename=filename,
+                                  params={"role": actor.role.value, "ip": actor.ip},
+                                  check_headers=lambda headers: _columns(what, headers))
 
 
 class _Run:
@@ -186,7 +165,7 @@ class _Run:
 # --- physicians ----------------------------------------------------------------------
 @jobs.job_handler("physician_import")
 async def run_physician_import(job: Job) -> None:
-    actor = await _job_actor(job)
+    actor = await job_actor(job, missing="导入机构不存在")
     run = _Run(job, "physicians")
     resolver = PhysicianResolver(actor)
     seen: dict[str, int] = {}
@@ -286,7 +265,7 @@ async def _write_physicians(job: Job, actor: Actor, run: _Run, resolver: Physici
 # --- institutions --------------------------------------------------------------------
 @jobs.job_handler("institution_import")
 async def run_institution_import(job: Job) -> None:
-    actor = await _job_actor(job)
+    actor = await job_actor(job, missing="导入机构不存在")
     run = _Run(job, "institutions")
     seen: dict[str, int] = {}
     regions: dict[str, Region | None] = {}

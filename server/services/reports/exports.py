@@ -48,10 +48,12 @@ from server.models import (
     AssessmentStatus,
     Cycle,
     DelayStatus,
+    ExamAttempt,
     ExemptionStatus,
     ItemResult,
     Job,
     Organisation,
+    PaperPurpose,
     PaperType,
     Physician,
     PhysicianLevel,
@@ -65,7 +67,7 @@ from server.services.access import Actor, Role, get_org_in_scope, physician_scop
 from server.services.assessment import transitions
 from server.services.notify import notices
 from server.services.platform import excel, jobs
-from server.services.reports.statistics import job_actor
+from server.services.platform.jobs import job_actor
 
 log = logging.getLogger("server.exports")
 S = AssessmentStatus
@@ -202,8 +204,6 @@ async def progress_cells(rows: list[dict[str, Any]]) -> list[list[Any]]:
 async def paper_progress(assessment_ids: list[int]) -> dict[int, dict[PaperType, str]]:
     """Each assessment's progress on each paper of the first round, for 考试进展导出: 未参加,
     答题中, 已参加（合格）, 已参加（未合格） — one query over the started exam attempts."""
-    from server.models import ExamAttempt, PaperPurpose
-
     out: dict[int, dict[PaperType, str]] = {aid: {paper: NOT_TAKEN for paper in PaperType} for aid in assessment_ids}
     seen: dict[tuple[int, PaperType], tuple[bool, bool]] = {}  # (passed, submitted)
     rows = await (ExamAttempt.filter(assessment_id__in=assessment_ids, purpose=PaperPurpose.FIRST,

@@ -40,7 +40,7 @@ from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.errors import Conflict, Forbidden, NotFound
 from server.models import (
     Assessment,
     AssessmentStatus,
@@ -53,7 +53,6 @@ from server.models import (
     Physician,
     Procedure,
     Region,
-    RegionLevel,
     RegistryStatus,
     StatsKind,
     StatsSnapshot,
@@ -62,6 +61,7 @@ from server.models.geo import province_id_of_path
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.platform import excel, jobs
+from server.services.platform.jobs import job_actor
 
 S = AssessmentStatus
 STAFF = (Role.ADMINISTRATION, Role.ASSESSMENT_INSTITUTION, Role.HEALTH_INSTITUTION)
@@ -169,16 +169,6 @@ async def start_refresh(*, actor: Actor, kind: str) -> Job:
                            using_db=conn)
     await jobs.enqueue(job)
     return job
-
-
-async def job_actor(job: Job) -> Actor:
-    """The actor a background job acts as: its owner organisation in the role it was started in."""
-    org = await Organisation.get_or_none(id=job.org_id).prefetch_related("region")
-    if org is None:
-        raise ValidationFailed("任务所属机构不存在", code="org_missing")
-    return Actor(kind="staff", role=Role(job.params["role"]), token="", account_id=job.owner_account_id,
-                 org_id=org.id, region_id=org.region_id, region_path=org.region_path,
-                 region_level=RegionLevel(org.region.level), ip=job.params.get("ip"))
 
 
 @jobs.job_handler("stats_progress")

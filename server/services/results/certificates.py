@@ -59,6 +59,7 @@ S = AssessmentStatus
 CST = timezone(timedelta(hours=8))
 FONT_NAME = "DKTCertCJK"
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# Fonts registered with reportlab (a process-wide registry of its own), registered once per path.
 _fonts: dict[str, str] = {}
 _font_lock = threading.Lock()
 

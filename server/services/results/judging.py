@@ -5,12 +5,12 @@ The moves are rows of ``assessment_flow.TRANSITIONS`` run by ``transitions.trans
 module gives them their ``apply`` hooks (run inside the move's transaction, on the locked row):
 
 - 确认 (``ai_confirm_results``, assessment institution, single or batch): the outcome is computed
-  by ``outcome.first_round`` from the stored items, the 违纪 flag and ``attempts.paper_results``
+  by ``verdict.first_round`` from the stored items, the 违纪 flag and ``attempts.paper_results``
   (first round) against the cycle's pass lines — 合格 or 不合格 with ``fail_reason``;
   ``concluded_at`` is set and the scores go into the history row;
 - 确认 (``admin_confirm_reexam``, province only): the suspension (暂停执业 3-6 months, from a
   date) is recorded — see services/reexam.py for the list and 一键确认;
-- 确认 (``admin_judge_reexam``, administrations): ``outcome.reexam`` on the re-exam papers —
+- 确认 (``admin_judge_reexam``, administrations): ``verdict.reexam`` on the re-exam papers —
   合格 with ``no_promotion`` (本周期不得评优和晋升), or 再次考核不合格 with
   ``deregistration_recommended`` (注销注册);
 - the system's 未参加首轮考核 / 未参加再次考核 (services/outcome.py's sweep): ``fail_reason`` missed.
@@ -26,13 +26,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server.errors import Forbidden, ValidationFailed
-from server.models import Assessment, AssessmentStatus, Cycle, Physician, PhysicianLevel
+from server.models import Assessment, AssessmentStatus, Certificate, Cycle, Physician, PhysicianLevel
 from server.models.assessment import Procedure
 from server.schemas.reviews import ActionBody, ReexamConfirmBody
 from server.security import mask_id_number
 from server.services.access import Actor, Role, physician_scope_q
-from server.services.assessment import progress, transitions
-from server.services.results import outcome
+from server.services.assessment import physician_view, progress, transitions
+from server.services.exams import attempts
+from server.services.results import verdict
+from server.services.results.reexam_notices import notify_administrations, today
 
 S = AssessmentStatus
 RESULT_ACTIONS = frozenset({"ai_confirm_results", "admin_confirm_reexam", "admin_judge_reexam"})
@@ -43,18 +45,16 @@ def utcnow() -> datetime:
 
 
 async def verdict_for(a: Assessment, *, purpose: str = "first", cycle: Cycle | None = None,
-                      level: PhysicianLevel | None = None) -> outcome.Verdict:
+                      level: PhysicianLevel | None = None) -> verdict.Verdict:
     """What 确认 decides for this assessment now (first round or re-exam)."""
-    from server.services.exams import attempts
-
     cycle = cycle or await Cycle.get(id=a.cycle_id)
     if level is None:
         level = (await Physician.filter(id=a.physician_id).values_list("level", flat=True))[0]
     papers = await attempts.paper_results(a.id, purpose=purpose)
-    lines = outcome.pass_lines(cycle.exam_settings, level)
+    lines = verdict.pass_lines(cycle.exam_settings, level)
     if purpose == "reexam":
-        return outcome.reexam(violation=a.violation, papers=papers, lines=lines)
-    return outcome.first_round(work=a.work_result, ethics=a.ethics_result, violation=a.violation,
+        return verdict.reexam(violation=a.violation, papers=papers, lines=lines)
+    return verdict.first_round(work=a.work_result, ethics=a.ethics_result, violation=a.violation,
                                papers=papers, lines=lines)
 
 
@@ -89,8 +89,6 @@ def judge_reexam_hook(record: dict[str, Any]) -> transitions.Apply:
 
 def suspension_hook(months: int, start: Any, record: dict[str, Any]) -> transitions.Apply:
     """确认再次考核名单: 暂停执业 `months` months from `start` (default: today, China time)."""
-    from server.services.results.reexam import today
-
     async def apply(a: Assessment, conn: Any) -> None:
         a.suspension_months = months
         a.suspended_from = start or today()
@@ -139,8 +137,6 @@ def hook_for(actor: Actor, action: str, body: ActionBody, record: dict[str, Any]
         suspend = suspension_hook(months, start, record)
 
         async def apply(a: Assessment, conn: Any) -> None:
-            from server.services.results.reexam import notify_administrations
-
             await suspend(a, conn)
             await notify_administrations(actor=actor, assessment_ids=[a.id], conn=conn)
             return None
@@ -164,9 +160,7 @@ def batch_hook_for(actor: Actor, action: str, *, months: int = 3, start: Any = N
 async def after_batch(*, actor: Actor, action: str, done: list[int]) -> None:
     """After 批量确认 of the re-exam list: the administrations concerned are told (SPEC §7)."""
     if action == "admin_confirm_reexam" and done:
-        from server.services.results import reexam
-
-        await reexam.notify_administrations(actor=actor, assessment_ids=done)
+        await notify_administrations(actor=actor, assessment_ids=done)
 
 
 # --- lists: 评定简易程序测评结果 / 评定一般程序成绩结果 (and the re-exam lists) ------------------------
@@ -213,7 +207,7 @@ async def result_rows(actor: Actor, *, statuses: list[AssessmentStatus], filters
             "status": progress.choice(r["status"]), "procedure": progress.choice(r["procedure"]),
             "work_result": progress.choice(r["work_result"]), "ethics_result": progress.choice(r["ethics_result"]),
             "violation": r["violation"], "fail_reason": r["fail_reason"],
-            "fail_reason_label": outcome.FAIL_REASONS.get(r["fail_reason"], ""),
+            "fail_reason_label": verdict.FAIL_REASONS.get(r["fail_reason"], ""),
             "suspension_months": r["suspension_months"], "suspended_from": r["suspended_from"],
             "no_promotion": r["no_promotion"], "deregistration_recommended": r["deregistration_recommended"],
             "concluded_at": r["concluded_at"], "version": r["version"],
@@ -223,7 +217,7 @@ async def result_rows(actor: Actor, *, statuses: list[AssessmentStatus], filters
             v = await verdict_for(a, purpose=purpose, cycle=cycles[r["cycle_id"]], level=r["physician__level"])
             row["papers"] = [p.as_dict() for p in v.papers]
             row["preview"] = {"status": progress.choice(v.status), "fail_reason": v.fail_reason,
-                              "fail_reason_label": outcome.FAIL_REASONS.get(v.fail_reason, "")}
+                              "fail_reason_label": verdict.FAIL_REASONS.get(v.fail_reason, "")}
         out.append(row)
     return out, count
 
@@ -250,9 +244,6 @@ REEXAM_SCORES = frozenset({S.REEXAM_DONE, S.FINAL_FAILED})
 
 async def physician_result(*, actor: Actor) -> dict[str, Any]:
     """考核结果: the outcome once judged, the paper scores, the re-exam details, the notice."""
-    from server.models import Certificate
-    from server.services.assessment import physician_view
-
     physician, cycle, a = await physician_view.require_mine(actor)
     out: dict[str, Any] = {
         "assessment_id": a.id, "cycle": {"id": cycle.id, "name": cycle.name},
@@ -260,7 +251,7 @@ async def physician_result(*, actor: Actor) -> dict[str, Any]:
         "judged": a.status in JUDGED,
         "work_result": progress.choice(a.work_result), "ethics_result": progress.choice(a.ethics_result),
         "fail_reason": a.fail_reason if a.status in JUDGED else "",
-        "fail_reason_label": outcome.FAIL_REASONS.get(a.fail_reason, "") if a.status in JUDGED else "",
+        "fail_reason_label": verdict.FAIL_REASONS.get(a.fail_reason, "") if a.status in JUDGED else "",
         "suspension_months": a.suspension_months, "suspended_from": a.suspended_from,
         "no_promotion": a.no_promotion, "deregistration_recommended": a.deregistration_recommended,
         "concluded_at": a.concluded_at,

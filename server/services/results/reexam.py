@@ -14,32 +14,26 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from server.errors import Forbidden
-from server.models import Assessment, AssessmentStatus, Cycle, Job, Organisation, OrgKind
+from server.models import Assessment, AssessmentStatus, Cycle, Job
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.assessment import progress, transitions
-from server.services.notify import notices
-from server.services.notify.reminders import nearest_administration
 from server.services.platform import jobs
+from server.services.platform.jobs import job_actor
 from server.services.results import judging
+from server.services.results.reexam_notices import notify_administrations, today  # noqa: F401 - re-exported
 
 S = AssessmentStatus
 CST = timezone(timedelta(hours=8))
 CHUNK = 1000  # transitions.batch takes at most 1000 rows
 JOB_KIND = "reexam_confirm_all"
-
-
-def today() -> date:
-    """Today in China (the suspension's default start)."""
-    return datetime.now(CST).date()
 
 
 def _ensure_administration(actor: Actor) -> None:
@@ -111,8 +105,6 @@ async def start_confirm_all(*, actor: Actor, months: int = 3, start: date | None
 
 @jobs.job_handler(JOB_KIND)
 async def run_confirm_all(job: Job) -> None:
-    from server.services.reports.statistics import job_actor
-
     actor = await job_actor(job)
     p = job.params or {}
     start = date.fromisoformat(p["start"]) if p.get("start") else None
@@ -133,24 +125,3 @@ async def run_confirm_all(job: Job) -> None:
     await notify_administrations(actor=actor, assessment_ids=done)
     await jobs.set_outcome(job, {"done": len(done), "failed": failed[:100]})
     await jobs.report_progress(job, message=f"已确认{len(done)}人，未确认{len(failed)}人")
-
-
-# --- 复考名单确认 to the administrations concerned ------------------------------------------------------
-
-
-async def notify_administrations(*, actor: Actor, assessment_ids: list[int], conn: Any = None) -> int:
-    """One 复考名单确认 template message per administration concerned (the nearest administration
-    of each confirmed physician's institution, the confirming province left out), with the count."""
-    if not assessment_ids:
-        return 0
-    paths = await Assessment.filter(id__in=assessment_ids).using_db(conn).values_list("region_path", flat=True)
-    admins = dict(await Organisation.filter(kind=OrgKind.ADMINISTRATION, region_path__startswith=actor.region_path)
-                  .using_db(conn).values_list("region_path", "id"))
-    counts = Counter(nearest_administration(path, admins) for path in paths)
-    queued = 0
-    for org_id, n in counts.items():
-        if org_id is None or org_id == actor.org_id:
-            continue
-        queued += await notices.staff_message(conn=conn, org_id=org_id, template="reexam_list",
-                                             data={"count": n, "title": f"省级卫生行政机构已确认{n}名医师的再次考核名单"})
-    return queued

@@ -19,12 +19,12 @@ Across machines: the same synchronous entry points (``check_sync``, ``reference_
 in a taskiq task on dedicated face workers, and the API awaits the task's result instead of
 the pool::
 
-    @broker.task(task_name="face.check")           # server/tasks.py, TASK_BROKER=redis
+    @broker.task(task_name="face.check")           # server/services/face/queue.py, TASK_BROKER=redis
     def face_check(image_b64: str, reference: str, thresholds: dict, previous: list) -> dict:
         result = check_sync(b64decode(image_b64), b64decode(reference), thresholds, previous)
         return result.as_dict() | {"embedding": ...}
 
-    taskiq worker server.services.platform.broker:broker --workers 2   # on each face machine (one per core)
+    taskiq worker server.worker:broker --workers 2   # on each face machine (one per core)
 
 Domain errors (invalid image, no face in a standard photo) cross the process boundary as
 values and are raised again in the caller with their code and Chinese message.
@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from server import errors
 from server.face import CheckResult, FacePipeline, Reference, Thresholds
+from server.face.embed import as_vector, to_bytes
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -54,6 +55,8 @@ log = logging.getLogger("server.face.pool")
 WORKER_NICE = 5  # face workers yield the CPU to the API process (answer saves) under contention
 
 # --- inside a worker process ---------------------------------------------------------------
+# Per-process state on purpose: each spawned pool worker (and each taskiq face worker) loads the
+# models once into its own pipeline; the API process never touches these.
 _pipeline: FacePipeline | None = None
 _pipeline_options: dict[str, Any] = {}
 _pipeline_lock = threading.Lock()
@@ -207,61 +210,13 @@ class FacePool:
         result: Reference = await self._submit(_job_reference, bytes(image), thresholds or Thresholds())
         return result
 
+    # the FaceChecker protocol (server/services/face/checker.py)
+    check = run_check
+    reference = run_reference
+
 
 def _as_bytes(values: Sequence[float]) -> bytes:
-    from server.face.embed import as_vector, to_bytes
-
     try:
         return to_bytes(as_vector(values))
     except ValueError as exc:
         raise errors.ValidationFailed("标准照特征数据无效，请重新上传标准照", code="invalid_reference") from exc
-
-
-# --- the process-wide default pool -----------------------------------------------------------
-_default: FacePool | None = None
-
-
-def default_pool(settings: Settings | None = None) -> FacePool:
-    """This API process's pool, created from the settings on first use."""
-    global _default
-    if _default is None:
-        if settings is None:
-            from server.services.platform.runtime import rt
-
-            settings = rt().settings
-        _default = FacePool.from_settings(settings)
-    return _default
-
-
-def _queued() -> bool:
-    from server.services.platform.runtime import rt
-
-    return rt().settings.FACE_BACKEND == "queue"
-
-
-async def run_check(image: bytes, reference_embedding: bytes | Sequence[float], thresholds: Thresholds | None = None,
-                    *, previous: Sequence[Observation] = ()) -> CheckResult:
-    """A check in this process's pool, or on the face workers with FACE_BACKEND=queue."""
-    if _queued():
-        from server.face import queue
-
-        reference = bytes(reference_embedding) if isinstance(reference_embedding, bytes | bytearray) \
-            else _as_bytes(reference_embedding)
-        return await queue.run_check(image, reference, thresholds, previous=previous)
-    return await default_pool().run_check(image, reference_embedding, thresholds, previous=previous)
-
-
-async def run_reference(image: bytes, thresholds: Thresholds | None = None) -> Reference:
-    if _queued():
-        from server.face import queue
-
-        return await queue.run_reference(image, thresholds)
-    return await default_pool().run_reference(image, thresholds)
-
-
-def shutdown_default() -> None:
-    """For the server's stop listener: end the worker processes."""
-    global _default
-    pool, _default = _default, None
-    if pool is not None:
-        pool.close()

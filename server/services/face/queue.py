@@ -3,7 +3,7 @@
 With ``TASK_BROKER=redis`` the API sends each check to the queue and awaits its result
 (stored in Redis), and any number of face machines run it::
 
-    TASK_BROKER=redis REDIS_URL=... DATABASE_URL=... taskiq worker server.services.platform.broker:broker --workers 2
+    TASK_BROKER=redis REDIS_URL=... DATABASE_URL=... taskiq worker server.worker:broker --workers 2
 
 Each worker process loads the models once (about 1 s, 200 MB) and runs checks in a thread, so
 the API machines carry no inference at all. On the embedded default the in-memory broker runs
@@ -24,6 +24,7 @@ from taskiq.exceptions import TaskiqResultTimeoutError
 from server import errors
 from server.face import CheckResult, Reference, Thresholds
 from server.face.liveness import Observation
+from server.services.face.pool import _as_bytes, check_sync, reference_sync
 from server.services.platform.broker import broker
 from server.services.platform.runtime import rt
 
@@ -43,11 +44,9 @@ def _failure(exc: errors.DomainError) -> dict[str, Any]:
 @broker.task(task_name="dkt.face_check")
 async def face_check_task(image: str, reference: str, thresholds: dict[str, float],
                           previous: list[dict[str, Any]]) -> dict[str, Any]:
-    from server.face import pool
-
     seen = tuple(Observation(_bytes(p["embedding"]), tuple(p.get("pose") or ())) for p in previous)
     try:
-        result = await asyncio.to_thread(pool.check_sync, _bytes(image), _bytes(reference), thresholds, seen)
+        result = await asyncio.to_thread(check_sync, _bytes(image), _bytes(reference), thresholds, seen)
     except errors.DomainError as exc:
         return _failure(exc)
     out = dataclasses.asdict(result)
@@ -57,10 +56,8 @@ async def face_check_task(image: str, reference: str, thresholds: dict[str, floa
 
 @broker.task(task_name="dkt.face_reference")
 async def face_reference_task(image: str, thresholds: dict[str, float]) -> dict[str, Any]:
-    from server.face import pool
-
     try:
-        ref = await asyncio.to_thread(pool.reference_sync, _bytes(image), thresholds)
+        ref = await asyncio.to_thread(reference_sync, _bytes(image), thresholds)
     except errors.DomainError as exc:
         return _failure(exc)
     return {"result": {"embedding": _b64(ref.embedding), "faces": ref.faces, "ms": ref.ms}}
@@ -101,7 +98,26 @@ async def run_reference(image: bytes, thresholds: Thresholds | None = None) -> R
     return Reference(embedding=_bytes(data["embedding"]), faces=data["faces"], ms=data["ms"])
 
 
+class QueueChecker:
+    """The FaceChecker of FACE_BACKEND=queue: every check is a task on the face workers."""
+
+    async def check(self, image: bytes, reference_embedding: bytes | Sequence[float],
+                    thresholds: Thresholds | None = None, *, previous: Sequence[Observation] = ()) -> CheckResult:
+        reference = bytes(reference_embedding) if isinstance(reference_embedding, bytes | bytearray) \
+            else _as_bytes(reference_embedding)
+        return await run_check(image, reference, thresholds, previous=previous)
+
+    async def reference(self, image: bytes, thresholds: Thresholds | None = None) -> Reference:
+        return await run_reference(image, thresholds)
+
+    async def warm_up(self) -> None:
+        """Nothing to load here: the face workers load their models."""
+
+    def close(self) -> None:
+        """Nothing to close: the broker is closed with the process."""
+
+
 def _floats(values: Sequence[float]) -> bytes:
-    import numpy as np
+    import numpy as np  # the face extra; only called with float embeddings
 
     return np.asarray(values, dtype=np.float32).tobytes()

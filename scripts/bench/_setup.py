@@ -1,0 +1,52 @@
+"""What the benchmarks share to set up (exam_load.py, workflow_bench.py): logging to stderr, a
+throw-away PostgreSQL database created next to the admin URL and dropped afterwards, and the
+region tree every seeded world starts from (国家 > 基准省)."""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+
+from server.models import Region, RegionLevel
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def create_pg_database(admin_url: str, prefix: str = "dkt_bench") -> tuple[str, str]:
+    """A fresh database ``<prefix>_<random>`` on the server of ``admin_url``: (name, its URL)."""
+    import asyncpg  # the PostgreSQL driver, needed only when a bench runs on PostgreSQL
+
+    name = f"{prefix}_{uuid.uuid4().hex[:6]}"
+    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name, f"{admin_url.rpartition('/')[0]}/{name}"
+
+
+async def drop_pg_database(admin_url: str, name: str) -> None:
+    import asyncpg  # see create_pg_database
+
+    conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def region(code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
+    """A region under ``parent``, with its materialised path."""
+    r = await Region.create(code=code, name=name, level=level, parent=parent, path="")
+    r.path = f"{parent.path if parent else '/'}{r.id}/"
+    await r.save(update_fields=["path"])
+    return r
+
+
+async def national_and_province() -> tuple[Region, Region]:
+    """国家 (100000) and the benchmark's province 基准省 (450000)."""
+    china = await region("100000", "国家", RegionLevel.NATIONAL, None)
+    return china, await region("450000", "基准省", RegionLevel.PROVINCE, china)
