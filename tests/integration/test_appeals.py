@@ -153,3 +153,33 @@ async def test_decisions_refuse_every_other_staff_role(client):
     r = await client.post(f"{ADMIN}/{a.id}/appeal/decision", headers=headers, json={"decision": "uphold", "reason": "x"})
     assert r.status_code in (401, 403)
     assert (await Assessment.get(id=a.id)).appeal == AppealStatus.PENDING
+
+
+async def test_the_whole_record_shows_attempts_outcome_and_notice_numbers(client):
+    """考核进度 → 查看 (issue #12): each paper's attempts and scores, the outcome and 不合格原因, the
+    notice's number and verification link, and the numbers voided on 复核."""
+    from server.models import ExamAttempt, Paper, PaperPurpose
+
+    w = await make_world()
+    p, a, headers = await _result(w, S.QUALIFIED)
+    paper = await Paper.create(assessment_id=a.id, physician=p, cycle_id=a.cycle_id, paper_type="humanities")
+    await ExamAttempt.create(assessment_id=a.id, physician=p, cycle_id=a.cycle_id, paper=paper, paper_type="humanities",
+                             purpose=PaperPurpose.FIRST, duration_minutes=60, window_end=datetime.now(UTC),
+                             status="submitted", score=86, pass_line=60, passed=True)
+    ai_actor = await staff_actor(w.hospital, Role.ASSESSMENT_INSTITUTION)
+    cert = await certificates.ensure_certificate(ai_actor, a)
+    token = await token_for(w.gx_admin)
+    body = (await client.get(f"{ADMIN}/{a.id}", headers=auth(token))).json()
+    assert body["attempts"][0]["score"] == 86 and body["attempts"][0]["paper_type"]["value"] == "humanities"
+    assert body["outcome"]["status"]["value"] == "qualified"
+    assert body["certificate"]["number"] == cert.number and body["certificate"]["verify_url"].endswith(cert.token)
+    assert body["history"] is not None and body["voided_certificates"] == []
+    # a change on 复核 voids the number; the record shows it and the 不合格原因
+    assert (await client.post(f"{MP}/appeal", headers=headers, json={"reason": "有误"})).status_code == 200
+    ai = await token_for(w.hospital, Role.ASSESSMENT_INSTITUTION)
+    r = await client.post(f"{ADMIN}/{a.id}/appeal/decision", headers=auth(ai), json={"decision": "change", "reason": "更正"})
+    assert r.status_code == 200
+    body = (await client.get(f"{ADMIN}/{a.id}", headers=auth(token))).json()
+    assert body["certificate"] is None and [v["number"] for v in body["voided_certificates"]] == [cert.number]
+    assert body["outcome"]["fail_reason_label"] == "复核变更为不合格"
+    assert (await client.get(f"{ADMIN}/{a.id}", headers=auth(await token_for(w.gz_admin)))).status_code in (403, 404)

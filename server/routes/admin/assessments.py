@@ -15,7 +15,8 @@ from server.routes.guards import actor_of, require
 from server.routes.render import int_arg, ok, page, paging
 from server.schemas.reviews import BatchBody, PhysicianIds, parse_action_body
 from server.services.access import Role
-from server.services.assessment import progress, records, reviews
+from server.services.assessment import progress, reviews
+from server.services.results import full_record
 
 bp = Blueprint("admin_assessments", url_prefix="/")
 
@@ -105,7 +106,7 @@ async def cancel_include_batch(request: Request, body: PhysicianIds):
 @require(HI, AI, ADMIN)
 async def get_record(request: Request, assessment_id: int):
     """查看: the whole record with history and the caller's actions."""
-    return ok(await records.assessment_record(actor=actor_of(request), assessment_id=assessment_id))
+    return ok(await full_record.full_record(actor=actor_of(request), assessment_id=assessment_id))
 
 
 @bp.post("/assessments/<assessment_id:int>/actions/<action:str>")
