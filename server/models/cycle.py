@@ -77,6 +77,8 @@ class Cycle(TimestampedModel):
     # 考核通知: physicians who still have a paper are told when 首轮考核 / 再次考核 opens and this many
     # days before it closes (0: no closing reminder)
     notice_days_before_close = fields.SmallIntField(default=3)
+    # 违纪不合格 published (the Guangxi schedule: 作弊…评定为本周期考核不合格并向社会进行公布), when the province turns it on
+    publish_violations = fields.BooleanField(default=False)
     humanities_exemption_open = fields.BooleanField(default=False)
     professional_exemption_open = fields.BooleanField(default=False)
 

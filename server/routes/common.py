@@ -11,7 +11,9 @@ from sanic.request import Request
 from server.routes.api import endpoint
 from server.schemas.common import Out
 from server.schemas.meta import EnumCatalogue, enum_catalogue
+from server.schemas.publication import PublishedViolations
 from server.services.accounts.captcha import issue_captcha
+from server.services.proctoring import publication
 
 bp = Blueprint("common", url_prefix="/api/v1")
 
@@ -37,6 +39,13 @@ async def health(request: Request):
 async def enums(request: Request):
     """枚举: every enum the API uses, as {value, label}, for filters and labels in the clients."""
     return enum_catalogue()
+
+
+@bp.get("/public/violations/<province_code:str>")
+@endpoint(public=True, response=PublishedViolations)
+async def published_violations(request: Request, province_code: str):
+    """违纪不合格公布: a province's published cases (masked names; empty unless the province publishes)."""
+    return await publication.published(province_code=province_code)
 
 
 @bp.get("/captcha")

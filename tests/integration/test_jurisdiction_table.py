@@ -46,6 +46,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/admin/accounts/<account_id:int>"): "/api/v1/admin/accounts/{account}",
     ("POST", "/api/v1/admin/accounts/<account_id:int>/activate"): "/api/v1/admin/accounts/{account}/activate",
     ("POST", "/api/v1/admin/outbox/<message_id:int>/resend"): "/api/v1/admin/outbox/{message}/resend",
+    ("PUT", "/api/v1/admin/cycles/<cycle_id:int>/publish-violations"):
+        "/api/v1/admin/cycles/{cycle}/publish-violations",
     ("PUT", "/api/v1/admin/institutions/<org_id:int>/upkeep"): "/api/v1/admin/institutions/{hospital}/upkeep",
     ("POST", "/api/v1/admin/institutions/<org_id:int>/cancel"): "/api/v1/admin/institutions/{hospital}/cancel",
     ("GET", "/api/v1/admin/assessments/<assessment_id:int>/appeal"): "/api/v1/admin/assessments/{assessment}/appeal",
@@ -158,6 +160,7 @@ LIST_FILTERS = [
 BODIES: dict[str, dict] = {
     "reject": {"reason": "材料不全"},
     "decision": {"approve": True, "decision": "uphold", "reason": "维持"},  # transfers and appeals
+    "publish-violations": {"enabled": True},
     "apply-permission": {"allow": True},
     "industry-orgs": {"enabled": True},
     "exemption-reasons": {"paper": "humanities", "text": "年满60周岁"},

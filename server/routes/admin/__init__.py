@@ -9,6 +9,7 @@ from server.routes.admin import documents as documents_console
 from server.routes.admin import materials as materials_console
 from server.routes.admin import outbox as outbox_console
 from server.routes.admin import proctoring as proctoring_console
+from server.routes.admin import publication as publication_console
 from server.routes.admin import question_bank as question_bank_console
 from server.routes.admin import regions as regions_console
 from server.routes.admin import reports as reports_console
@@ -28,5 +29,6 @@ group = Blueprint.group(
     documents_console.bp,
     upkeep_console.bp,
     appeals_console.bp,
+    publication_console.bp,
     url_prefix="/api/v1/admin",
 )
