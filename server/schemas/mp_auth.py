@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from server.schemas.common import In, Out
+
 
 class PhysicianLogin(BaseModel):
     id_number: str = Field(min_length=1, max_length=32, description="证件号码")
@@ -27,3 +29,23 @@ class SmsCodeRequest(BaseModel):
 class PhoneBind(BaseModel):
     phone: str = Field(min_length=1, max_length=20, description="手机号码")
     sms_code: str = Field(min_length=1, max_length=10, description="短信验证码")
+
+
+class ForgotCodeRequest(In):
+    """忘记密码 → 获取验证码."""
+
+    id_number: str = Field(min_length=1, max_length=32, title="证件号码")
+
+
+class ForgotCodeSent(Out):
+    message: str
+    expires_in: int
+    resend_after: int
+
+
+class PasswordReset(In):
+    """忘记密码 → 重置密码."""
+
+    id_number: str = Field(min_length=1, max_length=32, title="证件号码")
+    sms_code: str = Field(min_length=1, max_length=10, title="短信验证码")
+    new_password: str = Field(min_length=1, max_length=64, title="新密码")

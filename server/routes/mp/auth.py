@@ -7,9 +7,13 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic_ext import validate
 
+from server.routes.api import endpoint
 from server.routes.guards import actor_of, require
 from server.routes.render import ok
 from server.schemas.mp_auth import (
+    ForgotCodeRequest,
+    ForgotCodeSent,
+    PasswordReset,
     PhoneBind,
     PhysicianLogin,
     PhysicianPasswordChange,
@@ -17,7 +21,7 @@ from server.schemas.mp_auth import (
     WeChatLogin,
 )
 from server.services.access import Role
-from server.services.accounts import physician_auth
+from server.services.accounts import password_reset, physician_auth
 from server.services.accounts.physician_auth import PhysicianLoginResult
 
 bp = Blueprint("mp_auth", url_prefix="/auth")
@@ -49,6 +53,21 @@ async def wechat_login(request: Request, body: WeChatLogin):
     """微信一键登录 for a physician who bound this WeChat at an earlier login."""
     result = await physician_auth.login_physician_wechat(code=body.code, ip=request.client_ip or request.ip)
     return ok(_login_body(result))
+
+
+@bp.post("/forgot-password/sms-code")
+@endpoint(public=True, body=ForgotCodeRequest, response=ForgotCodeSent)
+async def forgot_password_code(request: Request, body: ForgotCodeRequest):
+    """忘记密码 → 获取验证码 (sent to the bound phone; the answer never tells whether the ID exists)."""
+    return ForgotCodeSent(**await password_reset.request_code(id_number=body.id_number))
+
+
+@bp.post("/forgot-password/reset")
+@endpoint(public=True, body=PasswordReset)
+async def forgot_password_reset(request: Request, body: PasswordReset):
+    """忘记密码 → 重置密码 with the SMS code; every session ends."""
+    await password_reset.reset(id_number=body.id_number, sms_code=body.sms_code, new_password=body.new_password,
+                               ip=request.client_ip or request.ip)
 
 
 @bp.post("/logout")

@@ -140,6 +140,17 @@ async def issue_code(*, purpose: str, subject: str, phone: str, recipient_id: in
     return CodeIssued(expires_in=s.SMS_CODE_TTL_SECONDS, resend_after=s.SMS_MIN_INTERVAL_SECONDS)
 
 
+async def take_request_slot(subject: str, interval: int) -> None:
+    """The per-subject limits of a code request that sends nothing (忘记密码 for an ID number with no
+    bound phone), so that the answers and refusals are the same as for a real one."""
+    s = rt().settings
+    day = datetime.now(UTC).astimezone(_CHINA).strftime("%Y%m%d")
+    daily = [f"sms:day:{subject}:{day}"]
+    await _check_daily(daily, s.SMS_MAX_PER_DAY)
+    await _take_interval([f"sms:gap:{subject}"], interval)
+    await _count_daily(daily)
+
+
 async def check_code(*, purpose: str, subject: str, phone: str, code: str) -> None:
     """Consume the code if it matches ``phone`` and ``code``; raise otherwise.
 
