@@ -53,6 +53,18 @@ function bindPhone({ phone, smsCode }) {
   return http.post('/auth/bind-phone', { phone, sms_code: smsCode })
 }
 
+/** 忘记密码 → 获取验证码: the same answer whether or not the ID number exists. */
+function forgotPasswordCode(idNumber) {
+  return http.post('/auth/forgot-password/sms-code', { id_number: (idNumber || '').trim().toUpperCase() }, { noRedirect: true })
+}
+
+/** 忘记密码 → 重置密码 with the code sent to the bound phone. */
+function resetPassword({ idNumber, smsCode, newPassword }) {
+  return http.post('/auth/forgot-password/reset', {
+    id_number: (idNumber || '').trim().toUpperCase(), sms_code: (smsCode || '').trim(), new_password: newPassword || '',
+  }, { noRedirect: true })
+}
+
 function unbindWechat() {
   return http.post('/auth/unbind-wechat', {})
 }
@@ -69,4 +81,7 @@ function loggedIn() {
   return Boolean(session.getToken())
 }
 
-module.exports = { login, wechatLogin, me, changePassword, sendSmsCode, bindPhone, unbindWechat, logout, loggedIn }
+module.exports = {
+  login, wechatLogin, me, changePassword, sendSmsCode, bindPhone, forgotPasswordCode, resetPassword, unbindWechat,
+  logout, loggedIn,
+}

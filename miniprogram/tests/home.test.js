@@ -98,7 +98,7 @@ test('退出登录 ends the session and shows the login form (no automatic WeCha
   server.on('GET /home', { status: 200, body: home() })
   server.on('POST /auth/logout', { status: 200, body: { ok: true } })
   const page = await openPage(PAGE)
-  wx.showActionSheet.mockImplementation(opts => opts.success({ tapIndex: 1 }))
+  wx.showActionSheet.mockImplementation(opts => opts.success({ tapIndex: 2 }))
   await tap(page, '.account .link')
   expect(server.calls('POST /auth/logout')).toHaveLength(1)
   expect(wx.getStorageSync('dkt_token')).toBe('')
@@ -125,4 +125,16 @@ test('合格: the card leads to 考核结果 and 下载考核结果通知书', a
   buttons[1].dispatchEvent('tap')
   await new Promise(r => setTimeout(r, 0))
   expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/results/result/index?download=1' })
+})
+
+
+test('账户设置 → 修改密码 opens the password page at any time', async () => {
+  server.on('GET /home', { status: 200, body: home() })
+  const page = await openPage(PAGE)
+  wx.showActionSheet.mockImplementation(opts => {
+    expect(opts.itemList).toEqual(['修改密码', '解除微信绑定', '退出登录'])
+    opts.success({ tapIndex: 0 })
+  })
+  await tap(page, '.account .link')
+  expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/account/password/index' })
 })

@@ -112,10 +112,11 @@ Page({
 
   onAccount() {
     wx.showActionSheet({
-      itemList: ['解除微信绑定', '退出登录'],
+      itemList: ['修改密码', '解除微信绑定', '退出登录'],
       success: res => {
-        if (res.tapIndex === 0) this.unbind()
-        if (res.tapIndex === 1) this.logout()
+        if (res.tapIndex === 0) wx.navigateTo({ url: '/pages/account/password/index' })
+        if (res.tapIndex === 1) this.unbind()
+        if (res.tapIndex === 2) this.logout()
       },
     })
   },

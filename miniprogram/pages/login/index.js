@@ -36,6 +36,10 @@ Page({
     this.stopTimer()
   },
 
+  onForgot() {
+    wx.navigateTo({ url: '/pages/account/forgot/index' })
+  },
+
   /** A stored token → straight on; else one quiet try of 微信一键登录; else the form. */
   async start() {
     if (auth.loggedIn()) {
