@@ -18,7 +18,7 @@ const EDITABLE = {
   practice: ['department_id', 'specialties', 'title', 'title_date', 'position', 'position_date', 'is_resident',
     'practice_scope', 'employment'],
   experience: ['multi_site', 'education', 'practice_history'],
-  self_assessment: ['work_performance', 'ethics', 'professional_level'],
+  self_assessment: ['practice_conduct', 'work_performance', 'ethics', 'professional_level'],
   procedure: ['procedure', 'conditions', 'proof_ids', 'report'],
 }
 const MODIFIABLE_STEPS = ['basic', 'practice', 'experience'] // 申请修改

@@ -139,8 +139,9 @@ class ExperienceStep(Strict):
 
 
 class SelfAssessmentStep(Strict):
-    """(3) 工作成绩、职业道德自评 (业务水平自评: required for 简易程序)."""
+    """(3) 执业行为记录、工作成绩、职业道德自评 (业务水平自评: required for 简易程序)."""
 
+    practice_conduct: SelfText | None = Field(default=None, title="执业行为记录")
     work_performance: SelfText | None = Field(default=None, title="工作成绩自评")
     ethics: SelfText | None = Field(default=None, title="职业道德自评")
     professional_level: SelfText | None = Field(default=None, title="业务水平自评")

@@ -24,7 +24,8 @@ class MaterialFile(Out):
 
 
 class SelfAssessmentItem(Out):
-    group: str = Field(description="work_performance 工作成绩 | ethics 职业道德 | professional_level 业务水平")
+    group: str = Field(description="practice_conduct 执业行为记录 | work_performance 工作成绩 | ethics 职业道德 | "
+                                   "professional_level 业务水平")
     group_label: str
     text: str
 

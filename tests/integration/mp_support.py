@@ -143,7 +143,7 @@ def steps(s: Setup, *, simple: bool = False, proof_ids: list[str] | None = None,
         "experience": {"education": [{"school": "广西医科大学", "major": "临床医学", "education": "本科",
                                       "start_date": "2003-09-01", "end_date": "2008-07-01"}],
                        "multi_site": [], "practice_history": []},
-        "self_assessment": {"work_performance": "按时完成岗位工作任务。", "ethics": "遵守医德规范。",
+        "self_assessment": {"practice_conduct": "本周期无不良执业行为记录。", "work_performance": "按时完成岗位工作任务。", "ethics": "遵守医德规范。",
                             "professional_level": "熟练掌握本专业知识。"},
         "procedure": procedure,
     }

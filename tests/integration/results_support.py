@@ -33,7 +33,7 @@ from tests.integration.mp_support import pdf
 from tests.integration.review_support import API, Driver, open_cycle, staff, staff_move
 
 SIMPLE_PROCEDURE = {"procedure": "simple", "conditions": [0, 1], "report": "本人述职报告：考核周期内认真履职。"}
-SIMPLE_SELF_ASSESSMENT = {"work_performance": "按时完成岗位工作任务。", "ethics": "遵守医德规范。",
+SIMPLE_SELF_ASSESSMENT = {"practice_conduct": "本周期无不良执业行为记录。", "work_performance": "按时完成岗位工作任务。", "ethics": "遵守医德规范。",
                           "professional_level": "熟练掌握本专业知识。"}
 
 

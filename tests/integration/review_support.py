@@ -234,6 +234,6 @@ def enrolment_steps(department_id: int, *, email: str) -> dict[str, dict[str, An
         "experience": {"education": [{"school": "广西医科大学", "major": "临床医学", "education": "本科",
                                       "start_date": "2003-09-01", "end_date": "2008-07-01"}],
                        "multi_site": [], "practice_history": []},
-        "self_assessment": {"work_performance": "按时完成岗位工作任务。", "ethics": "遵守医德规范。"},
+        "self_assessment": {"practice_conduct": "本周期无不良执业行为记录。", "work_performance": "按时完成岗位工作任务。", "ethics": "遵守医德规范。"},
         "procedure": {"procedure": "general"},
     }

@@ -505,3 +505,19 @@ async def test_uploads_that_are_not_images_name_the_accepted_types(client):
     assert r.status_code == 422 and "仅支持 JPG、PNG 格式的图片" in r.json()["message"]
     r = await upload_proof(client, s, b"MZ\x90\x00 not a proof", "proof.jpg")
     assert r.status_code == 422 and r.json()["message"] == "仅支持 JPG、PNG 格式的图片或 PDF 文件"
+
+
+async def test_self_assessment_includes_the_practice_conduct_record(client):
+    """The 自评 includes 执业行为记录 (the seeds: 完成执业行为记录、工作成绩、职业道德自评): required at 提交信息."""
+    s = await setup()
+    await fill_enrolment(client, s)
+    r = await client.put(f"{API}/enrolment/self_assessment", headers=s.headers, json={"practice_conduct": None})
+    assert r.status_code == 200 and r.json()["complete"] is False
+    r = await client.post(f"{API}/enrolment/submit", headers=s.headers)
+    assert r.status_code == 422 and r.json()["code"] == "enrolment_incomplete"
+    assert "工作成绩、职业道德自评" in r.json()["message"]
+    assert any(d.get("field") == "practice_conduct" for d in r.json()["details"])
+    r = await client.put(f"{API}/enrolment/self_assessment", headers=s.headers,
+                         json={"practice_conduct": "本周期无不良执业行为记录。"})
+    assert r.status_code == 200
+    assert (await client.post(f"{API}/enrolment/submit", headers=s.headers)).status_code == 200

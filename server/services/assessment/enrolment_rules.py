@@ -22,7 +22,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "basic": ("gender", "ethnicity", "birth_date", "id_type", "education", "email"),
     "practice": ("department_id", "specialties", "title", "is_resident", "employment"),
     "experience": ("education",),
-    "self_assessment": ("work_performance", "ethics"),
+    "self_assessment": ("practice_conduct", "work_performance", "ethics"),
     "procedure": ("procedure",),
 }
 

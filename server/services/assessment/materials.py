@@ -21,7 +21,8 @@ from server.services.assessment import records
 from server.services.platform import files
 
 KIND_LABELS = {"photo": "标准照片", "procedure_proof": "简易程序证明材料", "exemption_proof": "免考证明材料"}
-GROUP_LABELS = {"work_performance": "工作成绩", "ethics": "职业道德", "professional_level": "业务水平"}
+GROUP_LABELS = {"practice_conduct": "执业行为记录", "work_performance": "工作成绩", "ethics": "职业道德",
+                "professional_level": "业务水平"}
 
 
 async def _in_scope(actor: Actor, assessment_id: int) -> Assessment:

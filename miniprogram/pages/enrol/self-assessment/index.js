@@ -7,8 +7,10 @@ const E = require('../../../constants/enrolment')
 const validate = require('../../../utils/validate')
 
 const TEXTS = [
+  { key: 'practice_conduct', label: '执业行为记录', required: true,
+    placeholder: '请填写本周期的执业行为记录（如有无不良执业行为）' },
   { key: 'work_performance', label: '工作成绩自评', required: true,
-    placeholder: '请对本周期的执业行为、工作成绩进行自评' },
+    placeholder: '请对本周期的工作成绩进行自评' },
   { key: 'ethics', label: '职业道德自评', required: true, placeholder: '请对本周期的职业道德进行自评' },
   { key: 'professional_level', label: '业务水平自评', required: false,
     placeholder: '申请简易程序的医师须填写业务水平自评' },
