@@ -79,6 +79,8 @@ class Cycle(TimestampedModel):
     notice_days_before_close = fields.SmallIntField(default=3)
     # 违纪不合格 published (the Guangxi schedule: 作弊…评定为本周期考核不合格并向社会进行公布), when the province turns it on
     publish_violations = fields.BooleanField(default=False)
+    # 快速注册 (the Xinjiang guide): physicians register themselves and their institution decides (注册审核)
+    self_registration = fields.BooleanField(default=False)
     humanities_exemption_open = fields.BooleanField(default=False)
     professional_exemption_open = fields.BooleanField(default=False)
 

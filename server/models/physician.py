@@ -22,6 +22,7 @@ class PhysicianLevel(LabelledEnum):
 class RegistryStatus(LabelledEnum):
     ACTIVE = ("active", "在册")
     HOLDING = ("holding", "暂存区")
+    PENDING = ("pending", "注册待审核")  # 快速注册, waiting for the institution's 注册审核
 
 
 class HoldingReason(LabelledEnum):
@@ -29,6 +30,7 @@ class HoldingReason(LabelledEnum):
     RETIRED = ("retired", "退休（不再执业）")
     LEFT = ("left", "离职（不再执业）")
     INSTITUTION_CANCELLED = ("closed", "机构注销")
+    REGISTRATION_REJECTED = ("reg_rejected", "注册审核未通过")
 
 
 class Physician(TimestampedModel):

@@ -48,6 +48,9 @@ TABLE: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/admin/outbox/<message_id:int>/resend"): "/api/v1/admin/outbox/{message}/resend",
     ("PUT", "/api/v1/admin/cycles/<cycle_id:int>/publish-violations"):
         "/api/v1/admin/cycles/{cycle}/publish-violations",
+    ("POST", "/api/v1/admin/registrations/<physician_id:int>/decision"):
+        "/api/v1/admin/registrations/{physician}/decision",
+    ("PUT", "/api/v1/admin/cycles/<cycle_id:int>/self-registration"): "/api/v1/admin/cycles/{cycle}/self-registration",
     ("PUT", "/api/v1/admin/institutions/<org_id:int>/upkeep"): "/api/v1/admin/institutions/{hospital}/upkeep",
     ("POST", "/api/v1/admin/institutions/<org_id:int>/cancel"): "/api/v1/admin/institutions/{hospital}/cancel",
     ("GET", "/api/v1/admin/assessments/<assessment_id:int>/appeal"): "/api/v1/admin/assessments/{assessment}/appeal",
@@ -161,6 +164,7 @@ BODIES: dict[str, dict] = {
     "reject": {"reason": "材料不全"},
     "decision": {"approve": True, "decision": "uphold", "reason": "维持"},  # transfers and appeals
     "publish-violations": {"enabled": True},
+    "self-registration": {"enabled": True},
     "apply-permission": {"allow": True},
     "industry-orgs": {"enabled": True},
     "exemption-reasons": {"paper": "humanities", "text": "年满60周岁"},

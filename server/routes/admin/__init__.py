@@ -12,6 +12,7 @@ from server.routes.admin import proctoring as proctoring_console
 from server.routes.admin import publication as publication_console
 from server.routes.admin import question_bank as question_bank_console
 from server.routes.admin import regions as regions_console
+from server.routes.admin import registrations as registrations_console
 from server.routes.admin import reports as reports_console
 from server.routes.admin import results as results_console
 from server.routes.admin import upkeep as upkeep_console
@@ -30,5 +31,6 @@ group = Blueprint.group(
     upkeep_console.bp,
     appeals_console.bp,
     publication_console.bp,
+    registrations_console.bp,
     url_prefix="/api/v1/admin",
 )

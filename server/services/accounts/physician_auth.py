@@ -21,7 +21,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, Forbidden, Unauthorized, UpstreamError, ValidationFailed
-from server.models import Cycle, PasswordRule, Physician, RegistryStatus
+from server.models import Cycle, HoldingReason, PasswordRule, Physician, RegistryStatus
 from server.models.geo import province_id_of_path
 from server.security import (
     id_number_problem,
@@ -83,6 +83,11 @@ def _physician_actor(physician: Physician, *, token: str = "", ip: str | None = 
 
 
 def _refuse_inactive(physician: Physician) -> None:
+    if physician.registry_status == RegistryStatus.PENDING:
+        raise Forbidden("注册信息待执业机构审核，审核通过后方可登录", code="registration_pending")
+    if physician.registry_status == RegistryStatus.HOLDING and \
+            physician.holding_reason == HoldingReason.REGISTRATION_REJECTED:
+        raise Forbidden("注册审核未通过，请选择正确的执业机构后重新提交注册信息", code="registration_rejected")
     if physician.registry_status == RegistryStatus.HOLDING:
         raise Forbidden("您的执业信息已调入暂存区，无法登录定考系统，如有疑问请联系所在卫生机构",
                         code="physician_in_holding")
