@@ -102,6 +102,8 @@ class Assessment(TimestampedModel):
     ethics_result = fields.CharEnumField(ItemResult, max_length=8, null=True)
     evaluation_opinion = fields.TextField(default="")
     other_site_opinions = fields.JSONField(default=list)
+    # 逐项评定: {group: [{item, result, reason}]} against the cycle's 考核内容 (evaluation_items)
+    evaluation_items = fields.JSONField(default=dict)
     review = fields.JSONField(default=dict)
     # 免考: {paper, reason_ids, proof_ids, note}; 延期: reason
     exemption_data = fields.JSONField(default=dict)

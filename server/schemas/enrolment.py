@@ -145,6 +145,9 @@ class SelfAssessmentStep(Strict):
     work_performance: SelfText | None = Field(default=None, title="工作成绩自评")
     ethics: SelfText | None = Field(default=None, title="职业道德自评")
     professional_level: SelfText | None = Field(default=None, title="业务水平自评")
+    # one entry per item of the province's 考核内容 (编辑考核内容), in its order, by group
+    item_texts: dict[Literal["work_performance", "ethics", "professional_level"], list[SelfText]] | None = Field(
+        default=None, title="逐项自评")
 
 
 class SimpleProcedure(Strict):

@@ -11,7 +11,7 @@ when given and the record has moved on since, the move is refused with ``stale_v
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -41,13 +41,40 @@ class OtherSiteOpinion(BaseModel):
     opinion: str = Field(min_length=1, max_length=1000, description="评定意见")
 
 
+class ItemEvaluation(BaseModel):
+    """One item of the province's 考核内容: 合格/不合格, a reason when 不合格."""
+
+    result: ItemResult = Field(description="pass 合格 / fail 不合格")
+    reason: str = Field(default="", max_length=500, description="不合格理由")
+
+    @model_validator(mode="after")
+    def _reason(self) -> ItemEvaluation:
+        if self.result == ItemResult.FAIL and not self.reason.strip():
+            raise ValueError("评定为不合格的考核内容须填写理由")
+        return self
+
+
 class EvaluationBody(ActionBody):
-    """评定工作成绩、职业道德 → 提交: both items marked 合格/不合格, the institution's opinion."""
+    """评定工作成绩、职业道德 → 提交: both items marked 合格/不合格, the institution's opinion; optionally
+    each item of the province's 考核内容 (then a group is 不合格 exactly when one of its items is)."""
 
     work_result: ItemResult = Field(description="工作成绩：pass 合格 / fail 不合格")
     ethics_result: ItemResult = Field(description="职业道德：pass 合格 / fail 不合格")
     opinion: str = Field(default="", max_length=2000, description="卫生机构评定意见")
     other_site_opinions: list[OtherSiteOpinion] = Field(default_factory=list, max_length=20)
+    items: dict[Literal["work_performance", "ethics"], list[ItemEvaluation]] | None = Field(
+        default=None, description="逐项评定（与本周期考核内容一一对应）")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EvaluationBody:
+        for group, overall, label in (("work_performance", self.work_result, "工作成绩"),
+                                      ("ethics", self.ethics_result, "职业道德")):
+            entries = (self.items or {}).get(group)
+            if entries:
+                failed = any(e.result == ItemResult.FAIL for e in entries)
+                if failed != (overall == ItemResult.FAIL):
+                    raise ValueError(f"{label}的评定结果应与逐项评定一致（任一项不合格即为不合格）")
+        return self
 
 
 class ReviewSubmitBody(ActionBody):

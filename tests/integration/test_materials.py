@@ -69,3 +69,24 @@ async def test_materials_need_a_staff_role(client):
     assert r.status_code == 403
     r = await client.get(f"{API}/{s.assessment.id}/materials", headers=s.headers)
     assert r.status_code in (401, 403)
+
+
+async def test_self_assessment_item_by_item_appears_in_materials(client):
+    """The province's 考核内容 items appear in the physician's 自评 (one entry per item) and in 材料."""
+    from server.models import DEFAULT_EVALUATION_ITEMS, Cycle
+
+    s = await setup()
+    await Cycle.filter(id=s.cycle.id).update(evaluation_items=DEFAULT_EVALUATION_ITEMS)
+    work = DEFAULT_EVALUATION_ITEMS["work_performance"]
+    await fill_enrolment(client, s)
+    texts = [f"{name}：良好" for name in work]
+    r = await client.put("/api/v1/mp/enrolment/self_assessment", headers=s.headers,
+                         json={"item_texts": {"work_performance": texts[:-1]}})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_items"  # one entry per item
+    r = await client.put("/api/v1/mp/enrolment/self_assessment", headers=s.headers,
+                         json={"item_texts": {"work_performance": texts}})
+    assert r.status_code == 200, r.text
+    body = (await client.get(f"{API}/{s.assessment.id}/materials", headers=auth(await token_for(s.w.hospital)))).json()
+    per_item = [i for i in body["self_assessment"] if "：" in i["group_label"]]
+    assert [i["group_label"] for i in per_item] == [f"工作成绩：{name}" for name in work]
+    assert [i["text"] for i in per_item] == texts

@@ -6,6 +6,7 @@ from __future__ import annotations
 from server.models import (
     Assessment,
     AssessmentEvent,
+    Cycle,
     HoldingReason,
     InboxMessage,
     ItemResult,
@@ -204,6 +205,38 @@ async def test_evaluation_missing_items_refused(client):
     assert r.status_code == 422
     fresh = await Assessment.get(id=a.id)
     assert fresh.status == S.ENROLLED and fresh.work_result is None
+
+
+async def test_evaluation_item_by_item_against_the_province_content(client):
+    """The province's 编辑考核内容 items appear in the 评定 (合格/不合格 per item, a reason when 不合格) and in
+    查看; the group result follows its items; a wrong count or a 不合格 without reason is refused."""
+    w, cycle = await _world()
+    a = await (await _driver(client, w, cycle)).main(S.ENROLLED)
+    token = await token_for(w.hospital2)
+    from server.models import DEFAULT_EVALUATION_ITEMS
+
+    await Cycle.filter(id=cycle.id).update(evaluation_items=DEFAULT_EVALUATION_ITEMS)  # 编辑考核内容
+    fresh_cycle = await Cycle.get(id=cycle.id)
+    work_items = fresh_cycle.evaluation_items["work_performance"]
+    ethics_items = fresh_cycle.evaluation_items["ethics"]
+    good = [{"result": "pass"} for _ in work_items]
+    bad_ethics = [{"result": "pass"} for _ in ethics_items[:-1]] + [{"result": "fail", "reason": "患者投诉两次"}]
+    for items, overall in (({"work_performance": good, "ethics": bad_ethics}, "pass"),  # ethics item failed
+                           ({"work_performance": good[:-1]}, "pass"),  # one item missing
+                           ({"ethics": [{"result": "fail"} for _ in ethics_items]}, "fail")):  # no reason
+        r = await _act(client, token, a.id, "hi_submit_evaluation", {**EVALUATION, "ethics_result": overall,
+                                                                     "items": items})
+        assert r.status_code == 422, (items, r.text)
+    assert (await Assessment.get(id=a.id)).status == S.ENROLLED
+    r = await _act(client, token, a.id, "hi_submit_evaluation",
+                   {**EVALUATION, "ethics_result": "fail", "items": {"work_performance": good, "ethics": bad_ethics}})
+    assert r.status_code == 200, r.text
+    stored = (await Assessment.get(id=a.id)).evaluation_items
+    assert [e["item"] for e in stored["ethics"]] == ethics_items
+    assert stored["ethics"][-1] == {"item": ethics_items[-1], "result": "fail", "reason": "患者投诉两次"}
+    record = (await client.get(f"/api/v1/admin/assessments/{a.id}", headers=auth(token))).json()
+    assert record["evaluation"]["items"]["ethics"][-1]["reason"] == "患者投诉两次"
+    assert record["evaluation"]["content"]["work_performance"] == work_items
 
 
 async def test_evaluation_waits_for_pending_modification(client):

@@ -43,6 +43,11 @@ async def check_references(physician: Physician, cycle: Cycle, step: str, data: 
         exists = await Department.filter(id=data["department_id"], org_id=physician.institution_id).exists()
         if not exists:
             raise ValidationFailed("科室不存在，请联系所在单位完善科室信息", code="invalid_department")
+    if step == "self_assessment" and data.get("item_texts"):
+        for group, texts in data["item_texts"].items():
+            names = list((cycle.evaluation_items or {}).get(group) or [])
+            if len(texts) != len(names):
+                raise ValidationFailed(f"逐项自评应与本周期考核内容一一对应（{len(names)}项）", code="invalid_items")
     if step == "procedure" and data.get("procedure") == "simple":
         count = len(cycle.simple_conditions or [])
         if count == 0:

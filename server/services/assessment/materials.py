@@ -54,8 +54,15 @@ def material_ids(a: Assessment) -> dict[UUID, str]:
     return ids
 
 
-def _self_assessment(content: dict[str, Any]) -> list[SelfAssessmentItem]:
+def _self_assessment(content: dict[str, Any], items: dict[str, list[str]] | None = None) -> list[SelfAssessmentItem]:
+    """The 自评: the free texts, and the per-item entries against the province's 考核内容."""
     out = []
+    for group, texts in (content.get("item_texts") or {}).items():
+        names = list((items or {}).get(group) or [])
+        for i, text in enumerate(texts or []):
+            name = names[i] if i < len(names) else f"第{i + 1}项"
+            out.append(SelfAssessmentItem(group=group, group_label=f"{GROUP_LABELS.get(group, group)}：{name}",
+                                          text=str(text)))
     for group, label in GROUP_LABELS.items():
         value = content.get(group)
         items = value if isinstance(value, list) else [value] if value else []
@@ -84,7 +91,7 @@ async def materials(*, actor: Actor, assessment_id: int) -> Materials:
         assessment_id=a.id, procedure=Labelled.of(procedure),
         simple_conditions=[c if isinstance(c, str) else str((c or {}).get("text", c)) for c in chosen],
         report=str(procedure_step.get("report") or ""),
-        self_assessment=_self_assessment((a.enrolment or {}).get("self_assessment") or {}),
+        self_assessment=_self_assessment((a.enrolment or {}).get("self_assessment") or {}, cycle.evaluation_items),
         exemption_reasons=[reasons[i] for i in reason_ids if i in reasons],
         files=[MaterialFile(id=f.id, kind=kind, kind_label=KIND_LABELS[kind], name=f.original_name or KIND_LABELS[kind],
                             content_type=f.content_type, size=f.size, created_at=f.created_at)

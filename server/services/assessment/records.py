@@ -161,6 +161,7 @@ async def assessment_record(*, actor: Actor, assessment_id: int) -> dict[str, An
         "evaluation": {
             "work_result": choice(a.work_result), "ethics_result": choice(a.ethics_result),
             "opinion": a.evaluation_opinion, "other_site_opinions": a.other_site_opinions or [],
+            "items": a.evaluation_items or {}, "content": cycle.evaluation_items or {},
             "done": _done_by(_last(events, "hi_submit_evaluation"), orgs),
         },
         "review": review,

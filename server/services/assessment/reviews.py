@@ -25,7 +25,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from server.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound, OutOfJurisdiction
+from server.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    OutOfJurisdiction,
+    ValidationFailed,
+)
 from server.models import Assessment, Cycle, Physician, RegistryStatus
 from server.models.geo import province_id_of_path
 from server.schemas.enrolment import READ_ONLY_FIELDS
@@ -69,8 +77,22 @@ def merge_changes(enrolment: dict[str, Any], changes: dict[str, Any], path: str 
 # --- the data each move carries (apply hooks) ------------------------------------------------
 
 
+def evaluation_items_of(cycle: Cycle, items: dict[str, list[Any]] | None) -> dict[str, list[dict[str, Any]]]:
+    """逐项评定 against the province's 考核内容: one entry per item of each group sent, in order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for group, entries in (items or {}).items():
+        names = list((cycle.evaluation_items or {}).get(group) or [])
+        if len(entries) != len(names):
+            raise ValidationFailed(f"逐项评定应与本周期考核内容一一对应（{len(names)}项）", code="invalid_items")
+        out[group] = [{"item": name, "result": e.result.value, "reason": e.reason.strip()}
+                      for name, e in zip(names, entries, strict=True)]
+    return out
+
+
 def _evaluation_hook(body: EvaluationBody) -> transitions.Apply:
     async def apply(a: Assessment, conn: Any) -> None:
+        cycle = await Cycle.get(id=a.cycle_id).using_db(conn)
+        a.evaluation_items = evaluation_items_of(cycle, body.items)
         a.work_result = body.work_result
         a.ethics_result = body.ethics_result
         a.evaluation_opinion = body.opinion.strip()
