@@ -48,7 +48,7 @@ async def test_progress_export_reaches_100_percent_with_every_row_masked(client)
     assert job["outcome"] == {"rows": 11} and "共11条" in job["message"]
     rows = await download(client, token, job["id"])
     assert list(rows[0]) == ["姓名", "证件号码", "机构", "科室", "执业类别", "医师级别", "考核程序", "考核状态",
-                             "工作成绩", "职业道德", "免考", "延期", "更新时间"]
+                             "工作成绩", "职业道德", "免考", "延期", "更新时间", "不合格考核内容"]
     body = rows[1:]
     assert names(body) == sorted(f"医师{k}" for k in "abcdeghijlm")  # 贵州 and the physician without a row: no
     for row in body:
@@ -188,3 +188,17 @@ async def test_empty_export_still_gives_a_workbook_with_headers(client):
     assert (job["total"], job["processed"], job["percent"]) == (0, 0, 100)
     rows = await download(client, token, job["id"])
     assert len(rows) == 1 and rows[0][0] == "姓名"
+
+
+async def test_progress_export_lists_failed_evaluation_items(client):
+    """The province's 考核内容 in the exports (issue #12): each 不合格 item with its reason."""
+    from server.models import Assessment
+
+    fx = await seed_fixture()
+    await Assessment.filter(id=fx.assessments["d"].id).update(evaluation_items={
+        "work_performance": [{"item": "医疗质量与安全", "result": "pass", "reason": ""}],
+        "ethics": [{"item": "医患沟通", "result": "fail", "reason": "患者投诉两次"}]})
+    rows = await export_rows(client, await token_for(fx.w.gx_admin), "progress")
+    d = next(r for r in rows if r[0] == "医师d")
+    assert d[13] == "职业道德-医患沟通：患者投诉两次"
+    assert next(r for r in rows if r[0] == "医师a")[13] in (None, "")

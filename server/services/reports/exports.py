@@ -178,10 +178,11 @@ def local_time(value: datetime | None) -> str:
 
 
 ASSESSMENT_FIELDS = ("id", "status", "procedure", "work_result", "ethics_result", "exemption", "delay",
-                     "updated_at", "institution__name", "physician__name", "physician__id_number",
+                     "updated_at", "evaluation_items", "institution__name", "physician__name", "physician__id_number",
                      "physician__category", "physician__level", "physician__department__name")
 PERSON_HEADERS = ("姓名", "证件号码", "机构", "科室", "执业类别", "医师级别", "考核程序", "考核状态")
-PROGRESS_HEADERS = (*PERSON_HEADERS, "工作成绩", "职业道德", "免考", "延期", "更新时间")
+PROGRESS_HEADERS = (*PERSON_HEADERS, "工作成绩", "职业道德", "免考", "延期", "更新时间", "不合格考核内容")
+ITEM_GROUPS = {"work_performance": "工作成绩", "ethics": "职业道德"}
 EXAM_HEADERS = (*PERSON_HEADERS, "人文医学", "业务水平")
 PHYSICIAN_FIELDS = ("id", "name", "id_number", "gender", "phone", "level", "category", "qualification_cert_no",
                     "practice_cert_no", "practice_scope", "registry_status", "institution__name", "department__name")
@@ -195,9 +196,20 @@ def _person(r: dict[str, Any]) -> list[Any]:
             label(PhysicianLevel, r["physician__level"]), label(Procedure, r["procedure"]), label(S, r["status"])]
 
 
+def failed_items(items: dict[str, Any] | None) -> str:
+    """逐项评定's 不合格 items with their reasons, e.g. 职业道德-医患沟通：患者投诉两次."""
+    out = []
+    for group, entries in (items or {}).items():
+        for e in entries or []:
+            if isinstance(e, dict) and e.get("result") == ItemResult.FAIL.value:
+                out.append(f"{ITEM_GROUPS.get(group, group)}-{e.get('item', '')}：{e.get('reason', '')}")
+    return "；".join(out)
+
+
 async def progress_cells(rows: list[dict[str, Any]]) -> list[list[Any]]:
     return [[*_person(r), label(ItemResult, r["work_result"]), label(ItemResult, r["ethics_result"]),
-             label(ExemptionStatus, r["exemption"]), label(DelayStatus, r["delay"]), local_time(r["updated_at"])]
+             label(ExemptionStatus, r["exemption"]), label(DelayStatus, r["delay"]), local_time(r["updated_at"]),
+             failed_items(r.get("evaluation_items"))]
             for r in rows]
 
 
