@@ -65,6 +65,21 @@ function resetPassword({ idNumber, smsCode, newPassword }) {
   }, { noRedirect: true })
 }
 
+/** 快速注册 → 搜索执业机构 (provinces that opened it). */
+function searchInstitutions(name) {
+  return http.get('/auth/register/institutions', { name: (name || '').trim() }, { noRedirect: true })
+}
+
+/** 快速注册: waits for the institution's 注册审核. */
+function register(form) {
+  return http.post('/auth/register', {
+    name: (form.name || '').trim(), id_number: (form.idNumber || '').trim().toUpperCase(),
+    institution_id: form.institutionId, category: form.category, level: form.level,
+    qualification_cert_no: (form.qualificationCertNo || '').trim(), practice_cert_no: (form.practiceCertNo || '').trim(),
+    password: form.password || '',
+  }, { noRedirect: true })
+}
+
 function unbindWechat() {
   return http.post('/auth/unbind-wechat', {})
 }
@@ -82,6 +97,6 @@ function loggedIn() {
 }
 
 module.exports = {
-  login, wechatLogin, me, changePassword, sendSmsCode, bindPhone, forgotPasswordCode, resetPassword, unbindWechat,
+  login, wechatLogin, me, changePassword, sendSmsCode, bindPhone, forgotPasswordCode, resetPassword, searchInstitutions, register, unbindWechat,
   logout, loggedIn,
 }

@@ -31,4 +31,14 @@ async function downloadCertificate(assessmentId) {
   return file.tempFilePath
 }
 
-module.exports = { result, downloadCertificate }
+/** 复核申请: {status, result, can_apply, deadline, reason, proof_ids, decision_reason, …}. */
+function appeal(opts) {
+  return http.get('/appeal', undefined, opts)
+}
+
+/** 申请复核 (within 30 days of the result, once). */
+function applyAppeal({ reason, proofIds }) {
+  return http.post('/appeal', { reason: (reason || '').trim(), proof_ids: proofIds || [] })
+}
+
+module.exports = { result, downloadCertificate, appeal, applyAppeal }

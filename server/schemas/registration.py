@@ -44,7 +44,7 @@ class InstitutionOption(Out):
 
 
 class InstitutionSearch(In):
-    province_code: str = Field(min_length=6, max_length=6, title="省份代码")
+    province_code: str | None = Field(default=None, min_length=6, max_length=6, title="省份代码（不填：所有开放快速注册的省份）")
     name: str = Field(min_length=1, max_length=64, title="机构名称")
 
 

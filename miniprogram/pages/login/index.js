@@ -40,6 +40,10 @@ Page({
     wx.navigateTo({ url: '/pages/account/forgot/index' })
   },
 
+  onRegister() {
+    wx.navigateTo({ url: '/pages/account/register/index' })
+  },
+
   /** A stored token → straight on; else one quiet try of 微信一键登录; else the form. */
   async start() {
     if (auth.loggedIn()) {

@@ -9,6 +9,7 @@ A pending or rejected registration cannot log in."""
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
@@ -59,15 +60,20 @@ async def _open_institution(institution_id: int) -> Organisation:
     return org
 
 
-async def search_institutions(*, province_code: str, name: str) -> list[InstitutionOption]:
-    """搜索执业机构: active health institutions of a province that opened 快速注册 (at most 20)."""
-    province = await Region.get_or_none(code=province_code)
-    if province is None or not await Cycle.filter(province_id=province.id, is_current=True,
-                                                   self_registration=True).exists():
+async def search_institutions(*, province_code: str | None, name: str) -> list[InstitutionOption]:
+    """搜索执业机构: active health institutions of the province (or of every province) that opened
+    快速注册, at most 20."""
+    open_ids = set(await Cycle.filter(is_current=True, self_registration=True).values_list("province_id", flat=True))
+    provinces = await Region.filter(id__in=list(open_ids))
+    if province_code:
+        provinces = [p for p in provinces if p.code == province_code]
+    if not provinces:
         return []
-    rows = await Organisation.filter(kind=OrgKind.HEALTH_INSTITUTION, region_path__startswith=province.path,
-                                     name__contains=name.strip()).order_by("name").limit(20) \
-        .values("id", "name", "region__name")
+    scope = Q()
+    for p in provinces:
+        scope |= Q(region_path__startswith=p.path)
+    rows = await Organisation.filter(scope, kind=OrgKind.HEALTH_INSTITUTION, name__contains=name.strip()) \
+        .order_by("name").limit(20).values("id", "name", "region__name")
     return [InstitutionOption(id=r["id"], name=r["name"], region=r["region__name"] or "") for r in rows]
 
 

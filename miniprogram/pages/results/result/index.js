@@ -85,6 +85,10 @@ Page({
     return r
   },
 
+  onAppeal() {
+    wx.navigateTo({ url: '/pages/results/appeal/index' })
+  },
+
   async onDownload() {
     if (this.data.downloading || !this.data.certificate.available) return
     this.setData({ downloading: true })
