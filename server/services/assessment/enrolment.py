@@ -92,6 +92,9 @@ async def view(*, actor: Actor) -> dict[str, Any]:
         "steps": steps,
         "proofs": await own_files(physician_id=physician.id, ids=[str(i) for i in proof_ids]),
         "simple_conditions": [{"index": i, "text": text} for i, text in enumerate(conditions)],
+        # the province's 考核内容 (编辑考核内容): the 自评 takes one entry per item (item_texts)
+        "evaluation_items": {g: list((cycle.evaluation_items or {}).get(g) or [])
+                             for g in ("work_performance", "ethics")},
         "departments": departments,
         "missing": missing,
         "complete": not missing,

@@ -31,6 +31,7 @@ Page(stepPage('self_assessment', {
     max: E.LIMITS.self_text_max,
     counts: {},
     over: false,
+    items: [], // the province's 考核内容, one entry each: {group, groupLabel, index, name}
   },
 
   toForm(data) {
@@ -38,13 +39,21 @@ Page(stepPage('self_assessment', {
     TEXTS.forEach(t => {
       form[t.key] = data[t.key] || ''
     })
+    form.item_texts = Object.assign({}, data.item_texts || {})
     return form
   },
 
   extra(view, stepView, form) {
     const max = (view.limits && view.limits.self_text_max) || E.LIMITS.self_text_max
     const c = counts(form, max)
-    return { max, counts: c, over: TEXTS.some(t => c[t.key].over) }
+    const items = []
+    const groups = { work_performance: '工作成绩', ethics: '职业道德' }
+    Object.keys(groups).forEach(group => {
+      ((view.evaluation_items || {})[group] || []).forEach((name, index) => {
+        items.push({ group, groupLabel: groups[group], index, name, text: ((form.item_texts || {})[group] || [])[index] || '' })
+      })
+    })
+    return { max, counts: c, over: TEXTS.some(t => c[t.key].over), items }
   },
 
   check() {
@@ -57,10 +66,26 @@ Page(stepPage('self_assessment', {
     TEXTS.forEach(t => {
       out[t.key] = blankToNull(form[t.key])
     })
+    // one entry per item of the province's 考核内容 (sent only when the province set items)
+    const byGroup = {}
+    this.data.items.forEach(item => {
+      byGroup[item.group] = byGroup[item.group] || []
+      byGroup[item.group][item.index] = ((form.item_texts || {})[item.group] || [])[item.index] || ''
+    })
+    if (Object.keys(byGroup).length) out.item_texts = byGroup
     return out
   },
 
   methods: {
+    onItemText(e) {
+      const { group, index } = e.currentTarget.dataset
+      const itemTexts = Object.assign({}, this.data.form.item_texts || {})
+      const list = (itemTexts[group] || []).slice()
+      list[Number(index)] = e.detail.value
+      itemTexts[group] = list
+      this.setData({ 'form.item_texts': itemTexts })
+    },
+
     onText(e) {
       const field = e.currentTarget.dataset.field
       const form = Object.assign({}, this.data.form, { [field]: e.detail.value })
