@@ -87,3 +87,21 @@ async def test_outbox_is_for_staff_only(client):
     assert r.status_code == 403
     r = await client.get(API, headers=auth(await token_for(w.hospital, Role.ASSESSMENT_INSTITUTION)))
     assert r.status_code == 200
+
+
+async def test_in_app_messages_are_listed_under_their_channel(client):
+    from server.models import InboxMessage
+
+    w = await make_world()
+    mine = await make_physician(w.hospital2, name="张医生")
+    other = await make_physician(w.lz_hospital, name="柳州医生")
+    await InboxMessage.create(physician=mine, template="include", title="已开通报名", body="……")
+    await InboxMessage.create(physician=other, template="include", title="已开通报名", body="……")
+    r = await client.get(API + "?channel=inbox", headers=auth(await token_for(w.hospital2)))
+    assert r.status_code == 200, r.text
+    rows = r.json()["data"]
+    assert len(rows) == 1 and rows[0]["channel"] == {"value": "inbox", "label": "站内消息"}
+    assert rows[0]["recipient"]["name"] == "张医生" and rows[0]["title"] == "已开通报名"
+    assert rows[0]["last_error"] == "未读" and rows[0]["status"]["value"] == "sent"
+    r = await client.get(API + "?channel=inbox&status=failed", headers=auth(await token_for(w.hospital2)))
+    assert r.json()["data"] == []

@@ -15,7 +15,15 @@ from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, NotFound
-from server.models import Organisation, OutboxChannel, OutboxMessage, OutboxStatus, Physician, StaffAccount
+from server.models import (
+    InboxMessage,
+    Organisation,
+    OutboxChannel,
+    OutboxMessage,
+    OutboxStatus,
+    Physician,
+    StaffAccount,
+)
 from server.schemas.common import Labelled, Page
 from server.schemas.outbox import OutboxQuery, OutboxRow, Recipient
 from server.security import mask_phone
@@ -76,8 +84,35 @@ async def _rows(messages: list[OutboxMessage]) -> list[OutboxRow]:
     return out
 
 
+async def _inbox_page(actor: Actor, query: OutboxQuery) -> Page[OutboxRow]:
+    """站内消息 (written straight into the physician's inbox, never queued): delivered when written;
+    read or not shows in last_error's place as 已读 / 未读."""
+    qs = InboxMessage.filter(physician_id__in=Subquery(Physician.filter(await physician_scope_q(actor)).values("id")))
+    if query.status is not None and query.status != OutboxStatus.SENT:
+        return Page.of([], 0, query)
+    if query.kind:
+        qs = qs.filter(template=query.kind)
+    if query.physician_id is not None:
+        qs = qs.filter(physician_id=query.physician_id)
+    if query.created_from is not None:
+        qs = qs.filter(created_at__gte=query.created_from)
+    if query.created_to is not None:
+        qs = qs.filter(created_at__lte=query.created_to)
+    count = await qs.count()
+    rows = await qs.order_by("-id").offset(query.offset).limit(query.size)
+    names = dict(await Physician.filter(id__in={m.physician_id for m in rows}).values_list("id", "name"))
+    return Page.of([OutboxRow(
+        id=m.id, kind=m.template, title=m.title, channel=Labelled.of(OutboxChannel.INBOX),
+        recipient=Recipient(type="physician", id=m.physician_id, name=names.get(m.physician_id), address=""),
+        status=Labelled.of(OutboxStatus.SENT), attempts=1, last_error="已读" if m.read_at else "未读",
+        created_at=m.created_at, sent_at=m.created_at, next_attempt_at=None) for m in rows], count, query)
+
+
 async def list_messages(*, actor: Actor, query: OutboxQuery) -> Page[OutboxRow]:
-    """通知记录: the scope's notifications, newest first, filtered and paged."""
+    """通知记录: the scope's notifications, newest first, filtered and paged (channel 站内消息 lists the
+    physicians' inbox; the others the outbox)."""
+    if query.channel == OutboxChannel.INBOX:
+        return await _inbox_page(actor, query)
     qs = OutboxMessage.filter(await _scope_q(actor))
     if query.channel is not None:
         qs = qs.filter(channel=query.channel.value)
