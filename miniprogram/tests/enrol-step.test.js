@@ -35,7 +35,8 @@ test('保存 sends only the editable fields (blanks as null) and shows what is s
     status: 200, body: { step: 'basic', data: req.data, missing: [{ step: 'basic', field: 'email', label: '电子邮件' }], complete: false, actions: [] },
   }))
   const page = await openPage(PAGE)
-  await input(page, '.ethnicity', ' 汉族 ')
+  page.querySelector('.ethnicity-picker').dispatchEvent('change', { detail: { value: '0' } }) // 民族: a picker (GB/T 3304)
+  await new Promise(r => setTimeout(r, 0))
   await tap(page, '.save-btn')
   const [put] = server.calls('PUT /enrolment/basic')
   expect(put.data).toEqual({

@@ -42,6 +42,14 @@ READ_ONLY: dict[str, dict[str, str]] = {
 READ_ONLY_FIELDS: dict[str, str] = {k: v for fields in READ_ONLY.values() for k, v in fields.items()}
 
 ID_TYPES = ("身份证", "护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "外国人永久居留身份证", "其他")
+ETHNICITIES = (  # 民族: the 56 names of GB/T 3304, in its order
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族",
+    "满族", "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族",
+    "佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族",
+    "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族", "普米族",
+    "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族", "保安族", "裕固族", "京族", "塔塔尔族",
+    "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
+)
 EDUCATIONS = ("博士研究生", "硕士研究生", "本科", "大专", "中专", "其他")
 TITLES = ("正高级（主任）", "副高级（副主任）", "中级（主治）", "初级（师级）", "初级（士级）", "无")
 
@@ -71,7 +79,7 @@ class BasicStep(Strict):
     """(1) 基本信息 — 照片 is uploaded separately (POST /enrolment/photo)."""
 
     gender: Literal["男", "女"] | None = Field(default=None, title="性别")
-    ethnicity: S16 | None = Field(default=None, title="民族")
+    ethnicity: Literal[ETHNICITIES] | None = Field(default=None, title="民族")  # type: ignore[valid-type]
     birth_date: date | None = Field(default=None, title="出生年月")
     id_type: Literal[ID_TYPES] | None = Field(default=None, title="证件类型")  # type: ignore[valid-type]
     education: Literal[EDUCATIONS] | None = Field(default=None, title="学历")  # type: ignore[valid-type]

@@ -13,6 +13,7 @@ Page(stepPage('basic', {
     genders: E.GENDERS,
     idTypes: E.ID_TYPES,
     educations: E.EDUCATIONS,
+    ethnicities: E.ETHNICITIES,
     photoGuide: E.PHOTO_GUIDE,
     today: format.date(new Date()),
     hasPhoto: false,
