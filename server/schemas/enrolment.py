@@ -222,7 +222,7 @@ _MESSAGES = {
     "literal_error": "{label}取值无效",
     "union_tag_invalid": "{label}取值无效",
     "union_tag_not_found": "{label}为必填项",
-    "extra_forbidden": "不支持的字段：{field}",
+    "extra_forbidden": "包含不支持的填写项（已拒绝保存）",
     "string_pattern_mismatch": "{label}格式有误",
     "greater_than_equal": "{label}取值无效",
     "less_than_equal": "{label}取值无效",
@@ -301,7 +301,7 @@ def parse_modification(raw: Any) -> dict[str, dict[str, Any]]:
     unknown = [k for k in raw if k not in MODIFIABLE_STEPS]
     if unknown:
         raise ValidationFailed("仅可修改基本信息、执业信息和相关经历", code="invalid_input",
-                               details=[{"field": k, "problem": "extra_forbidden", "message": f"不支持的字段：{k}"}
+                               details=[{"field": k, "problem": "extra_forbidden", "message": "仅可修改基本信息、执业信息和相关经历"}
                                         for k in unknown])
     out: dict[str, dict[str, Any]] = {}
     for step, body in raw.items():

@@ -521,3 +521,20 @@ async def test_self_assessment_includes_the_practice_conduct_record(client):
                          json={"practice_conduct": "本周期无不良执业行为记录。"})
     assert r.status_code == 200
     assert (await client.post(f"{API}/enrolment/submit", headers=s.headers)).status_code == 200
+
+
+async def test_validation_messages_name_fields_in_chinese(client):
+    """A refused step names the field in Chinese, never an English identifier (issue #11)."""
+    import re
+
+    s = await setup()
+    cases = [("basic", {"ethnicity": "火星族"}), ("basic", {"email": "not-an-email"}), ("basic", {"gender": "X"}),
+             ("basic", {"unknown_field": 1}), ("practice", {"title_date": "not-a-date"}),
+             ("self_assessment", {"ethics": "很" * 1001}), ("procedure", {"procedure": "fast"})]
+    for step, body in cases:
+        r = await client.put(f"{API}/enrolment/{step}", headers=s.headers, json=body)
+        assert r.status_code == 422, (step, body, r.text)
+        message = r.json()["message"]
+        assert not re.search(r"[A-Za-z_]{3,}", message), (step, body, message)
+    r = await client.put(f"{API}/enrolment/basic", headers=s.headers, json={"ethnicity": "维吾尔族"})
+    assert r.status_code == 200
