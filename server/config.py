@@ -68,6 +68,8 @@ class Settings:
     SMS_CODE_TTL_SECONDS: int = 300
     SMS_MIN_INTERVAL_SECONDS: int = 60
     SMS_MAX_PER_DAY: int = 10
+    # Codes requested from one client IP per hour (a hospital's shared address included), any phone
+    SMS_MAX_PER_IP_PER_HOUR: int = 60
     # argon2id cost (time cost, memory KiB, parallelism)
     ARGON2_TIME_COST: int = 2
     ARGON2_MEMORY_KIB: int = 19456

@@ -157,7 +157,11 @@ def register_error_handlers(app: Sanic) -> None:
 
     @app.exception(DomainError)
     async def _domain(request: Request, exc: DomainError):
-        return json(error_body(exc.code, exc.message, exc.details), status=exc.status)
+        headers = {}
+        if isinstance(exc, RateLimited):  # 429: when to try again
+            wait = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+            headers["retry-after"] = str(int(wait) if isinstance(wait, int | float) and wait > 0 else 60)
+        return json(error_body(exc.code, exc.message, exc.details), status=exc.status, headers=headers)
 
     @app.exception(SanicException)
     async def _sanic(request: Request, exc: SanicException):

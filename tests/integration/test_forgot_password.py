@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from server.models import AuditLog, OutboxMessage, Physician
 from server.services.accounts import sessions
+from server.services.platform.runtime import rt
 from tests.factories import make_physician, make_world, physician_token
 
 API = "/api/v1/mp/auth/forgot-password"
@@ -72,3 +73,20 @@ async def test_wrong_codes_run_out_and_weak_passwords_are_refused(client):
     r = await client.post(f"{API}/reset", json={"id_number": p.id_number, "sms_code": code, "new_password": "Newpass2026"})
     assert r.status_code == 422 and r.json()["code"] == "reset_refused"  # the code is gone after 5 tries
     assert (await Physician.get(id=p.id)).password_hash == p.password_hash
+
+
+async def test_code_requests_from_one_address_are_bounded(client, monkeypatch):
+    """Per IP too (issue #11): past SMS_MAX_PER_IP_PER_HOUR code requests from one address are refused
+    with 429, whichever ID numbers or phones they name."""
+    import dataclasses
+
+    w = await make_world()
+    monkeypatch.setattr(rt(), "settings", dataclasses.replace(rt().settings, SMS_MAX_PER_IP_PER_HOUR=3))
+    answers = []
+    for i in range(5):
+        p = await make_physician(w.hospital, phone=f"1391234{i:04d}", phone_verified=True)
+        r = await client.post(f"{API}/sms-code", json={"id_number": p.id_number})
+        answers.append(r.status_code)
+    assert answers == [200, 200, 200, 429, 429]
+    assert r.json()["code"] == "sms_ip_limit" and r.headers["retry-after"] == "3600"
+    assert await OutboxMessage.filter(channel="sms").count() == 3

@@ -59,7 +59,8 @@ async def wechat_login(request: Request, body: WeChatLogin):
 @endpoint(public=True, body=ForgotCodeRequest, response=ForgotCodeSent)
 async def forgot_password_code(request: Request, body: ForgotCodeRequest):
     """忘记密码 → 获取验证码 (sent to the bound phone; the answer never tells whether the ID exists)."""
-    return ForgotCodeSent(**await password_reset.request_code(id_number=body.id_number))
+    return ForgotCodeSent(**await password_reset.request_code(id_number=body.id_number,
+                                                              ip=request.client_ip or request.ip))
 
 
 @bp.post("/forgot-password/reset")

@@ -42,16 +42,16 @@ async def _physician(id_number: str) -> Physician | None:
     return physician
 
 
-async def request_code(*, id_number: str) -> dict[str, object]:
+async def request_code(*, id_number: str, ip: str | None = None) -> dict[str, object]:
     """获取验证码: sent to the bound phone if there is one; the same answer either way."""
     number = normalise_id_number(id_number)
     subject = _subject(number)
     physician = await _physician(number)
     s = rt().settings
     if physician is not None:
-        await sms.issue_code(purpose=PURPOSE, subject=subject, phone=physician.phone, recipient_id=physician.id)
+        await sms.issue_code(purpose=PURPOSE, subject=subject, phone=physician.phone, recipient_id=physician.id, ip=ip)
     else:  # the same limits as a real request, so the answers and refusals cannot tell them apart
-        await sms.take_request_slot(subject, s.SMS_MIN_INTERVAL_SECONDS)
+        await sms.take_request_slot(subject, s.SMS_MIN_INTERVAL_SECONDS, ip=ip)
     return {"message": SENT, "expires_in": s.SMS_CODE_TTL_SECONDS, "resend_after": s.SMS_MIN_INTERVAL_SECONDS}
 
 

@@ -209,7 +209,7 @@ async def send_phone_code(*, actor: Actor, phone: str) -> sms.CodeIssued:
     physician = await _me(actor)
     phone = (phone or "").strip()
     return await sms.issue_code(purpose=SMS_PURPOSE, subject=sessions.physician_subject(physician.id),
-                                phone=phone, recipient_id=physician.id)
+                                phone=phone, recipient_id=physician.id, ip=actor.ip)
 
 
 async def bind_phone(*, actor: Actor, phone: str, sms_code: str) -> None:

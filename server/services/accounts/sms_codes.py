@@ -117,11 +117,26 @@ def _phone_tag(phone: str) -> str:
     return hmac.new(rt().settings.SECRET_KEY.encode(), phone.encode(), hashlib.sha256).hexdigest()[:20]
 
 
-async def issue_code(*, purpose: str, subject: str, phone: str, recipient_id: int | None = None) -> CodeIssued:
+async def check_ip(ip: str | None) -> None:
+    """Codes asked from one address are bounded too (SMS_MAX_PER_IP_PER_HOUR), whatever the phone."""
+    if not ip:
+        return
+    s = rt().settings
+    key = f"sms:ip:{_phone_tag('ip:' + ip)}:{datetime.now(UTC).strftime('%Y%m%d%H')}"
+    n = await rt().redis.incr(key)
+    if n == 1:
+        await rt().redis.expire(key, 3600)
+    if n > s.SMS_MAX_PER_IP_PER_HOUR:
+        raise RateLimited("获取验证码过于频繁，请稍后再试", code="sms_ip_limit", details={"retry_after": 3600})
+
+
+async def issue_code(*, purpose: str, subject: str, phone: str, recipient_id: int | None = None,
+                     ip: str | None = None) -> CodeIssued:
     """Send a new verification code to ``phone`` for ``subject`` (e.g. "physician:12")."""
     problem = phone_problem(phone)
     if problem:
         raise ValidationFailed(problem, code="invalid_phone")
+    await check_ip(ip)
     s = rt().settings
     day = datetime.now(UTC).astimezone(_CHINA).strftime("%Y%m%d")
     tag = _phone_tag(phone)
@@ -140,9 +155,10 @@ async def issue_code(*, purpose: str, subject: str, phone: str, recipient_id: in
     return CodeIssued(expires_in=s.SMS_CODE_TTL_SECONDS, resend_after=s.SMS_MIN_INTERVAL_SECONDS)
 
 
-async def take_request_slot(subject: str, interval: int) -> None:
+async def take_request_slot(subject: str, interval: int, *, ip: str | None = None) -> None:
     """The per-subject limits of a code request that sends nothing (忘记密码 for an ID number with no
     bound phone), so that the answers and refusals are the same as for a real one."""
+    await check_ip(ip)
     s = rt().settings
     day = datetime.now(UTC).astimezone(_CHINA).strftime("%Y%m%d")
     daily = [f"sms:day:{subject}:{day}"]
