@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from server.errors import Forbidden, NotFound
+from server.errors import NotFound
 from server.models import Assessment, AssessmentStatus, Cycle, Organisation, Physician, Region
-from server.models.geo import province_id_of_path
 from server.schemas.publication import PublicationState, PublishedViolation, PublishedViolations
-from server.services import audit
 from server.services.access import Actor
+from server.services.registry.province_switches import set_cycle_switch
 from server.services.results.certificates import mask_name
 
 CST = timezone(timedelta(hours=8))
@@ -22,17 +21,9 @@ MAX_PUBLISHED = 500
 
 async def set_publication(*, actor: Actor, cycle_id: int, enabled: bool) -> PublicationState:
     """The province turns publication on or off for one of its cycles."""
-    if not actor.is_province:
-        raise Forbidden("仅省级卫生行政机构具有该权限", code="province_only")
-    cycle = await Cycle.get_or_none(id=cycle_id)
-    if cycle is None or cycle.province_id != province_id_of_path(actor.region_path):
-        raise NotFound("考核周期不存在", code="cycle_not_found")
-    before = cycle.publish_violations
-    cycle.publish_violations = enabled
-    await cycle.save(update_fields=["publish_violations", "updated_at"])
-    await audit.record(actor, "cycle.publish_violations", "cycle", cycle.id, before={"enabled": before},
-                       after={"enabled": enabled})
-    return PublicationState(cycle_id=cycle.id, enabled=enabled)
+    await set_cycle_switch(actor=actor, cycle_id=cycle_id, field="publish_violations", enabled=enabled,
+                           audit_action="cycle.publish_violations")
+    return PublicationState(cycle_id=cycle_id, enabled=enabled)
 
 
 async def published(*, province_code: str) -> PublishedViolations:

@@ -45,6 +45,7 @@ from server.security import (
 from server.services import audit
 from server.services.access import Actor, Role
 from server.services.notify import notices
+from server.services.registry.province_switches import set_cycle_switch
 
 SUBMITTED = "注册信息已提交，请等待执业机构注册审核，审核结果将以站内消息及短信形式通知"
 
@@ -171,14 +172,5 @@ async def decide(*, actor: Actor, physician_id: int, approve: bool, reason: str 
 
 async def set_open(*, actor: Actor, cycle_id: int, enabled: bool) -> bool:
     """The province opens or closes 快速注册 for its cycle (audited)."""
-    if not actor.is_province:
-        raise Forbidden("仅省级卫生行政机构具有该权限", code="province_only")
-    cycle = await Cycle.get_or_none(id=cycle_id)
-    if cycle is None or cycle.province_id != province_id_of_path(actor.region_path):
-        raise NotFound("考核周期不存在", code="cycle_not_found")
-    before = cycle.self_registration
-    cycle.self_registration = enabled
-    await cycle.save(update_fields=["self_registration", "updated_at"])
-    await audit.record(actor, "cycle.self_registration", "cycle", cycle.id, before={"enabled": before},
-                       after={"enabled": enabled})
-    return enabled
+    return await set_cycle_switch(actor=actor, cycle_id=cycle_id, field="self_registration", enabled=enabled,
+                                  audit_action="cycle.self_registration")
