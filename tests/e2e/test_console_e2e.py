@@ -116,13 +116,15 @@ async def test_health_institution_then_assessment_institution(app, page):
     assert await page.locator("tbody tr").count() == 3
     await shot(page, "health-institution-physicians")
 
-    # 身份切换 → 考核机构
+    # 身份切换 → 考核机构, from a page the new role may not open
+    page.watch.clear()
     await page.get_by_role("button", name="身份切换").click()
     await page.get_by_text("切换为考核机构").click()
     await page.get_by_text(f"{w.hospital.name}（考核机构）").wait_for()
     await page.wait_for_url("**/console/home")
     await page.wait_for_load_state("networkidle")
     await _no_error_toast(page)
+    assert not page.watch.problems, page.watch.problems
     await shot(page, "assessment-institution-home")
     seen = await _walk(page, "assessment_institution")
     assert "查看考核进度" in seen and "医师信息列表" not in seen
