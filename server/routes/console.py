@@ -11,6 +11,7 @@ from pathlib import Path
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, html, redirect
+from sanic_ext.extensions.openapi import openapi
 
 DEFAULT_DIST = Path(__file__).resolve().parents[2] / "console" / "dist"
 
@@ -30,12 +31,14 @@ def mount_console(app: Sanic, dist: str | Path | None = None) -> None:
             if request.path.startswith("/console/assets/") and response.status == 200:
                 response.headers["cache-control"] = "public, max-age=31536000, immutable"
 
+    @openapi.exclude()
     async def index(request: Request, path: str = "") -> HTTPResponse:
         page = root / "index.html"
         if not page.is_file():  # checked per request: a build made while the server runs is picked up
             return html(NOT_BUILT, headers={"cache-control": "no-cache"})
         return html(page.read_text(encoding="utf-8"), headers={"cache-control": "no-cache"})
 
+    @openapi.exclude()
     async def home(request: Request) -> HTTPResponse:
         return redirect("/console/")
 
