@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from server.models import Cycle, StaffAccount
 from server.security import hash_password
 from tests.e2e.helpers import login, shot, visible_leaves
 from tests.factories import make_physician, make_world
+
+pytestmark = pytest.mark.e2e
 
 PASSWORD = "Console2026"
 
