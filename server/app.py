@@ -11,6 +11,7 @@ from server.config import Settings
 from server.errors import register_error_handlers
 from server.listeners import register_listeners
 from server.routes import register_routes
+from server.routes.console import mount_console
 from server.routes.openapi import register_openapi
 
 _counter = itertools.count()
@@ -30,5 +31,6 @@ def create_app(settings: Settings | None = None, *, migrate_schema: bool = True,
     register_error_handlers(app)
     register_routes(app)
     register_openapi(app)
+    mount_console(app, settings.CONSOLE_DIST)
     register_listeners(app, settings, migrate_schema=migrate_schema)
     return app

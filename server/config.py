@@ -113,6 +113,9 @@ class Settings:
 
     # Public base URL used in links (certificate QR codes, exports)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    # The web console (管理端, console/): the built files served at /console/ (scripts/console-build
+    # writes them; "" = <repo>/console/dist). Absent → /console/ answers "管理端尚未构建".
+    CONSOLE_DIST: str = ""
     # 考核结果通知书 (services/results/certificates.py): the CJK TrueType font embedded in the PDF (a .ttc
     # uses its first face). Debian/Ubuntu: apt-get install fonts-wqy-zenhei (scripts/system-deps.sh).
     CERT_FONT_PATH: str = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from server.services.platform.runtime import rt
+
+MENU = json.loads((Path(__file__).resolve().parents[2] / "console" / "src" / "menu.json").read_text("utf-8"))
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+async def login(page, code: str, password: str) -> None:
+    """Through the real login page; the captcha answer comes from Redis (same process)."""
+    await page.goto("/console/login")
+    img = page.locator("img.captcha")
+    await img.wait_for()
+    captcha_id = await img.get_attribute("data-captcha-id")
+    answer = (await rt().redis.get(f"captcha:{captcha_id}")).decode()
+    await page.get_by_placeholder("机构账号").fill(code)
+    await page.get_by_placeholder("密码", exact=True).fill(password)
+    await page.get_by_placeholder("验证码").fill(answer)
+    await page.get_by_role("button", name="登录").click()
+
+
+def visible_leaves(me_role: str, is_province: bool = False) -> list[dict]:
+    out = []
+
+    def walk(nodes):
+        for n in nodes:
+            if me_role not in n["roles"] or (n.get("province") and not is_province):
+                continue
+            if "children" in n:
+                walk(n["children"])
+            else:
+                out.append(n)
+
+    walk(MENU)
+    return out
+
+
+async def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,139 @@
+"""The web console without a browser: serving (§6), menu.json ⇄ route guards (§8), bundle budget (§13)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from server.routes.console import DEFAULT_DIST
+from server.services.access import Role
+from server.services.assessment.progress import QUEUES
+from tests.integration.test_guard_table import admin_routes
+
+CONSOLE = Path(__file__).resolve().parents[2] / "console"
+MENU = json.loads((CONSOLE / "src" / "menu.json").read_text(encoding="utf-8"))
+
+
+def _nodes(nodes=MENU):
+    for n in nodes:
+        yield n
+        yield from _nodes(n.get("children", []))
+
+
+async def test_root_redirects_to_console(client):
+    r = await client.get("/")
+    assert r.status_code in (301, 302, 307, 308)
+    assert r.headers["location"] == "/console/"
+
+
+async def test_console_index_or_not_built_page(client):
+    r = await client.get("/console/physicians?page=2")
+    assert r.status_code == 200
+    assert r.headers["cache-control"] == "no-cache"
+    if (DEFAULT_DIST / "index.html").is_file():
+        assert '<div id="app">' in r.text
+    else:
+        assert "管理端尚未构建" in r.text
+
+
+async def test_not_built_page(tmp_path):
+    from sanic import Sanic
+
+    from server.routes.console import mount_console
+
+    app = Sanic(f"console_absent_{tmp_path.name[-6:]}".replace("-", "_"))
+    mount_console(app, tmp_path / "nothing")
+    handler = next(r.handler for r in app.router.routes if r.name.endswith("console_page"))
+    r = await handler(None, "home")
+    assert r.status == 200 and "管理端尚未构建" in r.body.decode()
+
+
+async def test_menu_matches_route_guards(app):
+    """Each menu node's roles pass the guard of the list call it makes; queues admit those roles."""
+    guards = {(m, p.removeprefix("/api/v1/admin")): h.__guard__ for m, p, h in admin_routes(app)}
+    for n in _nodes():
+        roles = {Role(r) for r in n["roles"]}
+        assert roles, n
+        if "api" in n:
+            method, path = n["api"].split(" ", 1)
+            guard = guards.get((method, path))
+            assert guard is not None, f"{n['title']}: {n['api']} is not an admin route"
+            assert roles <= set(guard["roles"]), f"{n['title']}: {roles - set(guard['roles'])} refused by {path}"
+            if guard["province_only"]:
+                assert n.get("province"), f"{n['title']}: {path} is province-only"
+        if "queue" in n:
+            assert n["queue"] in QUEUES, n
+            assert roles <= set(QUEUES[n["queue"]].roles), n
+        for child in n.get("children", []):
+            assert set(child["roles"]) <= set(n["roles"]), f"{child['title']} shown where its group is hidden"
+
+
+def test_menu_paths_are_routes():
+    router = (CONSOLE / "src" / "router.ts").read_text(encoding="utf-8")
+    for n in _nodes():
+        if "path" in n:
+            assert f"path: '{n['path'].lstrip('/')}'" in router, n["path"]
+
+
+KIB = 1024
+BUDGET = {"entry": 80 * KIB, "login": 150 * KIB, "page": 300 * KIB, "dist": 1536 * KIB}
+
+
+def _manifest() -> dict:
+    path = DEFAULT_DIST / ".vite" / "manifest.json"
+    if not path.is_file():
+        pytest.skip("console not built (scripts/console-build)")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _gz(file: str) -> int:
+    return len(gzip.compress((DEFAULT_DIST / file).read_bytes(), 9))
+
+
+def _closure(manifest: dict, keys: list[str]) -> set[str]:
+    """files a first visit loads: the chunks' static imports with their CSS"""
+    seen: set[str] = set()
+    files: set[str] = set()
+    todo = list(keys)
+    while todo:
+        k = todo.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        c = manifest[k]
+        files.add(c["file"])
+        files.update(c.get("css", []))
+        todo.extend(c.get("imports", []))
+    return files
+
+
+def bundle_sizes() -> dict[str, int]:
+    m = _manifest()
+    entry = next(k for k, c in m.items() if c.get("isEntry"))
+    size = lambda keys: sum(_gz(f) for f in _closure(m, keys))  # noqa: E731
+    out = {"entry": size([entry])}
+    pages = [k for k in m if k.startswith("src/pages/")]
+    layout = "src/layouts/ConsoleLayout.vue"
+    for p in pages:
+        keys = [entry, p] if p.startswith("src/pages/auth/") else [entry, layout, p]
+        out[p] = size(keys)
+    out["dist"] = sum(_gz(str(f.relative_to(DEFAULT_DIST))) for f in (DEFAULT_DIST / "assets").iterdir())
+    return out
+
+
+def test_bundle_budget():
+    sizes = bundle_sizes()
+    report = ", ".join(f"{k}={v / KIB:.0f}KiB" for k, v in sizes.items())
+    assert sizes["entry"] <= BUDGET["entry"], report
+    assert sizes["src/pages/auth/Login.vue"] <= BUDGET["login"], report
+    for k, v in sizes.items():
+        if k.startswith("src/pages/"):
+            assert v <= BUDGET["page"], f"{k}: {report}"
+    assert sizes["dist"] <= BUDGET["dist"], report
+    m = _manifest()
+    for k, c in m.items():  # ECharts only in statistics chunks
+        if "echarts" in k and not c.get("isDynamicEntry"):
+            assert all("statistics" in i for i in c.get("importers", [])), k
