@@ -15,7 +15,6 @@ from server.services.exams import answer_saves, attempts, deadline_sweeper, face
 from tests.conftest import BACKEND
 from tests.factories import auth, physician_token
 from tests.integration.attempt_support import (
-    stored_answers,
     MP,
     answer_share,
     begin,
@@ -26,6 +25,7 @@ from tests.integration.attempt_support import (
     key_of,
     save,
     start,
+    stored_answers,
     utcnow,
 )
 
@@ -104,7 +104,7 @@ async def test_sweeper_submits_expired_attempt_with_saved_answers(app, client):
     assert (stats.submitted, stats.failed) == (1, 0)
     row = await ExamAttempt.get(id=aid)
     assert row.status == AttemptStatus.SUBMITTED and row.auto_submitted and row.score == 70.0 and row.passed
-    assert row.open_slot is None and len((await stored_answers(aid))) == 50
+    assert row.open_slot is None and len(await stored_answers(aid)) == 50
     assert (await e.fresh()).status == S.EXAMS_DONE
     assert (await deadline_sweeper.sweep_due()).submitted == 0  # nothing twice
     assert (await ExamAttempt.get(id=waiting["id"])).status == AttemptStatus.IN_PROGRESS
@@ -150,7 +150,7 @@ async def test_answer_after_deadline_refused_and_finalised(app, client):
     r = await save(client, e, aid, 2, ["B"], 2)
     assert r.status_code == 409 and r.json()["code"] == "attempt_closed"
     row = await ExamAttempt.get(id=aid)
-    assert row.status == AttemptStatus.SUBMITTED and set((await stored_answers(aid))) == {"1"} and row.auto_submitted
+    assert row.status == AttemptStatus.SUBMITTED and set(await stored_answers(aid)) == {"1"} and row.auto_submitted
     r = await client.put(f"{MP}/attempts/{aid}/answers", headers=e.headers,
                          json={"answers": [{"position": 3, "answer": ["A"], "seq": 3}]})
     assert r.status_code == 409 and r.json()["code"] == "attempt_closed"

@@ -22,7 +22,6 @@ from server.models import (
 from server.services.exams import attempts
 from tests.factories import auth, make_physician, physician_token
 from tests.integration.attempt_support import (
-    stored_answers,
     DAY,
     MP,
     SECRET_KEYS,
@@ -34,6 +33,7 @@ from tests.integration.attempt_support import (
     key_of,
     save,
     start,
+    stored_answers,
     submit,
     take,
     utcnow,
@@ -289,7 +289,7 @@ async def test_batch_answers_apply_newer_and_refuse_invalid_whole(app, client):
     bad = [{"position": first, "answer": ["A"], "seq": 2}, {"position": 99, "answer": ["A"], "seq": 1}]
     r = await client.put(f"{MP}/attempts/{aid}/answers", headers=e.headers, json={"answers": bad})
     assert codes(r) == (422, "invalid_position")
-    assert set((await stored_answers(aid))) == {str(first), str(second)}
+    assert set(await stored_answers(aid)) == {str(first), str(second)}
 
 
 async def test_answers_after_submission_refused_and_attempt_unchanged(app, client):
