@@ -117,7 +117,9 @@ async def migrate_once(db_url: str) -> None:
         finally:
             os.close(fd)
         return
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    # the lock's own connection: the URL without the pool's query options (maxsize=…), which
+    # asyncpg would send to the server as settings
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1).split("?", 1)[0])
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATE_LOCK_KEY)
         try:
