@@ -137,7 +137,7 @@ class Settings:
     # EXAM_SAVE_FLIGHTS batches per process are in flight at once.
     DKT_EXAM_SAVE: str = "group"
     EXAM_SAVE_GROUP_MAX: int = 500
-    EXAM_SAVE_FLIGHTS: int = 2
+    EXAM_SAVE_FLIGHTS: int = 1
     # What a pooled PostgreSQL connection runs when it goes back to the pool: "off" (nothing: the
     # default; no code leaves SET, advisory locks, LISTEN or open cursors on a pooled connection —
     # tests/integration/test_pool_hygiene.py), "full" (asyncpg's reset: pg_advisory_unlock_all;

@@ -98,7 +98,7 @@ def parse_wrk(text: str) -> dict[str, Any]:
 
 
 def wrk(url: str, seconds: float, connections: int, threads: int, script: str | None = None) -> dict[str, Any]:
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{int(seconds)}s", "--latency", "--timeout", "10s"]
     if script:
         cmd += ["-s", script]
     out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
