@@ -2,6 +2,8 @@
 # Start a throwaway PostgreSQL and redis-server on 127.0.0.1 for the test suite,
 # installing them with apt-get when missing (needs root; no systemd needed).
 # Prints the two URLs as shell exports. Data lives under $DKT_SERVICES_DIR.
+# The tests' PostgreSQL runs without fsync (speed); DKT_PG_DURABLE=1 keeps fsync and
+# synchronous_commit on, as production runs (the benchmarks: scripts/bench/save_wrk.py).
 set -euo pipefail
 DIR=${DKT_SERVICES_DIR:-/tmp/dkt-services}
 PG_PORT=${DKT_PG_PORT:-55432}
@@ -41,9 +43,11 @@ PGDATA="$DIR/pg"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   "${RUN[@]}" "$pg_bin/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 fi
+DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${DKT_PG_DURABLE:-0}" = 1 ] && DURABILITY="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
 if ! "${RUN[@]}" "$pg_bin/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
   "${RUN[@]}" "$pg_bin/pg_ctl" -D "$PGDATA" -l "$DIR/pg.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$DIR $DURABILITY -c max_connections=200" \
     start >/dev/null
 fi
 echo "export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres"

@@ -129,10 +129,21 @@ class Settings:
     # across processes; 0 = off (off while OUTBOX_AUTO_DISPATCH is off, as in tests).
     WINDOW_NOTICE_SWEEP_SECONDS: int = 600
 
-    # How an exam answer is saved on PostgreSQL (services/exams/answer_saves.py): "atomic" (one SQL
-    # statement, the default) or "lock" (read the row under SELECT ... FOR UPDATE, then write; kept
-    # for comparison in scripts/bench/exam_load.py). SQLite always takes the lock path.
-    DKT_EXAM_SAVE: str = "atomic"
+    # How exam answers are saved on PostgreSQL (services/exams/answer_saves.py): "group" (the
+    # default: each process gathers the saves that arrive while a commit is in flight and writes
+    # them in one statement, answering each request after its batch's COMMIT) or "single" (one
+    # statement and commit per save; kept for comparison in scripts/bench/save_wrk.py). SQLite
+    # always takes the locking path. A batch holds at most EXAM_SAVE_GROUP_MAX saves, and at most
+    # EXAM_SAVE_FLIGHTS batches per process are in flight at once.
+    DKT_EXAM_SAVE: str = "group"
+    EXAM_SAVE_GROUP_MAX: int = 500
+    EXAM_SAVE_FLIGHTS: int = 1
+    # What a pooled PostgreSQL connection runs when it goes back to the pool: "off" (nothing: the
+    # default; no code leaves SET, advisory locks, LISTEN or open cursors on a pooled connection —
+    # tests/integration/test_pool_hygiene.py), "full" (asyncpg's reset: pg_advisory_unlock_all;
+    # CLOSE ALL; UNLISTEN *; RESET ALL, one more round trip per query) or "check" (the tests: raise
+    # if a connection comes back with session state left on it).
+    DB_POOL_RESET: str = "off"
 
     # Face checks (server/face/, SPEC §6). Inference runs in FACE_POOL_SIZE worker processes per
     # API process (about 200 MB each; 1 on a 2-core machine), never on the event loop. Distances
@@ -208,8 +219,12 @@ class Settings:
             raise ConfigError("TASK_BROKER=redis needs REDIS_URL")
         for name in ("WECHAT_SUBSCRIBE_TEMPLATES", "WECHAT_OA_TEMPLATES"):
             _check_template_map(name, getattr(self, name))
-        if self.DKT_EXAM_SAVE not in {"atomic", "lock"}:
-            raise ConfigError("DKT_EXAM_SAVE must be atomic or lock")
+        if self.DKT_EXAM_SAVE not in {"group", "single"}:
+            raise ConfigError("DKT_EXAM_SAVE must be group or single")
+        if self.DB_POOL_RESET not in {"off", "full", "check"}:
+            raise ConfigError("DB_POOL_RESET must be off, full or check")
+        if self.EXAM_SAVE_GROUP_MAX < 1 or self.EXAM_SAVE_FLIGHTS < 1:
+            raise ConfigError("EXAM_SAVE_GROUP_MAX and EXAM_SAVE_FLIGHTS must be at least 1")
         if self.FACE_BACKEND not in {"pool", "queue"}:
             raise ConfigError("FACE_BACKEND must be pool or queue")
         if self.FACE_POOL_SIZE < 1:

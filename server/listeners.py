@@ -37,7 +37,8 @@ async def open_resources(settings: Settings, *, migrate_schema: bool = False) ->
     # listener's context, so they must find the ORM through the global state
     # the global fallback lets request handlers (other tasks than the start-up one) see the ORM
     # context, as tortoise.contrib.sanic.register_tortoise does by default
-    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(settings.database_url, pool_reset=settings.DB_POOL_RESET),
+                        _enable_global_fallback=True)
     configure_hasher(
         time_cost=settings.ARGON2_TIME_COST,
         memory_kib=settings.ARGON2_MEMORY_KIB,

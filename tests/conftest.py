@@ -93,6 +93,9 @@ async def app(tmp_path_factory, wechat_fake: FakeWeChat) -> AsyncIterator:
         FACE_VERIFY_ENABLED=False,
         # every JSON answer the suite receives is checked against the operation's declared model
         CHECK_RESPONSES=True,
+        # a pooled PostgreSQL connection that comes back with SET / advisory locks / LISTEN / cursors
+        # on it fails the request that released it (production skips the reset: DB_POOL_RESET=off)
+        DB_POOL_RESET="check",
     )
     settings.check()
     sanic_app = create_app(settings, migrate_schema=True, name=f"dkt_test_{uuid.uuid4().hex[:8]}")

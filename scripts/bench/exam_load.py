@@ -90,12 +90,14 @@ def face_jpeg() -> bytes:
 
 
 # --- the database and the server ------------------------------------------------------------------
-def start_server(db_url: str, redis_url: str, port: int, workers: int, storage: str) -> subprocess.Popen:
+def start_server(db_url: str, redis_url: str, port: int, workers: int, storage: str,
+                 extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "TASK_BROKER": "inmemory",
-           "SEED_DEMO": "false", "STORAGE_DIR": storage, "ENV": "development", "PYTHONUNBUFFERED": "1"}
+           "SEED_DEMO": "false", "STORAGE_DIR": storage, "ENV": "development", "PYTHONUNBUFFERED": "1",
+           **(extra_env or {})}
     return subprocess.Popen([sys.executable, "-m", "server", "--workers", str(workers), "--port", str(port)],
                             cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.DEVNULL,
-                            stderr=open(LOG, "w"))  # noqa: SIM115
+                            stderr=open(LOG, "w"), start_new_session=True)  # noqa: SIM115
 
 
 async def wait_ready(url: str, proc: subprocess.Popen | None, within: float = 60) -> None:
@@ -288,7 +290,7 @@ async def trivial(c: httpx.AsyncClient, stats: Stats, until: asyncio.Event) -> N
 # --- the run -----------------------------------------------------------------------------------------
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from server.listeners import close_resources, open_resources
-    from server.models import AttemptStatus, ExamAttempt
+    from server.models import AttemptStatus, ExamAnswer, ExamAttempt
     from server.services.platform.runtime import _runtime
 
     admin = args.database or os.environ.get("TEST_DATABASE_URL") or "postgres://postgres@127.0.0.1:55432/postgres"
@@ -356,7 +358,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.sleep(0.2)
         sweep_seconds = time.monotonic() - t2
         rows = {r["id"]: r for r in await ExamAttempt.filter(
-            id__in=[e.attempt_id for e in running]).values("id", "status", "answers", "auto_submitted")}
+            id__in=[e.attempt_id for e in running]).values("id", "status", "auto_submitted")}
+        stored_answers: dict[tuple[int, str], dict[str, Any]] = {
+            (a, str(pos)): {"seq": seq, "answer": list(letters)} for a, pos, letters, seq in await ExamAnswer.filter(
+                attempt_id__in=[e.attempt_id for e in running]).values_list("attempt_id", "position", "answer", "seq")}
         lost = acked = unsubmitted = 0
         for e in running:
             row = rows[e.attempt_id]
@@ -364,7 +369,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 unsubmitted += 1
             for pos, (seq, chosen) in e.acked.items():
                 acked += 1
-                stored = (row["answers"] or {}).get(pos)
+                stored = stored_answers.get((e.attempt_id, pos))
                 if not stored or stored["seq"] < seq or (stored["seq"] == seq and stored["answer"] != chosen):
                     lost += 1
         if unsubmitted:
@@ -384,7 +389,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "answering_seconds": round(answering, 1), "saves": len(stats.save), "acked_answers": acked,
             "auto_submitted": sum(1 for r in rows.values() if r["auto_submitted"]),
             "sweep_seconds": round(sweep_seconds, 1), "error_kinds": stats.errors, "workers": args.workers,
-            "save_mode": os.environ.get("DKT_EXAM_SAVE", "atomic"), "redis_pool": args.redis_pool or 100, "papers_predrawn": not args.draw_on_start,
+            "save_mode": os.environ.get("DKT_EXAM_SAVE", "group"), "redis_pool": args.redis_pool or 100, "papers_predrawn": not args.draw_on_start,
             "cpus": os.cpu_count(),
         }
     finally:

@@ -12,7 +12,7 @@ from server.models.assessment import (
     ModificationStatus,
     Procedure,
 )
-from server.models.attempt import AttemptStatus, ExamAttempt, FaceCheck, FaceConsent, FaceMoment
+from server.models.attempt import AttemptStatus, ExamAnswer, ExamAttempt, FaceCheck, FaceConsent, FaceMoment
 from server.models.base import LabelledEnum
 from server.models.certificate import Certificate, VoidedCertificate
 from server.models.cycle import (
@@ -75,6 +75,6 @@ __all__ = [
     "NATIONAL_BANK", "Blueprint", "Difficulty", "MockTest", "Paper", "PaperPurpose", "PracticeRecord", "Question",
     "QuestionType", "WrongAnswer",
     "Certificate", "VoidedCertificate",
-    "AttemptStatus", "ExamAttempt", "FaceCheck", "FaceConsent", "FaceMoment", "FaceReference",
+    "AttemptStatus", "ExamAnswer", "ExamAttempt", "FaceCheck", "FaceConsent", "FaceMoment", "FaceReference",
     "ProctoringAction", "ProctoringEvent", "ProctoringMark",
 ]

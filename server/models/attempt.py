@@ -3,8 +3,8 @@
 An ``ExamAttempt`` is one sitting of one paper. The server owns its clock: ``started_at`` is
 set when the start face check passes (not when the row is created: the time a physician spends
 getting the camera right is not exam time), and ``deadline = min(started_at + duration, end of
-the window)``. Answers live on the row as ``{position: {"answer": [letters], "seq": n, "at": iso}}``
-so one UPDATE saves one answer. ``open_slot`` is ``"<assessment>:<purpose>"`` while the attempt
+the window)``. Answers live in their own table, one row per (attempt, position) (``ExamAnswer``),
+so a save writes ~one small row instead of rewriting a document. ``open_slot`` is ``"<assessment>:<purpose>"`` while the attempt
 is open and NULL once submitted: a unique column, so the database itself never holds two open
 attempts of one physician (two devices starting at once get the same attempt).
 """
@@ -52,8 +52,6 @@ class ExamAttempt(Model):
     # The clock: set when the start face check passes
     started_at = fields.DatetimeField(null=True)
     deadline = fields.DatetimeField(null=True)
-    answers = fields.JSONField(default=dict)
-    last_saved_at = fields.DatetimeField(null=True)
     submitted_at = fields.DatetimeField(null=True)
     auto_submitted = fields.BooleanField(default=False, description="到时自动交卷（或超时后交卷）")
     score = fields.FloatField(null=True)
@@ -73,6 +71,25 @@ class ExamAttempt(Model):
         table = "exam_attempt"
         unique_together = (("assessment", "paper_type", "purpose", "attempt_no"),)
         indexes = (("status", "deadline"), ("assessment_id", "purpose"))
+
+
+class ExamAnswer(Model):
+    """The answer given at one position of an attempt (SPEC §5): the chosen display letters
+    ("AC"), the client's sequence number (a save is applied only with a higher ``seq``: last
+    write wins, replays and late packets are ignored) and when it was stored. Written by
+    ``services/exams/answer_saves.py``; read by resume, submission and scoring."""
+
+    id = fields.BigIntField(primary_key=True)
+    attempt = fields.ForeignKeyField("models.ExamAttempt", related_name="answer_rows", on_delete=fields.CASCADE,
+                                     index=False)  # the unique (attempt, position) index serves it
+    position = fields.SmallIntField()
+    answer = fields.CharField(max_length=16)
+    seq = fields.BigIntField()
+    saved_at = fields.DatetimeField()
+
+    class Meta:
+        table = "exam_answer"
+        unique_together = (("attempt", "position"),)
 
 
 class FaceCheck(Model):

@@ -25,7 +25,7 @@ from server.models import (
     Question,
 )
 from server.services.cycles.papers import to_letters
-from server.services.exams import answer_saves, exam_rules
+from server.services.exams import answer_saves, attempts, exam_rules
 from tests.factories import World, auth, make_physician, make_world, physician_token
 from tests.integration.exam_support import humanities_bank, professional_bank
 
@@ -204,3 +204,8 @@ def walk_keys(value: Any) -> set[str]:
 
 SECRET_KEYS = {"answer", "answers", "explanation", "key", "keys", "question_id", "question_ids", "option_orders",
                "correct", "mid_moments", "mid_check_due_at", "shape"}
+
+
+async def stored_answers(attempt_id: int) -> dict[str, dict[str, Any]]:
+    """The answers stored for an attempt (``exam_answer`` rows), keyed like the API ("1"…)."""
+    return {str(k): v for k, v in (await attempts.answers_of(attempt_id)).items()}

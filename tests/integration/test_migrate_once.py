@@ -53,7 +53,7 @@ async def test_concurrent_migrations_on_an_empty_postgres_database():
     await conn.close()
     url = f"{admin.rpartition('/')[0]}/{name}"
     try:
-        results = await _processes(url, 3)
+        results = await _processes(url + "?maxsize=5", 3)  # pool options in the URL as well
         assert all(code == 0 for code, _ in results), results
         db = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
         try:

@@ -1,5 +1,5 @@
 """Timed exam attempts (SPEC §4 stage 4, §5, §9): start, resume, submit, and the automatic
-submission at the deadline. Rules in ``exam_rules.py``; answers in ``attempt_answers.py``;
+submission at the deadline. Rules in ``exam_rules.py``; answers in ``answer_saves.py``;
 the face checks in ``face_gate.py``; the deadline sweep in ``exam_sweeper.py``.
 
 - **Start** (试卷列表 → 进入): refused with a stable code outside the window, before the
@@ -35,6 +35,7 @@ from server.models import (
     Assessment,
     AttemptStatus,
     Cycle,
+    ExamAnswer,
     ExamAttempt,
     FaceConsent,
     Paper,
@@ -116,10 +117,17 @@ async def shape_of(paper: Paper) -> list[str]:
             for qid, order in zip(paper.question_ids, paper.option_orders, strict=True)]
 
 
-def saved_answers(attempt: ExamAttempt) -> dict[str, dict[str, Any]]:
+async def answers_of(attempt_id: int, *, conn: Any = None) -> dict[int, dict[str, Any]]:
+    """The stored answers of an attempt (``exam_answer`` rows): position → chosen letters, seq, time."""
+    rows = await ExamAnswer.filter(attempt_id=attempt_id).using_db(conn).order_by("position").values_list(
+        "position", "answer", "seq", "saved_at")
+    return {pos: {"answer": list(letters), "seq": seq, "at": at} for pos, letters, seq, at in rows}
+
+
+def saved_answers(stored: dict[int, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The saved answers as the client shows them: position → chosen letters, seq, time."""
-    return {pos: {"chosen": entry.get("answer", []), "seq": entry.get("seq", 0), "at": entry.get("at")}
-            for pos, entry in sorted((attempt.answers or {}).items(), key=lambda kv: int(kv[0]))}
+    return {str(pos): {"chosen": e["answer"], "seq": e["seq"], "at": exam_rules.local(e["at"]).isoformat()}
+            for pos, e in sorted(stored.items())}
 
 
 async def view(attempt: ExamAttempt, *, now: datetime | None = None, cycle: Cycle | None = None,
@@ -137,6 +145,7 @@ async def view(attempt: ExamAttempt, *, now: datetime | None = None, cycle: Cycl
         remaining = max(0, min(attempt.duration_minutes * 60, left_in_window))
     else:
         remaining = remaining_seconds(attempt, now)
+    stored = await answers_of(attempt.id)
     out: dict[str, Any] = {
         "id": attempt.id, "paper_type": enum_out(attempt.paper_type), "purpose": enum_out(attempt.purpose),
         "attempt_no": attempt.attempt_no, "status": enum_out(attempt.status), "clock_running": running,
@@ -144,7 +153,7 @@ async def view(attempt: ExamAttempt, *, now: datetime | None = None, cycle: Cycl
         "started_at": exam_rules.local(attempt.started_at), "deadline": exam_rules.local(attempt.deadline),
         "submitted_at": exam_rules.local(attempt.submitted_at),
         "remaining_seconds": remaining, "server_time": now, "gate": face_gate.gate_of(attempt, now),
-        "saved_answers": saved_answers(attempt), "answered_count": len(attempt.answers or {}),
+        "saved_answers": saved_answers(stored), "answered_count": len(stored),
         "paper": None, "result": None,
     }
     if running and with_paper:
@@ -295,7 +304,8 @@ async def finalise_locked(attempt: ExamAttempt, *, conn: Any, auto: bool, actor:
         raise Conflict("尚未开始答题（请先完成开考人脸核验）", code="attempt_not_started")
     now = now or utcnow()
     paper = await Paper.get(id=attempt.paper_id).using_db(conn)
-    score, _ = await papers.score(paper, {pos: e.get("answer") for pos, e in (attempt.answers or {}).items()})
+    stored = await answers_of(attempt.id, conn=conn)
+    score, _ = await papers.score(paper, {str(pos): e["answer"] for pos, e in stored.items()})
     attempt.status = SUBMITTED
     attempt.open_slot = None
     attempt.submitted_at = now
@@ -307,7 +317,7 @@ async def finalise_locked(attempt: ExamAttempt, *, conn: Any, auto: bool, actor:
                                                      "score", "passed", "version"])
     await audit.record(actor, "exam_attempt.auto_submit" if auto else "exam_attempt.submit", "exam_attempt",
                        attempt.id, using_db=conn, after={"score": score, "passed": attempt.passed,
-                                                         "answered": len(attempt.answers or {})})
+                                                         "answered": len(stored)})
     await finish_if_complete(attempt.assessment_id, attempt.purpose, conn=conn)
     return True
 
