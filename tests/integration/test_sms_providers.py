@@ -11,13 +11,15 @@ import logging
 import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from server.models import AssessmentStatus, OutboxMessage, OutboxStatus
 from server.services.accounts.sms_codes import OutboxSmsSender
-from server.services.notify import delivery, dispatch
+from server.services.notify import delivery, dispatch, notices
 from server.services.platform.runtime import rt
 from tests.factories import auth, make_physician, make_world, token_for
 from tests.fakes.sms_servers import (
@@ -105,6 +107,21 @@ async def test_review_result_goes_out_by_sms(provider, tencent_sms, aliyun_sms, 
     [sent] = [m for m in fake.sent if title in str(m.params)]  # (setup's 参加考核 notice went out too)
     assert sent.phone.endswith(s.physician.phone) and sent.template_id in ("1000002", "SMS_100002")
     assert sent.params == ([title] if name == "tencent" else {"title": title})
+
+
+async def test_assessment_result_goes_out_by_sms(provider, tencent_sms):
+    """考核结果 (ai_confirm_results → 合格): its own template, the variables from the notice."""
+    templates = {**TENCENT_TEMPLATES, "ai_confirm_results": {"template_id": "1000002", "params": ["{status_label}"]}}
+    provider("tencent", tencent_sms, SMS_TEMPLATES=json.dumps(templates))
+    s = await setup(include=False)
+    async with in_transaction() as conn:
+        await notices.on_transition(conn=conn, assessment=s.assessment, transition=SimpleNamespace(action="ai_confirm_results"),
+                                    before=AssessmentStatus.EXAMS_DONE, after=AssessmentStatus.QUALIFIED, reason="")
+    row = await OutboxMessage.get(channel="sms", template="ai_confirm_results")
+    assert row.payload["title"] == "考核结果：合格"
+    assert (await dispatch.dispatch_due()).sent == 1  # the SMS (the subscribe message: no openid, refused)
+    [sent] = tencent_sms.sent
+    assert (sent.phone, sent.template_id, sent.params) == ("+86" + s.physician.phone, "1000002", ["合格"])
 
 
 # --- provider errors ------------------------------------------------------------------------------

@@ -62,7 +62,11 @@ _TENCENT_PREFIX: tuple[tuple[str, tuple[str, str, bool]], ...] = (
 )
 _ALIYUN_EXACT: dict[str, tuple[str, str, bool]] = {
     "isv.BUSINESS_LIMIT_CONTROL": ("sms_throttled", "短信发送频率超限", True),
-    "isv.DAY_LIMIT_CONTROL": ("sms_throttled", "已达当日发送上限", True),
+    "isv.DAY_LIMIT_CONTROL": ("sms_throttled", "已达当日发送限额", True),
+    "isv.MONTH_LIMIT_CONTROL": ("sms_throttled", "已达当月发送限额", True),
+    "isv.SMS_SIGNATURE_SCENE_ILLEGAL": ("sms_bad_sign", "短信签名与模板类型不一致", False),
+    "isv.SIGN_STATE_ILLEGAL": ("sms_bad_sign", "短信签名状态不可用", False),
+    "isv.PARAM_NOT_SUPPORT_URL": ("sms_bad_params", "模板变量中不允许出现链接", False),
     "isv.SMS_SIGNATURE_ILLEGAL": ("sms_bad_sign", "短信签名不正确或未审核通过", False),
     "isv.SIGN_NAME_ILLEGAL": ("sms_bad_sign", "短信签名不正确", False),
     "isv.SMS_SIGN_ILLEGAL": ("sms_bad_sign", "短信签名不正确", False),
