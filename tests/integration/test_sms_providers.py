@@ -172,7 +172,7 @@ async def test_tencent_bad_template_failed_at_once_and_visible_in_the_outbox(pro
     assert r.status_code == 200, r.text
     [row] = r.json()["data"]
     assert row["status"]["value"] == "failed" and row["last_error"] == msg.last_error
-    assert PHONE not in r.text
+    assert row["recipient"]["address"] == "138****5678" and PHONE not in r.text  # the number it was tried on
 
 
 async def test_tencent_bad_sign_name_refused(provider, tencent_sms):

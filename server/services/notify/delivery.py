@@ -69,9 +69,10 @@ class DeliveryError(Exception):
 
     retryable = False
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, address: str | None = None) -> None:
         self.code = code
         self.message = message
+        self.address = address  # where it was tried (recorded on the message; masked in 通知记录)
         super().__init__(self.reason)
 
     @property
@@ -276,7 +277,7 @@ async def send_sms(msg: OutboxMessage) -> str:
         await sms_gateway().send(phone, msg.template, payload, recipient_id=msg.recipient_id)
     except SmsDeliveryError as exc:  # recorded on the message: the provider's code and text, never the phone
         cls = Retryable if exc.retryable else Refused
-        raise cls(exc.code, f"{exc.label}：{exc.message[:160]}") from None
+        raise cls(exc.code, f"{exc.label}：{exc.message[:160]}", address=phone) from None
     return phone
 
 
