@@ -9,7 +9,8 @@
 - ``FakeAliyunSms`` (阿里云短信 SendSms 2017-05-25): the action in ``x-acs-action`` (ACS3-signed
   request, the SDK's default) or an ``Action`` parameter (RPC style), parameters PhoneNumbers,
   SignName, TemplateCode, TemplateParam (JSON) in the query or the form body; it checks the
-  access key id in the Authorization (or AccessKeyId). Answers
+  access key id in the Authorization (or AccessKeyId) and verifies the ACS3-HMAC-SHA256 signature
+  with the test secret (a wrong one → SignatureDoesNotMatch, HTTP 400). Answers
   ``{"Code": "OK", "Message": "OK", "BizId": ..., "RequestId": ...}`` or an error Code.
 
 Both check the minimum a provider checks: the action, the phone number, the template id (known
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -200,6 +201,8 @@ class FakeAliyunSms(_FakeBase):
         auth = h.get("authorization", "")
         if f"Credential={SECRET_ID}," not in auth and params.get("AccessKeyId") != SECRET_ID:
             return self._error("InvalidAccessKeyId.NotFound", "AccessKeyId 不存在", 404)
+        if auth and not self._signature_ok(h, urlsplit(path).query, body):
+            return self._error("SignatureDoesNotMatch", "签名不匹配", 400)
         failure = self._next(self.fail_next)
         if failure:
             return self._error(*failure)
@@ -220,6 +223,29 @@ class FakeAliyunSms(_FakeBase):
         with self._lock:
             self.sent.append(Sent(phone, template, values))
         return 200, {"Code": "OK", "Message": "OK", "BizId": secrets.token_hex(10), "RequestId": secrets.token_hex(8)}
+
+
+    @staticmethod
+    def _signature_ok(h: dict[str, str], raw_query: str, body: bytes) -> bool:
+        """ACS3-HMAC-SHA256 (V3 signature) as documented: canonical request of the method, path,
+        sorted RFC 3986-encoded query, signed headers and the payload hash; HMAC with the secret."""
+        auth = h.get("authorization", "")
+        if not auth.startswith("ACS3-HMAC-SHA256 "):
+            return False
+        fields = dict(part.strip().split("=", 1) for part in auth[len("ACS3-HMAC-SHA256 "):].split(","))
+        payload_hash = hashlib.sha256(body).hexdigest()
+        if h.get("x-acs-content-sha256") != payload_hash:
+            return False
+        query = {k: v[0] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
+        canonical_query = "&".join(f"{quote(k, safe='~')}={quote(query[k], safe='~')}" for k in sorted(query))
+        signed = fields.get("SignedHeaders", "").split(";")
+        if "host" not in signed or "x-acs-date" not in signed:
+            return False
+        canonical_headers = "".join(f"{name}:{h.get(name, '').strip()}\n" for name in signed)
+        canonical = "\n".join(["POST", "/", canonical_query, canonical_headers, ";".join(signed), payload_hash])
+        to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
+        expected = hmac.new(SECRET_KEY.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, fields.get("Signature", ""))
 
 
 # templates each fake knows: id -> number of parameters

@@ -222,6 +222,17 @@ async def test_aliyun_bad_template_and_http_errors(provider, aliyun_sms):
     assert msg2.status == OutboxStatus.PENDING and "ServiceUnavailable" in msg2.last_error
 
 
+async def test_aliyun_wrong_secret_is_an_auth_failure_retried(provider, aliyun_sms):
+    """The fake verifies the ACS3-HMAC-SHA256 signature: a wrong secret is refused (HTTP 400, the SDK's
+    ClientException); the message waits for the operator's fix."""
+    provider("aliyun", aliyun_sms, SMS_ACCESS_KEY_SECRET="wrong-secret")
+    msg = await send_code()
+    assert (await dispatch.dispatch_due()).retried == 1
+    await msg.refresh_from_db()
+    assert msg.last_error.startswith("[sms_auth] 阿里云短信") and "SignatureDoesNotMatch" in msg.last_error
+    assert aliyun_sms.sent == []
+
+
 @pytest.mark.parametrize("name", ["tencent", "aliyun"])
 async def test_provider_unreachable_is_retried(provider, tencent_sms, aliyun_sms, name):
     with socket.socket() as s:  # a port nobody listens on
