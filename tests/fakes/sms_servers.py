@@ -16,7 +16,8 @@
 Both check the minimum a provider checks: the action, the phone number, the template id (known
 templates only: unknown → the provider's bad-template error), the sign name, and that the
 template's parameters are present. Knobs: ``fail_next`` (error codes to answer next, in order),
-``status_code_next`` (Tencent: a per-number SendStatusSet code), ``http_status_next``.
+``status_code_next`` (Tencent: a per-number SendStatusSet code), ``http_status_next``,
+``delay_next`` (seconds before answering).
 ``sent`` lists what was delivered: (phone, template id, params).
 
 Fixtures: ``tencent_sms`` and ``aliyun_sms`` (session servers, reset per test).
@@ -29,6 +30,7 @@ import hmac
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,6 +68,7 @@ class _FakeBase:
             self.fail_next: list[tuple[str, str]] = []
             self.status_code_next: list[tuple[str, str]] = []
             self.http_status_next: list[int] = []
+            self.delay_next: list[float] = []  # seconds to wait before answering (timeouts)
 
     def start(self) -> Any:
         fake = self
@@ -77,13 +80,19 @@ class _FakeBase:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
+                pause = fake._next(fake.delay_next)
+                if pause:
+                    time.sleep(pause)
                 status, answer = fake.answer(self.command, self.path, dict(self.headers.items()), body)
                 data = json.dumps(answer, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
+                    pass
 
             do_GET = do_POST
 

@@ -245,6 +245,18 @@ async def test_provider_unreachable_is_retried(provider, tencent_sms, aliyun_sms
     assert msg.status == OutboxStatus.PENDING and msg.last_error.startswith("[sms_unavailable]"), msg.last_error
 
 
+@pytest.mark.parametrize("name", ["tencent", "aliyun"])
+async def test_provider_timeout_is_retried(provider, tencent_sms, aliyun_sms, name):
+    fake = tencent_sms if name == "tencent" else aliyun_sms
+    provider(name, fake, SMS_TIMEOUT_SECONDS=1)
+    fake.delay_next.append(2.5)
+    msg = await send_code()
+    assert (await dispatch.dispatch_due()).retried == 1
+    await msg.refresh_from_db()
+    assert msg.status == OutboxStatus.PENDING and msg.last_error.startswith("[sms_unavailable]"), msg.last_error
+    assert fake.sent == []
+
+
 async def test_notice_kind_without_template_refused(provider, tencent_sms):
     provider("tencent", tencent_sms, SMS_TEMPLATES=json.dumps({"verify_code": "1000001"}))
     w = await make_world()

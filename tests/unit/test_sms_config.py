@@ -30,6 +30,17 @@ def test_production_without_a_real_sms_provider_refuses_to_start():
     Settings(ENV="test").check()
 
 
+def test_start_up_from_the_environment_refuses_production_without_sms(monkeypatch):
+    """What `python -m server` does: Settings.from_env() checks the environment before anything starts."""
+    for name, value in PROD.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="SMS_PROVIDER"):
+        Settings.from_env()
+    for name, value in TENCENT.items():
+        monkeypatch.setenv(name, value)
+    assert Settings.from_env().SMS_PROVIDER == "tencent"
+
+
 @pytest.mark.parametrize("missing", ["SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME", "SMS_SDK_APP_ID"])
 def test_a_real_provider_needs_its_credentials(missing):
     with pytest.raises(ConfigError) as exc:
