@@ -70,6 +70,27 @@ class Settings:
     SMS_MAX_PER_DAY: int = 10
     # Codes requested from one client IP per hour (a hospital's shared address included), any phone
     SMS_MAX_PER_IP_PER_HOUR: int = 60
+    # SMS delivery (server/services/notify/sms_providers.py): "log" (the default: logs the masked phone
+    # only; the embedded default and tests), "tencent" (腾讯云短信 SendSms 2021-01-11) or "aliyun"
+    # (阿里云短信 SendSms 2017-05-25). Production refuses "log". The credentials are the provider's
+    # SecretId/SecretKey (Tencent) or AccessKey ID/Secret (Alibaba); SMS_SDK_APP_ID is Tencent's
+    # SmsSdkAppId; SMS_SIGN_NAME the approved 短信签名. SMS_ENDPOINT overrides the SDK's own host:
+    # "host[:port]" (https) or a URL "http://127.0.0.1:9000" (the tests' fake provider).
+    SMS_PROVIDER: str = "log"
+    SMS_ACCESS_KEY_ID: str = ""
+    SMS_ACCESS_KEY_SECRET: str = ""
+    SMS_SIGN_NAME: str = ""
+    SMS_SDK_APP_ID: str = ""
+    SMS_REGION: str = ""  # "" = ap-guangzhou (Tencent) / cn-hangzhou (Alibaba)
+    SMS_ENDPOINT: str = ""
+    SMS_TIMEOUT_SECONDS: int = 10
+    # The provider's template per message kind ("verify_code" for codes, the notice kinds such as
+    # "hi_approve_enrolment" or "ai_confirm_results", "*" = any other notice), JSON:
+    # {"verify_code": "1234567", "*": {"template_id": "1234568", "params": ["{title}"]}}. "params" fills
+    # the template's variables from the message: a list for Tencent ({1}, {2}...), an object for
+    # Alibaba ({"name": "{title}"}); by default the code ({code}) for codes and the title otherwise.
+    # A real provider needs "verify_code"; a notice whose kind has no template is recorded as refused.
+    SMS_TEMPLATES: str = ""
     # argon2id cost (time cost, memory KiB, parallelism)
     ARGON2_TIME_COST: int = 2
     ARGON2_MEMORY_KIB: int = 19456
@@ -213,12 +234,16 @@ class Settings:
             if not self.DATABASE_URL or not self.REDIS_URL:
                 raise ConfigError("production needs DATABASE_URL and REDIS_URL")
             _check_public_url(self.PUBLIC_BASE_URL)
+            if self.SMS_PROVIDER == "log":
+                raise ConfigError("production needs a real SMS provider: set SMS_PROVIDER=tencent or aliyun with "
+                                  "its credentials, SMS_SIGN_NAME and SMS_TEMPLATES (the log-only gateway sends nothing)")
         if self.TASK_BROKER not in {"inmemory", "redis"}:
             raise ConfigError("TASK_BROKER must be inmemory or redis")
         if self.TASK_BROKER == "redis" and not self.REDIS_URL:
             raise ConfigError("TASK_BROKER=redis needs REDIS_URL")
         for name in ("WECHAT_SUBSCRIBE_TEMPLATES", "WECHAT_OA_TEMPLATES"):
             _check_template_map(name, getattr(self, name))
+        _check_sms(self)
         if self.DKT_EXAM_SAVE not in {"group", "single"}:
             raise ConfigError("DKT_EXAM_SAVE must be group or single")
         if self.DB_POOL_RESET not in {"off", "full", "check"}:
@@ -252,6 +277,35 @@ def _check_public_url(url: str) -> None:
     if host in {"localhost", "0.0.0.0", "::1"} or host.startswith("127.") or host.endswith(".localhost"):
         raise ConfigError(f"PUBLIC_BASE_URL points at loopback ({host}): set the public address users reach "
                           "(the 考核结果通知书 QR code and message links use it)")
+
+
+def _check_sms(s: Settings) -> None:
+    """A real SMS provider must be usable: credentials, sign name, (Tencent) the SDK app id, and the
+    verification code's template."""
+    import json
+
+    if s.SMS_PROVIDER not in {"log", "tencent", "aliyun"}:
+        raise ConfigError(f"SMS_PROVIDER must be log, tencent or aliyun, not {s.SMS_PROVIDER!r}")
+    try:
+        templates = json.loads(s.SMS_TEMPLATES) if s.SMS_TEMPLATES.strip() else {}
+    except ValueError as exc:
+        raise ConfigError(f"SMS_TEMPLATES must be a JSON object: {exc}") from None
+    if not isinstance(templates, dict) or not all(
+        isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("template_id"), str)
+                               and isinstance(v.get("params", []), list | dict))
+        for v in templates.values()
+    ):
+        raise ConfigError('SMS_TEMPLATES must map message kinds to "<template id>" or '
+                          '{"template_id": ..., "params": [...] or {...}}')
+    if s.SMS_PROVIDER == "log":
+        return
+    missing = [name for name in ("SMS_ACCESS_KEY_ID", "SMS_ACCESS_KEY_SECRET", "SMS_SIGN_NAME") if not getattr(s, name)]
+    if s.SMS_PROVIDER == "tencent" and not s.SMS_SDK_APP_ID:
+        missing.append("SMS_SDK_APP_ID")
+    if "verify_code" not in templates:
+        missing.append('SMS_TEMPLATES["verify_code"]')
+    if missing:
+        raise ConfigError(f"SMS_PROVIDER={s.SMS_PROVIDER} needs {', '.join(missing)}")
 
 
 def _check_template_map(name: str, raw: str) -> None:

@@ -24,12 +24,15 @@ from tortoise import Tortoise, connections
 from server.app import create_app
 from server.config import Settings
 from server.services.platform.runtime import rt
-from tests.fakes import wechat_server
+from tests.fakes import sms_servers, wechat_server
 from tests.fakes.wechat_server import FakeWeChat
 
 # the fake WeChat server (real HTTP on 127.0.0.1): session fixture + per-test reset
 wechat_fake = wechat_server.wechat_fake
 wechat = wechat_server.wechat
+# the fake SMS providers (Tencent Cloud, Alibaba Cloud SendSms on 127.0.0.1): session servers + per-test reset
+tencent_sms_fake, tencent_sms = sms_servers.tencent_sms_fake, sms_servers.tencent_sms
+aliyun_sms_fake, aliyun_sms = sms_servers.aliyun_sms_fake, sms_servers.aliyun_sms
 
 BACKEND = "postgres" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 

@@ -69,7 +69,7 @@ def gateway():
     recorder = RecordingGateway()
     delivery.set_sms_gateway(recorder)
     yield recorder
-    delivery.set_sms_gateway(delivery.LoggingSmsGateway())
+    delivery.set_sms_gateway(None)  # back to SMS_PROVIDER's (log-only in tests)
 
 
 def later(seconds: float) -> datetime:

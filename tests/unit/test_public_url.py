@@ -7,7 +7,9 @@ import pytest
 
 from server.config import ConfigError, Settings
 
-PROD = {"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgres://u@db/dkt", "REDIS_URL": "redis://r/0"}
+PROD = {"ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "postgres://u@db/dkt", "REDIS_URL": "redis://r/0",
+        "SMS_PROVIDER": "aliyun", "SMS_ACCESS_KEY_ID": "ak", "SMS_ACCESS_KEY_SECRET": "sk", "SMS_SIGN_NAME": "定考通",
+        "SMS_TEMPLATES": '{"verify_code": "SMS_1"}'}
 
 
 @pytest.mark.parametrize("url", ["", "http://127.0.0.1:8000", "http://localhost", "https://127.10.0.1", "http://[::1]:80",

@@ -5,8 +5,8 @@ Channels:
   token) to the physician's mini-program openid, looked up at send time;
 - ``wechat_template``: 公众号模板消息 to an administrator (POST /cgi-bin/message/template/send,
   official-account token) to the staff account's bound openid (see wechat_binding.py);
-- ``sms``: through the SMS delivery gateway (``set_sms_gateway``; the default only logs the masked
-  phone). A verification code goes to the phone it was issued for (``address``); a notification
+- ``sms``: through the SMS gateway: SMS_PROVIDER's (Tencent Cloud or Alibaba Cloud,
+  sms_providers.py) or the log-only default, which logs the masked phone. A verification code goes to the phone it was issued for (``address``); a notification
   to the physician's phone as it is at send time;
 - ``inbox``: a 站内消息 row (notify.py usually writes those directly).
 
@@ -26,9 +26,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
+from server.config import Settings
 from server.models import AccountStatus, InboxMessage, OutboxMessage, Physician, StaffAccount
 from server.security import mask_phone
-from server.services.notify.sms import CODE_TEMPLATE, SmsSender
+from server.services.notify import sms_providers
+from server.services.notify.sms import CODE_TEMPLATE, SmsDeliveryError, SmsSender
 from server.services.platform.runtime import rt
 from server.wechat import InvalidCredentials, TokenExpired, WeChatError, wechat
 
@@ -67,9 +69,10 @@ class DeliveryError(Exception):
 
     retryable = False
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, address: str | None = None) -> None:
         self.code = code
         self.message = message
+        self.address = address  # where it was tried (recorded on the message; masked in 通知记录)
         super().__init__(self.reason)
 
     @property
@@ -88,15 +91,6 @@ class Retryable(DeliveryError):
 
 
 # --- SMS delivery gateway ----------------------------------------------------------------
-class SmsDeliveryError(Exception):
-    """Raised by an SMS gateway adapter. ``message`` must not contain the phone or the text."""
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        self.message = message
-        self.retryable = retryable
-        super().__init__(message)
-
-
 class LoggingSmsGateway:
     """The default delivery when no SMS gateway is configured: logs the masked phone and the
     template only (never the text, never a code). Production sets a real gateway adapter
@@ -115,17 +109,24 @@ def _demo_mode() -> bool:
     return settings.ENV == "development" and settings.is_embedded
 
 
-# The SMS gateway adapter of this process: set once at start-up by the deployment's adapter (or a
-# recorder in tests) through set_sms_gateway; the logging stand-in until then.
-_gateway: SmsSender = LoggingSmsGateway()
+# The SMS gateway of this process: set by tests (a recorder) through set_sms_gateway; otherwise the
+# provider of SMS_PROVIDER (sms_providers.py), built once per settings object, or the log-only one.
+_gateway: SmsSender | None = None
+_configured: tuple[Settings, SmsSender] | None = None
 
 
 def sms_gateway() -> SmsSender:
-    return _gateway
+    global _configured
+    if _gateway is not None:
+        return _gateway
+    settings = rt().settings
+    if _configured is None or _configured[0] is not settings:
+        _configured = (settings, sms_providers.provider_gateway(settings) or LoggingSmsGateway())
+    return _configured[1]
 
 
-def set_sms_gateway(gateway: SmsSender) -> None:
-    """Deliver SMS through this adapter (a provider client in production, a recorder in tests)."""
+def set_sms_gateway(gateway: SmsSender | None) -> None:
+    """Deliver SMS through this adapter (a recorder in tests); None: back to SMS_PROVIDER's."""
     global _gateway
     _gateway = gateway
 
@@ -274,9 +275,9 @@ async def send_sms(msg: OutboxMessage) -> str:
         raise Refused("no_phone", "没有可用的手机号")
     try:
         await sms_gateway().send(phone, msg.template, payload, recipient_id=msg.recipient_id)
-    except SmsDeliveryError as exc:
+    except SmsDeliveryError as exc:  # recorded on the message: the provider's code and text, never the phone
         cls = Retryable if exc.retryable else Refused
-        raise cls("sms_gateway", f"短信网关：{exc.message[:160]}") from None
+        raise cls(exc.code, f"{exc.label}：{exc.message[:160]}", address=phone) from None
     return phone
 
 

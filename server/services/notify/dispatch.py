@@ -144,18 +144,19 @@ async def deliver_one(msg: OutboxMessage, *, now: datetime | None = None) -> Out
         await _record(msg, **changes)
         log.info("outbox %s %s/%s sent (attempt %s)", msg.id, msg.channel, msg.template, msg.attempts)
         return "sent"
+    tried = {"address": error.address[:64]} if error.address else {}
     if not error.retryable:
-        await _record(msg, status=OutboxStatus.FAILED, last_error=error.reason)
+        await _record(msg, status=OutboxStatus.FAILED, last_error=error.reason, **tried)
         log.info("outbox %s %s/%s refused: %s", msg.id, msg.channel, msg.template, error.reason)
         return "failed"
     if msg.attempts >= s.OUTBOX_MAX_ATTEMPTS:
         await _record(msg, status=OutboxStatus.FAILED,
-                      last_error=f"{error.reason}（已尝试{msg.attempts}次，停止重试）")
+                      last_error=f"{error.reason}（已尝试{msg.attempts}次，停止重试）", **tried)
         log.warning("outbox %s %s/%s failed after %s attempts: %s", msg.id, msg.channel, msg.template,
                     msg.attempts, error.reason)
         return "failed"
     wait = backoff_seconds(msg.attempts, base=s.OUTBOX_BACKOFF_SECONDS, cap=s.OUTBOX_BACKOFF_MAX_SECONDS)
-    await _record(msg, next_attempt_at=(now or utcnow()) + timedelta(seconds=wait), last_error=error.reason)
+    await _record(msg, next_attempt_at=(now or utcnow()) + timedelta(seconds=wait), last_error=error.reason, **tried)
     log.info("outbox %s %s/%s retry in %.0fs (attempt %s): %s", msg.id, msg.channel, msg.template, wait,
              msg.attempts, error.reason)
     return "retried"
