@@ -239,13 +239,14 @@ class FacePipeline:
     """The models of one process (load once; about 1 s and ~200 MB). Not for the event loop."""
 
     def __init__(self, *, max_side: int = 640, max_bytes: int = 15 * 1024 * 1024,
-                 max_pixels: int = 40_000_000, tiles: bool = True) -> None:
+                 max_pixels: int = 40_000_000, tiles: bool = True, embedder: str = "auto",
+                 threads: int = 1) -> None:
         from server.face.detect import FaceDetector
         from server.face.embed import Embedder
 
         self.max_side, self.max_bytes, self.max_pixels = max_side, max_bytes, max_pixels
         self.detector = FaceDetector(tiles=tiles)
-        self.embedder = Embedder()
+        self.embedder = Embedder(embedder, threads=threads)
 
     def close(self) -> None:
         self.detector.close()

@@ -149,7 +149,7 @@ class FacePool:
             settings.FACE_POOL_SIZE, max_pending=settings.FACE_POOL_MAX_PENDING,
             timeout=settings.FACE_CHECK_TIMEOUT_SECONDS,
             pipeline_options={"max_side": settings.FACE_MAX_SIDE, "max_bytes": settings.FACE_MAX_IMAGE_BYTES,
-                              "max_pixels": settings.MAX_IMAGE_PIXELS},
+                              "max_pixels": settings.MAX_IMAGE_PIXELS, "embedder": settings.FACE_EMBEDDER},
         )
 
     @property
