@@ -125,3 +125,31 @@ def test_embedder_setting_is_checked() -> None:
         Embedder("tensorrt")
     with pytest.raises(ConfigError):
         Settings(FACE_EMBEDDER="tensorrt").check()
+
+
+def test_pool_and_queue_workers_use_the_configured_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.services.face import pool
+
+    assert pool.FacePool.from_settings(Settings(FACE_EMBEDDER="dlib")).pipeline_options["embedder"] == "dlib"
+    made: list[dict[str, object]] = []
+    monkeypatch.setattr(pool, "FacePipeline", lambda **options: made.append(options) or object())
+    monkeypatch.setattr(pool, "_pipeline", None)
+    monkeypatch.setattr(pool, "_pipeline_options", {})
+    monkeypatch.setattr(pool, "_configured_embedder", lambda: "dlib")  # a taskiq worker's runtime setting
+    pool.worker_pipeline()
+    assert made == [{"embedder": "dlib"}]
+    monkeypatch.setattr(pool, "_pipeline", None)
+    monkeypatch.setattr(pool, "_pipeline_options", {"embedder": "onnx", "max_side": 640})  # a pool worker
+    pool.worker_pipeline()
+    assert made[-1] == {"embedder": "onnx", "max_side": 640}
+
+
+def test_configured_embedder_without_a_runtime_is_auto(monkeypatch: pytest.MonkeyPatch) -> None:
+    from server.services.face import pool
+    from server.services.platform import runtime
+
+    def no_runtime() -> None:
+        raise RuntimeError("runtime not initialised")
+
+    monkeypatch.setattr(runtime, "rt", no_runtime)
+    assert pool._configured_embedder() == "auto"
