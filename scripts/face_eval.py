@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--review-distance", type=float)
     parser.add_argument("--province", default="", help="行政区划代码 for FACE_THRESHOLDS")
     parser.add_argument("--special", default=SPECIAL_DEFAULT, help="folders that are not identities")
+    parser.add_argument("--embedder", choices=("auto", "onnx", "dlib"),
+                        help="embedding engine (default: FACE_EMBEDDER)")
     parser.add_argument("--literal", action="store_true", help="call FacePipeline.check for every pair")
     args = parser.parse_args(argv)
 
@@ -100,10 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     pipeline = FacePipeline(max_side=settings.FACE_MAX_SIDE, max_bytes=settings.FACE_MAX_IMAGE_BYTES,
-                            max_pixels=settings.MAX_IMAGE_PIXELS)
+                            max_pixels=settings.MAX_IMAGE_PIXELS, embedder=args.embedder or settings.FACE_EMBEDDER)
     load_ms = (time.perf_counter() - t0) * 1000
     lines = [f"face_eval: {args.dir} — {len(people)} identities, {sum(map(len, people.values()))} photos; "
-             f"models loaded in {load_ms:.0f} ms",
+             f"models loaded in {load_ms:.0f} ms; embedder {pipeline.embedder.engine}",
              f"thresholds: passed d <= {th.pass_distance} (similarity >= {th.pass_similarity}), "
              f"review d <= {th.review_distance} (similarity >= {th.review_similarity})"]
     photos = [p for ps in people.values() for p in ps]

@@ -180,6 +180,10 @@ class Settings:
     FACE_CHECK_TIMEOUT_SECONDS: float = 30.0
     FACE_MAX_IMAGE_BYTES: int = 15 * 1024 * 1024
     FACE_MAX_SIDE: int = 640  # photos are shrunk to this many pixels on the long side
+    # The identity embedding's engine (server/face/embed.py): "auto" (ONNX Runtime when onnxruntime
+    # and onnx are installed, ~5 ms; else dlib, ~80 ms), "onnx" (fail at start-up without it) or "dlib".
+    # Both run the same pinned dlib ResNet weights and give the same embeddings (within ~1e-6).
+    FACE_EMBEDDER: str = "auto"
     FACE_PASS_DISTANCE: float = 0.45
     FACE_REVIEW_DISTANCE: float = 0.62
     FACE_THRESHOLDS: str = ""
@@ -252,6 +256,8 @@ class Settings:
             raise ConfigError("EXAM_SAVE_GROUP_MAX and EXAM_SAVE_FLIGHTS must be at least 1")
         if self.FACE_BACKEND not in {"pool", "queue"}:
             raise ConfigError("FACE_BACKEND must be pool or queue")
+        if self.FACE_EMBEDDER not in {"auto", "onnx", "dlib"}:
+            raise ConfigError("FACE_EMBEDDER must be auto, onnx or dlib")
         if self.FACE_POOL_SIZE < 1:
             raise ConfigError("FACE_POOL_SIZE must be at least 1")
         if self.FACE_RETENTION_DAYS < 0:

@@ -8,7 +8,8 @@ standard photo?
 
 Steps: decode with Pillow (content-sniffed JPEG/PNG, size and pixel bounds, ``draft`` +
 EXIF orientation + shrink to 640 px) → BlazeFace (mediapipe Tasks API) boxes and keypoints →
-dlib 5-point alignment on the largest box → dlib ResNet 128-d embedding → euclidean distance
+dlib 5-point alignment on the largest box → dlib's ResNet 128-d embedding (on ONNX Runtime
+when it is installed, FACE_EMBEDDER) → euclidean distance
 ``d`` to the reference; ``similarity = clip(1 - d / 1.2, 0, 1)``.
 
 Decisions: ``passed`` (d ≤ pass_distance), ``review`` (d ≤ review_distance, or a still photo
@@ -16,7 +17,8 @@ suspected: the exam goes on and a person looks at it), ``low_similarity``, ``no_
 ``multiple_faces``, ``camera_covered``. Unusable input (not an image, too large, a
 decompression bomb) raises ValidationFailed / PayloadTooLarge with a Chinese message.
 
-Inference is CPU-bound (~100 ms): never call FacePipeline from the event loop; use
+Inference is CPU-bound (~20 ms with the ONNX Runtime embedder, ~100 ms with dlib's; see
+server/face/embed.py): never call FacePipeline from the event loop; use
 ``server.face.pool`` (a process pool here, queue workers across machines).
 
 This module imports no model library: ``Thresholds``, ``decide`` and the result types are
@@ -239,13 +241,14 @@ class FacePipeline:
     """The models of one process (load once; about 1 s and ~200 MB). Not for the event loop."""
 
     def __init__(self, *, max_side: int = 640, max_bytes: int = 15 * 1024 * 1024,
-                 max_pixels: int = 40_000_000, tiles: bool = True) -> None:
+                 max_pixels: int = 40_000_000, tiles: bool = True, embedder: str = "auto",
+                 threads: int = 1) -> None:
         from server.face.detect import FaceDetector
         from server.face.embed import Embedder
 
         self.max_side, self.max_bytes, self.max_pixels = max_side, max_bytes, max_pixels
         self.detector = FaceDetector(tiles=tiles)
-        self.embedder = Embedder()
+        self.embedder = Embedder(embedder, threads=threads)
 
     def close(self) -> None:
         self.detector.close()
