@@ -9,7 +9,8 @@ start face check is skipped by marking the attempts started in SQL: seeding only
 same server and alternating, closed-loop ``wrk`` runs (64 connections, 2 threads) of the trivial
 endpoint (``GET /api/v1/health``) and of answer saves (``PUT /api/v1/mp/attempts/{id}/answers/{n}``,
 each request a new seq for a random question of an examinee taken round-robin), then a fixed
-offered load of ``--rate`` saves/s (wrk's per-connection ``delay()``).
+offered load of ``--rate`` saves/s (wrk's per-connection ``delay()``); with ``--face-load`` that
+fixed load once more while ``face_load.py`` keeps two face worker processes busy.
 
 The last line is JSON: save_rps, trivial_rps, ratio (save/trivial, the median of the rounds'
 ratios), p50/p99 of each, the fixed-rate run's achieved rate, p50/p99 and non-2xx/socket errors.
@@ -166,6 +167,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         pause = max(0, int(1000 * args.connections / args.rate) - 3)
         fixed = wrk(url, args.seconds, args.connections, 2, lua(examinees, questions, 2, pause))
         log(f"fixed load ({args.rate}/s offered): {fixed}")
+        busy: dict[str, Any] = {}
+        if args.face_load:
+            # the same offered load while face checks run flat out beside it (face_load.py: the face
+            # pools of a 2-worker server kept busy with back-to-back checks)
+            face = await asyncio.create_subprocess_exec(
+                sys.executable, str(ROOT / "scripts/bench/face_load.py"), "--processes", "2",
+                "--seconds", str(args.seconds + 8), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            await asyncio.sleep(5)  # the face workers load their models first
+            busy = await asyncio.to_thread(wrk, url, args.seconds, args.connections, 2,
+                                           lua(examinees, questions, 2, pause))
+            out = (await asyncio.wait_for(face.communicate(), 120))[0].decode()
+            busy["face"] = json.loads(out.strip().splitlines()[-1])
+            log(f"fixed load with face checks running: {busy}")
         ratios = [s["rps"] / t["rps"] for t, s in rounds]
         mid = rounds[sorted(range(len(rounds)), key=lambda k: ratios[k])[len(rounds) // 2]]
         return {
@@ -175,6 +189,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "save_errors": sum(s["non_2xx"] + s["socket_errors"] for _, s in rounds),
             "fixed_offered_rps": args.rate, "fixed_rps": fixed["rps"], "fixed_p50_ms": fixed["p50_ms"],
             "fixed_p99_ms": fixed["p99_ms"], "fixed_errors": fixed["non_2xx"] + fixed["socket_errors"],
+            "face_busy_fixed_p50_ms": busy.get("p50_ms"), "face_busy_fixed_p99_ms": busy.get("p99_ms"),
+            "face_busy_fixed_rps": busy.get("rps"),
+            "face_busy_errors": (busy["non_2xx"] + busy["socket_errors"]) if busy else None,
+            "face_checks_per_s": busy.get("face", {}).get("checks_per_s"),
             "ratios": [round(r, 3) for r in ratios], "mode": args.mode, "pool_reset": args.pool_reset,
             "fsync": fsync[0], "synchronous_commit": fsync[1], "workers": args.workers,
             "connections": args.connections, "examinees": len(examinees), "cpus": os.cpu_count(),
@@ -207,6 +225,8 @@ def main() -> None:
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--mode", choices=("group", "single"), default="group", help="DKT_EXAM_SAVE of the server")
     p.add_argument("--pool-reset", choices=("off", "full"), default="off", help="DB_POOL_RESET of the server")
+    p.add_argument("--face-load", action="store_true",
+                   help="repeat the fixed load while face_load.py keeps 2 face workers busy")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--pool", type=int, default=20, help="database connections per worker")
     p.add_argument("--port", type=int, default=18741)

@@ -143,6 +143,17 @@ def _job_ping() -> int:
 
 
 # --- in the API process ----------------------------------------------------------------------
+def allow_children() -> None:
+    """Sanic runs each worker (``--workers N``, N > 1) as a daemonic process, and multiprocessing
+    refuses children to a daemonic process ("daemonic processes are not allowed to have
+    children"): the server did not start with the face pool on. The face workers are ours to
+    stop — ``close()`` at shutdown, and each exits when its parent's pipe closes — so the flag is
+    cleared for this process before the pool starts."""
+    current = multiprocessing.current_process()
+    if current.daemon:
+        current._config["daemon"] = False  # type: ignore[attr-defined]  # noqa: SLF001
+
+
 class FacePool:
     def __init__(self, size: int = 1, *, max_pending: int = 64, timeout: float = 30.0,
                  pipeline_options: dict[str, Any] | None = None, nice: int = WORKER_NICE) -> None:
@@ -171,6 +182,7 @@ class FacePool:
 
     def executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
+            allow_children()
             self._executor = ProcessPoolExecutor(
                 max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
                 initializer=init_worker, initargs=(self.pipeline_options, self.nice),
