@@ -12,6 +12,7 @@ import logging
 from typing import Literal
 
 from server.config import Settings
+from server.services.accounts import sessions
 from server.services.exams import deadline_sweeper, window_notices
 from server.services.face.checker import make_checker
 from server.services.notify import dispatch, reminders
@@ -25,6 +26,7 @@ Role = Literal["api", "worker"]
 
 # Every module that defines @broker.task functions: importing them registers the tasks.
 TASK_MODULES = (
+    "server.services.accounts.sessions",
     "server.services.cycles.papers",
     "server.services.cycles.question_import",
     "server.services.exams.window_notices",
@@ -60,6 +62,7 @@ async def start_services(settings: Settings, *, role: Role) -> None:
     await outcome.start_background()  # missed-round sweep, at most once per interval across processes
     await window_notices.start_background()  # 考核通知 (services/exams/window_notices.py)
     await retention.start_background()  # face data retention, at most once per interval across processes
+    await sessions.start_background()  # deletes expired session records, at most once per interval across processes
     if role == "api" and settings.FACE_VERIFY_ENABLED:  # the real face pipeline in the exam (face_verify.py)
         checker = make_checker(settings)  # chosen once: FACE_BACKEND pool (this process) or queue
         await checker.warm_up()
@@ -73,6 +76,7 @@ async def stop_services(settings: Settings, *, role: Role) -> None:
     await outcome.stop_background()
     await window_notices.stop_background()
     await retention.stop_background()
+    await sessions.stop_background()
     checker, rt().face = rt().face, None
     if checker is not None:
         checker.close()

@@ -60,8 +60,11 @@ class Settings:
     # a mismatch answers 500). Costs a validation per response: leave off in production.
     CHECK_RESPONSES: bool = False
 
-    # Sessions and login protection
+    # Sessions and login protection. A session lasts SESSION_TTL_SECONDS from login; its record is in
+    # the database (Redis caches it: services/accounts/sessions.py); expired records are deleted every
+    # SESSION_PRUNE_SECONDS (0 = off; off while OUTBOX_AUTO_DISPATCH is off, as in tests).
     SESSION_TTL_SECONDS: int = 8 * 3600
+    SESSION_PRUNE_SECONDS: int = 3600
     CAPTCHA_TTL_SECONDS: int = 120
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCK_SECONDS: int = 15 * 60

@@ -1,6 +1,6 @@
 """Tortoise models, split by aggregate and re-exported here."""
 
-from server.models.account import AccountStatus, StaffAccount
+from server.models.account import AccountStatus, LoginSession, StaffAccount
 from server.models.assessment import (
     AppealStatus,
     Assessment,
@@ -64,7 +64,7 @@ from server.models.proctoring import ProctoringAction, ProctoringEvent, Proctori
 from server.models.stats import StatsKind, StatsSnapshot
 
 __all__ = [
-    "AccountStatus", "AppealStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
+    "AccountStatus", "LoginSession", "AppealStatus", "Assessment", "AssessmentEvent", "AssessmentStatus", "DelayStatus",
     "ExemptionStatus", "ItemResult", "ModificationStatus", "Procedure", "ApplicationStatus", "AssessmentApplication", "AssessmentAssignment", "AuditLog",
     "Cycle", "CycleConfirmation", "ExamWindowNotice", "DEFAULT_EVALUATION_ITEMS", "DEFAULT_EXAM_SETTINGS",
     "DEFAULT_SIMPLE_CONDITIONS", "Department", "ExemptionReason", "HoldingReason", "InboxMessage", "Job", "JobStatus",

@@ -1,8 +1,9 @@
-"""Staff accounts (机构账号): one login per organisation."""
+"""Staff accounts (机构账号): one login per organisation; login sessions of staff and physicians."""
 
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.models import Model
 
 from server.models.base import LabelledEnum, TimestampedModel
 
@@ -30,3 +31,21 @@ class StaffAccount(TimestampedModel):
 
     class Meta:
         table = "staff_account"
+
+
+class LoginSession(Model):
+    """A login session of a staff account or a physician (services/accounts/sessions.py): the
+    database is the record, Redis a cache in front of it, so a Redis restart logs nobody out.
+    Only the sha256 of the bearer token is stored; expired rows are pruned by a periodic job."""
+
+    id = fields.BigIntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)  # sha256 hex of the token
+    subject = fields.CharField(max_length=64, db_index=True)  # staff:<id> | physician:<id>
+    data = fields.JSONField(default=dict)  # what the guard reads (role, org, set-up flags, ...)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(db_index=True)
+    last_seen_at = fields.DatetimeField(null=True)  # when last read from the database (a cache miss)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_session"
