@@ -5,7 +5,7 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_evaluation_items')]
+    dependencies = [('models', '0009_answers_table')]
 
     initial = False
 
