@@ -107,7 +107,11 @@ def _outage_types() -> tuple[type[BaseException], ...]:
     try:
         import asyncpg
 
-        types += [asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError]
+        # InterfaceError ("connection is closed", ConnectionDoesNotExistError) and InternalClientError
+        # ("cannot switch to state …") are what a connection broken mid-query raises: a PostgreSQL
+        # restart seen from inside a statement
+        types += [asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError,
+                  asyncpg.InterfaceError, asyncpg.InternalClientError]
     except ImportError:  # pragma: no cover - SQLite-only installs
         pass
     try:

@@ -15,9 +15,10 @@ time per examinee, like a phone). During the load, one after the other:
 Per fault it prints the acknowledged answers (2xx) so far, the requests that failed while it
 lasted (by status), the seconds until saves succeeded again, and at the end compares every
 acknowledged answer with the database: an answer is lost if the stored seq is lower, or equal
-with other letters. The last line is JSON; the exit status is non-zero if an answer was lost or
-saves did not come back within ``--recovery`` seconds after a fault. ``--short`` (run by
-``scripts/test``) uses fewer examinees and shorter pauses.
+with other letters. The last line is JSON; the exit status is non-zero if an answer was lost,
+saves did not come back within ``--recovery`` seconds after a fault, or (not with ``--short``) a
+request got a server error other than 503. ``--short`` (run by ``scripts/test``) uses fewer
+examinees and shorter pauses.
 """
 
 from __future__ import annotations
@@ -203,7 +204,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await Tortoise.init(config=_tortoise(db_url))
         acked, lost = await lost_answers(load)
         log(f"acknowledged answers (latest per question) {acked}, lost {lost}; saves acknowledged {load.ok}")
-        return {"lost_answers": lost, "acked_answers": acked, "saves_acked": load.ok,
+        server_errors = sum(n for kind, n in load.failed.items() if kind.startswith("5") and kind != "503")
+        return {"lost_answers": lost, "server_errors": server_errors, "acked_answers": acked, "saves_acked": load.ok,
                 "failed_requests": sum(load.failed.values()), "faults": results,
                 "all_recovered": all(r["recovery_seconds"] is not None for r in results),
                 "examinees": len(examinees), "fsync": "on"}
@@ -238,7 +240,7 @@ def main() -> None:
         args.n, args.settle = 20, 2.0
     out = asyncio.run(run(args))
     print(json.dumps(out, ensure_ascii=False))
-    if out["lost_answers"] or not out["all_recovered"]:
+    if out["lost_answers"] or not out["all_recovered"] or (out["server_errors"] and not args.short):
         sys.exit(1)
 
 

@@ -80,6 +80,19 @@ async def test_database_down_answers_503(client, monkeypatch):
     (KeyError("bug"), False),
 ])
 def test_is_outage_follows_the_cause_chain(exc, outage):
+    _outage_through_chain(exc, outage)
+
+
+def test_broken_postgres_connection_is_an_outage():
+    asyncpg = pytest.importorskip("asyncpg")
+    # what a statement raises when PostgreSQL restarts under it (seen in scripts/bench/faults.py)
+    _outage_through_chain(asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress"),
+                          True)
+    _outage_through_chain(asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+                          True)
+
+
+def _outage_through_chain(exc, outage):
     assert is_outage(exc) is outage
     try:
         try:
