@@ -23,7 +23,7 @@ from server.schemas.physicians import PhysicianDetail, PhysicianQuery, Physician
 from server.security import mask_id_number, mask_phone, normalise_id_number
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
-from server.services.accounts import sessions
+from server.services.accounts import login_guard, sessions
 from server.services.registry.transfers import TRANSFER_FIELDS, in_current_cycle, transfer_view
 
 LIST_FIELDS = ("id", "name", "id_number", "gender", "phone", "level", "category", "registry_status",
@@ -111,6 +111,8 @@ async def reset_password(*, actor: Actor, physician_id: int) -> None:
         await audit.record(actor, "physician.reset_password", "physician", physician.id,
                            after={"must_change_password": True}, using_db=conn)
     await sessions.end_all_sessions(sessions.physician_subject(physician.id))
+    await login_guard.clear_account("physician", physician.id_number, target=("physician", physician.id),
+                                    actor=actor, reason="reset_password")
 
 
 async def physician_history(*, actor: Actor, physician_id: int) -> list[TransferView]:
