@@ -266,3 +266,40 @@ async def test_unknown_accounts_lock_alike(client, monkeypatch):
         answers[name] = (first.status_code, first.json(), (await _plogin(client, number, "nope")).json()["code"])
     assert answers["real"] == answers["hashed"] == answers["unknown"]
     assert answers["unknown"][2] == "account_locked"
+
+
+# --- 5. the captcha ---------------------------------------------------------------------------------
+async def test_captcha_image_and_answer(client):
+    import base64
+    import io
+
+    from PIL import Image
+
+    r = await client.get("/api/v1/captcha")
+    png = base64.b64decode(r.json()["image"].split(",", 1)[1])
+    assert Image.open(io.BytesIO(png)).size == (200, 64)
+    answer = (await rt().redis.get(f"captcha:{r.json()['captcha_id']}")).decode()
+    assert len(answer) == 6 and answer.isalnum() and not set(answer) & set("01OIL")
+
+
+async def test_captcha_test_mode_accepts_passed(client, monkeypatch):
+    await make_world()
+    captcha_id = (await client.get("/api/v1/captcha")).json()["captcha_id"]
+    body = {"code": "nn1h", "password": "666666", "captcha_id": captcha_id, "captcha": "PASSED"}
+    r = await client.post("/api/v1/admin/auth/login", json=body)
+    assert r.status_code == 422 and r.json()["code"] == "captcha_wrong"  # not without the setting
+    _settings(monkeypatch, CAPTCHA_TEST_MODE=True)
+    body["captcha_id"] = (await client.get("/api/v1/captcha")).json()["captcha_id"]
+    r = await client.post("/api/v1/admin/auth/login", json=body)
+    assert r.status_code == 200, r.text
+    r = await client.post("/api/v1/admin/auth/login", json=body)  # still single use
+    assert r.json()["code"] == "captcha_expired"
+
+
+def test_captcha_test_mode_is_refused_in_production():
+    production = dict(ENV="production", SECRET_KEY="k" * 40, DATABASE_URL="postgres://u:p@db/dkt",
+                      REDIS_URL="redis://cache:6379/0", PUBLIC_BASE_URL="https://dkt.example.gov.cn")
+    Settings(**production).check()
+    with pytest.raises(ConfigError, match="CAPTCHA_TEST_MODE"):
+        Settings(**production, CAPTCHA_TEST_MODE=True).check()
+    Settings(ENV="test", CAPTCHA_TEST_MODE=True).check()
