@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
         ops.AlterField(
             model_name='Cycle',
             name='physician_password_rule',
-            field=fields.CharEnumField(default=PasswordRule.PHONE_CODE, description='PHONE_CODE: phone_code\nFIXED: fixed\nID_LAST6: id_last6', enum_type=PasswordRule, max_length=16),
+            field=fields.CharEnumField(default=PasswordRule.PHONE_CODE, description='PHONE_CODE: phone_code\nINITIAL_PASSWORD: initial_password\nFIXED: fixed\nID_LAST6: id_last6', enum_type=PasswordRule, max_length=16),
         ),
     ]

@@ -12,6 +12,7 @@ class PasswordRule(LabelledEnum):
     """How a physician who never logged in signs in the first time (a province's setting, issue #15)."""
 
     PHONE_CODE = ("phone_code", "首次登录凭登记手机的验证码")
+    INITIAL_PASSWORD = ("initial_password", "机构发放的个人初始密码")
     FIXED = ("fixed", "初始密码666666")
     ID_LAST6 = ("id_last6", "证件号码后六位（X大写）")
 

@@ -303,3 +303,27 @@ def test_captcha_test_mode_is_refused_in_production():
     with pytest.raises(ConfigError, match="CAPTCHA_TEST_MODE"):
         Settings(**production, CAPTCHA_TEST_MODE=True).check()
     Settings(ENV="test", CAPTCHA_TEST_MODE=True).check()
+
+
+async def test_initial_password_rule_hands_out_a_per_physician_password(client):
+    w = await make_world()
+    await _rule(w.gx, PasswordRule.INITIAL_PASSWORD)
+    p = await make_physician(w.hospital)
+    assert (await _plogin(client, p.id_number)).json()["code"] == "bad_credentials"  # nothing opens it yet
+    r = await client.post(f"/api/v1/admin/physicians/{p.id}/reset-password", headers=auth(await token_for(w.hospital)))
+    handed_out = r.json()["initial_password"]
+    assert r.status_code == 200 and len(handed_out) == 10 and handed_out != "666666"
+    fresh = await Physician.get(id=p.id)
+    assert fresh.password_hash and handed_out not in fresh.password_hash and fresh.must_change_password
+    assert (await _plogin(client, p.id_number)).json()["code"] == "bad_credentials"  # 666666 does not
+    r = await _plogin(client, p.id_number, handed_out)
+    assert r.status_code == 200 and r.json()["must_change_password"]
+    token = r.json()["token"]
+    r = await client.post(PASSWORD, headers=auth(token), json={"old_password": "666666", "new_password": STRONG})
+    assert r.json()["code"] == "wrong_old_password"
+    r = await client.post(PASSWORD, headers=auth(token), json={"old_password": handed_out, "new_password": STRONG})
+    assert r.status_code == 200, r.text
+    # under the other rules the reset hands nothing out
+    await Cycle.filter(province_id=w.gx.id).update(physician_password_rule=PasswordRule.FIXED)
+    r = await client.post(f"/api/v1/admin/physicians/{p.id}/reset-password", headers=auth(await token_for(w.hospital)))
+    assert r.json()["initial_password"] is None and (await Physician.get(id=p.id)).password_hash is None

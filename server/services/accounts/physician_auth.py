@@ -74,9 +74,10 @@ async def password_rule_of(physician: Physician) -> PasswordRule:
 
 async def initial_password_of(physician: Physician) -> str | None:
     """The guessable initial password of the province's rule; None under phone_code (no password
-    opens a never-used account: the first login is an SMS code to the registry's phone)."""
+    opens a never-used account: the first login is an SMS code to the registry's phone) and under
+    initial_password (the institution hands each physician a random one: issue_initial_password)."""
     rule = await password_rule_of(physician)
-    if rule == PasswordRule.PHONE_CODE:
+    if rule in (PasswordRule.PHONE_CODE, PasswordRule.INITIAL_PASSWORD):
         return None
     return initial_physician_password(physician.id_number, rule.value)
 
@@ -194,6 +195,29 @@ async def login_physician(
     if code:
         await _bind_openid(physician, await _openid_for(code), ip=ip)
     return await _open_session(physician, ip=ip)
+
+
+# --- per-physician initial passwords (rule initial_password) ----------------------------------------
+_INITIAL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_initial_password() -> str:
+    """Ten random characters, letters and digits (no look-alikes), at least one of each."""
+    import secrets
+
+    while True:
+        value = "".join(secrets.choice(_INITIAL_ALPHABET) for _ in range(10))
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+            return value
+
+
+async def issued_initial_password(physician: Physician) -> tuple[str | None, str | None]:
+    """What 重置密码 sets under the province's rule: (password to hand out, its hash), or (None, None)
+    (back to no password: the rule's own first login)."""
+    if await password_rule_of(physician) != PasswordRule.INITIAL_PASSWORD:
+        return None, None
+    value = new_initial_password()
+    return value, await hash_password(value)
 
 
 # --- first login by an SMS code to the registry's phone (rule phone_code) --------------------------
