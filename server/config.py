@@ -22,7 +22,8 @@ PLACEHOLDER_SECRET = "dev-only-change-me"
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "login_ip": (300, 600),  # login attempts (staff and physician, any account) from one IP
     "login_fail_ip": (20, 600),  # failed logins from one IP (unknown accounts included)
-    "login_account": (30, 600),  # login attempts on one account (ID number / account code), any IP
+    "login_account": (30, 600),  # failed logins on one account (ID number / account code), any IP
+    # (under the fixed / id_last6 rules, raise login_first_ip where many physicians share one address)
     "login_first_ip": (5, 3600),  # sessions opened with a guessable initial password from one IP
     "captcha_ip": (30, 60),  # captcha images from one IP
     "code_ip": (30, 600),  # SMS-code checks (bind phone, first login, forgot password) from one IP

@@ -5,7 +5,8 @@ the source IP, never by whether the account exists, so unknown accounts are answ
 real ones (``account_locked`` included):
 
 - rate limits (rate_limits.py): every attempt from one IP (login_ip), failures from one IP
-  (login_fail_ip), attempts on one account from anywhere (login_account);
+  (login_fail_ip), failures on one account from anywhere (login_account: past the captcha, so an
+  attacker who wants the owner refused must solve captchas);
 - after LOGIN_CAPTCHA_AFTER failures on an account (any source) each login needs a captcha;
 - per account AND source: each failure waits a little longer (LOGIN_SLOWDOWN_SECONDS more per
   failure, at most LOGIN_SLOWDOWN_MAX_SECONDS) and LOGIN_MAX_FAILURES lock that pair for
@@ -82,7 +83,7 @@ async def before(attempt: Attempt, *, captcha_id: str | None, captcha_answer: st
     """Refuse the attempt before any password work: rate limits, the pair's lock, the captcha."""
     await rate_limits.take("login_ip", attempt.ip)
     await rate_limits.check("login_fail_ip", attempt.ip)
-    await rate_limits.take("login_account", attempt.account)
+    await rate_limits.check("login_account", attempt.account)
     redis = rt().redis
     left = await redis.ttl(attempt.lock_key())
     if left and left > 0:
@@ -100,6 +101,7 @@ async def failed(attempt: Attempt, *, target: tuple[str, int] | None) -> None:
     s = rt().settings
     redis = rt().redis
     await rate_limits.count("login_fail_ip", attempt.ip)
+    await rate_limits.count("login_account", attempt.account)
     async with redis.pipeline(transaction=True) as pipe:
         pipe.incr(attempt.fail_key())
         pipe.expire(attempt.fail_key(), s.LOGIN_LOCK_SECONDS)

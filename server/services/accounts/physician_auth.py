@@ -293,6 +293,7 @@ async def login_first_time(*, id_number: str, sms_code: str, code: str | None = 
 
 async def login_physician_wechat(*, code: str, ip: str | None = None) -> PhysicianLoginResult:
     """Later launches: the wx.login code alone, for a physician who bound this WeChat."""
+    await rate_limits.take("login_ip", ip)
     openid = await _openid_for(code)
     physician = await Physician.get_or_none(wechat_openid=openid)
     if physician is None:
