@@ -232,6 +232,8 @@ async def test_lock_expiry_and_reset_are_audited(client, monkeypatch):
     for _ in range(rt().settings.LOGIN_MAX_FAILURES):
         await _plogin(client, p.id_number, "nope")
     assert (await _plogin(client, p.id_number)).json()["code"] == "account_locked"
+    detail = await client.get(f"/api/v1/admin/physicians/{p.id}", headers=auth(await token_for(w.hospital)))
+    assert detail.json()["locked"] is True  # the institution sees it
     for key in await rt().redis.keys("login:lock:*"):  # what LOGIN_LOCK_SECONDS passing does
         await rt().redis.delete(key)
     assert (await _plogin(client, p.id_number)).status_code == 200

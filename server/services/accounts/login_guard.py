@@ -134,6 +134,17 @@ async def succeeded(attempt: Attempt) -> None:
     await rt().redis.delete(attempt.pair_key())
 
 
+async def locked_somewhere(kind: str, ident: str) -> bool:
+    """Whether some source is locked out of the account now (for the administrators' views)."""
+    redis = rt().redis
+    pairs = await redis.smembers(f"login:locks:{_tag('acct', f'{kind}:{ident}')}")
+    for pair in pairs:
+        name = pair.decode() if isinstance(pair, bytes) else pair
+        if await redis.exists(f"login:lock:{name}"):
+            return True
+    return False
+
+
 async def clear_account(kind: str, ident: str, *, target: tuple[str, int], actor: Actor | None = None,
                         reason: str) -> None:
     """A password reset (by an administrator or by SMS) lifts every lock of the account."""

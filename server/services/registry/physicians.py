@@ -11,7 +11,6 @@ Who sees what:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -91,7 +90,7 @@ async def physician_detail(*, actor: Actor, physician_id: int) -> PhysicianDetai
         registry_status=Labelled.of(p.registry_status), holding_reason=Labelled.of(p.holding_reason),
         in_current_cycle=await in_current_cycle(p.id),
         initial_password=p.password_hash is None, must_change_password=p.must_change_password,
-        locked=p.locked_until is not None and p.locked_until > datetime.now(UTC), last_login_at=p.last_login_at,
+        locked=await login_guard.locked_somewhere("physician", p.id_number), last_login_at=p.last_login_at,
         created_at=p.created_at, updated_at=p.updated_at,
     )
 
