@@ -17,6 +17,21 @@ from server.face import Thresholds, parse_threshold_table
 PLACEHOLDER_SECRET = "dev-only-change-me"
 
 
+# Sign-in rate limits (server/services/accounts/rate_limits.py): rule -> (calls, window seconds).
+# RATE_LIMITS overrides any of them: "login_ip=300/600,captcha_ip=30/60".
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "login_ip": (300, 600),  # login attempts (staff and physician, any account) from one IP
+    "login_fail_ip": (20, 600),  # failed logins from one IP (unknown accounts included)
+    "login_account": (30, 600),  # failed logins on one account (ID number / account code), any IP
+    # (under the fixed / id_last6 rules, raise login_first_ip where many physicians share one address)
+    "login_first_ip": (5, 3600),  # sessions opened with a guessable initial password from one IP
+    "captcha_ip": (30, 60),  # captcha images from one IP
+    "code_ip": (30, 600),  # SMS-code checks (bind phone, first login, forgot password) from one IP
+    "code_account": (10, 600),  # SMS-code checks for one account
+    "code_send_account": (5, 600),  # code requests naming one ID number (first login, forgot password)
+}
+
+
 class ConfigError(RuntimeError):
     """The settings are unusable; the server refuses to start."""
 
@@ -94,6 +109,17 @@ class Settings:
     # Alibaba ({"name": "{title}"}); by default the code ({code}) for codes and the title otherwise.
     # A real provider needs "verify_code"; a notice whose kind has no template is recorded as refused.
     SMS_TEMPLATES: str = ""
+    # Sign-in protection (services/accounts/login_guard.py). Per ID number / account code: after
+    # LOGIN_CAPTCHA_AFTER failures (any source) every login needs a captcha, the physicians' too; per
+    # account AND source IP: each failure waits LOGIN_SLOWDOWN_SECONDS more (up to
+    # LOGIN_SLOWDOWN_MAX_SECONDS) and LOGIN_MAX_FAILURES lock that pair for LOGIN_LOCK_SECONDS.
+    LOGIN_CAPTCHA_AFTER: int = 3
+    LOGIN_SLOWDOWN_SECONDS: float = 0.2
+    LOGIN_SLOWDOWN_MAX_SECONDS: float = 2.0
+    # Overrides of DEFAULT_RATE_LIMITS (above): "rule=calls/seconds,...".
+    RATE_LIMITS: str = ""
+    # Accept the captcha answer "PASSED" (automated end-to-end runs only; refused in production).
+    CAPTCHA_TEST_MODE: bool = False
     # argon2id cost (time cost, memory KiB, parallelism)
     ARGON2_TIME_COST: int = 2
     ARGON2_MEMORY_KIB: int = 19456
@@ -209,6 +235,12 @@ class Settings:
         return self.DATABASE_URL or "sqlite://data/dingkaotong.sqlite3"
 
     @property
+    def rate_limits(self) -> dict[str, tuple[int, int]]:
+        """Every rule of services/accounts/rate_limits.py; "sms_ip" is SMS_MAX_PER_IP_PER_HOUR per hour."""
+        return {**DEFAULT_RATE_LIMITS, "sms_ip": (self.SMS_MAX_PER_IP_PER_HOUR, 3600),
+                **_parse_rate_limits(self.RATE_LIMITS)}
+
+    @property
     def is_embedded(self) -> bool:
         """True when running on the embedded default (SQLite + in-process Redis)."""
         return not self.DATABASE_URL and not self.REDIS_URL
@@ -244,6 +276,9 @@ class Settings:
             if self.SMS_PROVIDER == "log":
                 raise ConfigError("production needs a real SMS provider: set SMS_PROVIDER=tencent or aliyun with "
                                   "its credentials, SMS_SIGN_NAME and SMS_TEMPLATES (the log-only gateway sends nothing)")
+            if self.CAPTCHA_TEST_MODE:
+                raise ConfigError("CAPTCHA_TEST_MODE accepts the captcha answer PASSED: never in production")
+        _parse_rate_limits(self.RATE_LIMITS)
         if self.TASK_BROKER not in {"inmemory", "redis"}:
             raise ConfigError("TASK_BROKER must be inmemory or redis")
         if self.TASK_BROKER == "redis" and not self.REDIS_URL:
@@ -315,6 +350,17 @@ def _check_sms(s: Settings) -> None:
         missing.append('SMS_TEMPLATES["verify_code"]')
     if missing:
         raise ConfigError(f"SMS_PROVIDER={s.SMS_PROVIDER} needs {', '.join(missing)}")
+def _parse_rate_limits(raw: str) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, _, value = item.partition("=")
+        calls, _, seconds = value.partition("/")
+        if name.strip() not in DEFAULT_RATE_LIMITS or not calls.strip().isdigit() or not seconds.strip().isdigit() \
+                or int(seconds) < 1:
+            raise ConfigError(f"RATE_LIMITS: {item!r} is not <rule>=<calls>/<seconds> with a known rule "
+                              f"({', '.join(DEFAULT_RATE_LIMITS)})")
+        out[name.strip()] = (int(calls), int(seconds))
+    return out
 
 
 def _check_template_map(name: str, raw: str) -> None:

@@ -22,6 +22,7 @@ from server.models import (
     Organisation,
     OrgKind,
     PaperType,
+    PasswordRule,
     Physician,
     PhysicianLevel,
     PracticeCategory,
@@ -142,6 +143,9 @@ async def seed_demo(*, physicians: int = 300, seed: int = 7) -> None:
             reexam_start=now + 200 * day, reexam_end=now + 230 * day,
             evaluation_items=DEFAULT_EVALUATION_ITEMS, exam_settings=DEFAULT_EXAM_SETTINGS,
             simple_conditions=DEFAULT_SIMPLE_CONDITIONS,
+            # the demo's province hands out 666666 (a province's choice; the default is a code to the
+            # registry's phone, issue #15)
+            physician_password_rule=PasswordRule.FIXED,
         )
         await ExemptionReason.create(cycle=cycle, paper=PaperType.HUMANITIES, text="考核周期内年满60周岁及以上")
         await ExemptionReason.create(cycle=cycle, paper=PaperType.PROFESSIONAL,

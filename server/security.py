@@ -17,9 +17,13 @@ INITIAL_STAFF_PASSWORD = "666666"
 _hasher: PasswordHasher | None = None
 
 
+_dummy_hash: str | None = None
+
+
 def configure_hasher(*, time_cost: int, memory_kib: int, parallelism: int) -> None:
-    global _hasher
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    _dummy_hash = None
 
 
 def _get_hasher() -> PasswordHasher:
@@ -40,6 +44,33 @@ async def verify_password(stored_hash: str | None, password: str, *, initial: st
         return hmac.compare_digest(password.encode(), initial.encode())
     try:
         return await asyncio.to_thread(_get_hasher().verify, stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy() -> str:
+    """A hash of a random secret, at this process's cost: what unknown accounts are checked against."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        import secrets
+
+        _dummy_hash = _get_hasher().hash(secrets.token_urlsafe(24))
+    return _dummy_hash
+
+
+async def verify_login_password(stored_hash: str | None, password: str, *, initial: str | None) -> bool:
+    """The sign-in check, with the same work whatever the account (issue #15): one argon2 verify for
+    a real hash, and against a dummy hash for an unknown account (``initial`` None, no hash) or an
+    account still on its initial password (then compared with ``initial`` in constant time)."""
+    if stored_hash is not None:
+        return await verify_password(stored_hash, password, initial="")
+    await asyncio.to_thread(lambda: _verify_quietly(_dummy(), password))
+    return initial is not None and hmac.compare_digest(password.encode(), initial.encode())
+
+
+def _verify_quietly(stored_hash: str, password: str) -> bool:
+    try:
+        return _get_hasher().verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -23,11 +23,31 @@ async function wechatCode() {
  * 登录: {token, must_change_password, needs_phone, setup_required, wechat_bound}. The wx.login
  * code goes along so this WeChat is bound and later launches log in with one tap.
  */
-async function login({ idNumber, password }) {
+async function login({ idNumber, password, captchaId, captcha }) {
   const code = await wechatCode()
   const data = { id_number: (idNumber || '').trim().toUpperCase(), password: password || '' }
   if (code) data.code = code
+  if (captchaId) Object.assign(data, { captcha_id: captchaId, captcha: (captcha || '').trim() })
   return keep(await http.post('/auth/login', data, { auth: false }))
+}
+
+/** 图片验证码 (asked after failed logins: the server answers captcha_required): {captcha_id, image}. */
+function captcha() {
+  return http.get('/api/v1/captcha', undefined, { auth: false, noRedirect: true })
+}
+
+/** 首次登录 → 获取验证码: sent to the phone on the registry; the same answer whatever the ID number. */
+function firstLoginCode(idNumber) {
+  return http.post('/auth/first-login/sms-code', { id_number: (idNumber || '').trim().toUpperCase() },
+    { auth: false, noRedirect: true })
+}
+
+/** 首次登录 with that code: a session that then sets its password (no old one asked). */
+async function firstLogin({ idNumber, smsCode }) {
+  const code = await wechatCode()
+  const data = { id_number: (idNumber || '').trim().toUpperCase(), sms_code: (smsCode || '').trim() }
+  if (code) data.code = code
+  return keep(await http.post('/auth/first-login', data, { auth: false, noRedirect: true }))
 }
 
 /** 微信一键登录 (silent: on launch a refusal just means "show the form"). */
@@ -97,6 +117,6 @@ function loggedIn() {
 }
 
 module.exports = {
-  login, wechatLogin, me, changePassword, sendSmsCode, bindPhone, forgotPasswordCode, resetPassword, searchInstitutions, register, unbindWechat,
+  login, captcha, firstLoginCode, firstLogin, wechatLogin, me, changePassword, sendSmsCode, bindPhone, forgotPasswordCode, resetPassword, searchInstitutions, register, unbindWechat,
   logout, loggedIn,
 }

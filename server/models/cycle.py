@@ -9,6 +9,10 @@ from server.models.base import LabelledEnum, TimestampedModel
 
 
 class PasswordRule(LabelledEnum):
+    """How a physician who never logged in signs in the first time (a province's setting, issue #15)."""
+
+    PHONE_CODE = ("phone_code", "首次登录凭登记手机的验证码")
+    INITIAL_PASSWORD = ("initial_password", "机构发放的个人初始密码")
     FIXED = ("fixed", "初始密码666666")
     ID_LAST6 = ("id_last6", "证件号码后六位（X大写）")
 
@@ -73,7 +77,7 @@ class Cycle(TimestampedModel):
     evaluation_items = fields.JSONField(default=dict)
     exam_settings = fields.JSONField(default=dict)
     simple_conditions = fields.JSONField(default=list)
-    physician_password_rule = fields.CharEnumField(PasswordRule, max_length=16, default=PasswordRule.FIXED)
+    physician_password_rule = fields.CharEnumField(PasswordRule, max_length=16, default=PasswordRule.PHONE_CODE)
     # 考核通知: physicians who still have a paper are told when 首轮考核 / 再次考核 opens and this many
     # days before it closes (0: no closing reminder)
     notice_days_before_close = fields.SmallIntField(default=3)

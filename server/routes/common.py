@@ -12,6 +12,7 @@ from server.routes.api import endpoint
 from server.schemas.common import Out
 from server.schemas.meta import EnumCatalogue, enum_catalogue
 from server.schemas.publication import PublishedViolations
+from server.services.accounts import rate_limits
 from server.services.accounts.captcha import issue_captcha
 from server.services.proctoring import publication
 
@@ -51,6 +52,7 @@ async def published_violations(request: Request, province_code: str):
 @bp.get("/captcha")
 @endpoint(public=True, response=Captcha)
 async def captcha(request: Request):
-    """验证码: a fresh single-use image captcha (PNG as a data URL)."""
+    """验证码: a fresh single-use image captcha (PNG as a data URL); rate-limited per IP."""
+    await rate_limits.take("captcha_ip", request.client_ip or request.ip)
     captcha_id, png = await issue_captcha()
     return Captcha(captcha_id=captcha_id, image="data:image/png;base64," + base64.b64encode(png).decode())

@@ -11,6 +11,8 @@ class PhysicianLogin(BaseModel):
     id_number: str = Field(min_length=1, max_length=32, description="证件号码")
     password: str = Field(min_length=1, max_length=64)
     code: str | None = Field(default=None, max_length=128, description="wx.login 的 code（可选，用于绑定微信）")
+    captcha_id: str | None = Field(default=None, max_length=64, description="图片验证码编号（失败数次后必填）")
+    captcha: str | None = Field(default=None, max_length=16, description="图片验证码")
 
 
 class WeChatLogin(BaseModel):
@@ -49,3 +51,27 @@ class PasswordReset(In):
     id_number: str = Field(min_length=1, max_length=32, title="证件号码")
     sms_code: str = Field(min_length=1, max_length=10, title="短信验证码")
     new_password: str = Field(min_length=1, max_length=64, title="新密码")
+
+
+class FirstLoginCodeRequest(In):
+    """首次登录 → 获取验证码 (sent to the phone on the registry)."""
+
+    id_number: str = Field(min_length=1, max_length=32, title="证件号码")
+
+
+class FirstLogin(In):
+    """首次登录 with the code sent to the registry's phone (the province's rule phone_code)."""
+
+    id_number: str = Field(min_length=1, max_length=32, title="证件号码")
+    sms_code: str = Field(min_length=1, max_length=10, title="短信验证码")
+    code: str | None = Field(default=None, max_length=128, title="wx.login 的 code（可选，用于绑定微信）")
+
+
+class PhysicianSession(Out):
+    """A physician's new session and what the set-up still needs."""
+
+    token: str
+    must_change_password: bool
+    needs_phone: bool
+    setup_required: bool
+    wechat_bound: bool

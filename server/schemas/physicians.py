@@ -153,3 +153,11 @@ class TransferCreated(Out):
     id: int
     kind: TransferKind
     status: Labelled[TransferStatus]
+
+
+class PasswordResetDone(Out):
+    """重置密码: under the province's rule initial_password, the new initial password to hand to the
+    physician (shown this once); null under the other rules."""
+
+    ok: bool = True
+    initial_password: str | None = None

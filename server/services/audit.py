@@ -43,7 +43,9 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     using_db: Any = None,
+    ip: str | None = None,
 ) -> None:
+    """``ip``: where a system-side entry (no actor, e.g. a login lock) came from."""
     await AuditLog.create(
         actor_type=actor.kind if actor else "system",
         actor_id=(actor.account_id or actor.physician_id) if actor else None,
@@ -53,7 +55,7 @@ async def record(
         target_id=None if target_id is None else str(target_id),
         before=before,
         after=after,
-        ip=actor.ip if actor else None,
+        ip=actor.ip if actor else ip,
         using_db=using_db,
     )
 

@@ -33,7 +33,7 @@ async def test_create_cycle_with_defaults(client):
                                                      "max_attempts": 10, "pass_score": 60}
     assert cycle["exam_settings"]["professional"]["pass_score_assistant"] == 55
     assert cycle["evaluation_items"]["work_performance"] and cycle["simple_conditions"]
-    assert cycle["physician_password_rule"]["value"] == "fixed"
+    assert cycle["physician_password_rule"]["value"] == "phone_code"  # issue #15: no guessable password
     assert cycle["exemption_open"] == {"humanities": False, "professional": False}
     assert all(v is None for v in cycle["windows"].values())
     assert await AuditLog.filter(action="cycle.create", target_id=str(cycle["id"])).exists()
@@ -182,7 +182,7 @@ async def test_writes_refused_for_city_institution_and_other_province(client):
             assert r.status_code == 403, (org.name, url, r.text)
             assert r.json()["code"] == code, (org.name, url)
     saved = await Cycle.get(id=cycle_id)
-    assert saved.exam_start is None and saved.physician_password_rule == PasswordRule.FIXED
+    assert saved.exam_start is None and saved.physician_password_rule == PasswordRule.PHONE_CODE
     assert not await ExemptionReason.exists()
 
 

@@ -88,5 +88,5 @@ async def test_code_requests_from_one_address_are_bounded(client, monkeypatch):
         r = await client.post(f"{API}/sms-code", json={"id_number": p.id_number})
         answers.append(r.status_code)
     assert answers == [200, 200, 200, 429, 429]
-    assert r.json()["code"] == "sms_ip_limit" and r.headers["retry-after"] == "3600"
+    assert r.json()["code"] == "sms_ip_limit" and 0 < int(r.headers["retry-after"]) <= 3600
     assert await OutboxMessage.filter(channel="sms").count() == 3

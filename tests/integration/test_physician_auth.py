@@ -22,7 +22,7 @@ from server.models import (
 )
 from server.services.accounts.sms_codes import MAX_WRONG_TRIES
 from server.services.platform.runtime import rt
-from tests.factories import STRONG, auth, make_physician, make_world, physician_token, token_for
+from tests.factories import STRONG, auth, captcha, make_physician, make_world, physician_token, token_for
 
 LOGIN = "/api/v1/mp/auth/login"
 WX_LOGIN = "/api/v1/mp/auth/wechat-login"
@@ -44,6 +44,14 @@ def _id_ending_in_x() -> str:
 async def _cycle(province, rule: PasswordRule) -> Cycle:
     return await Cycle.create(province=province, name="2024-2026", start_date=date(2024, 1, 1),
                               end_date=date(2026, 12, 31), physician_password_rule=rule)
+
+
+async def _fixed_world():
+    """A world whose province (广西) hands out the fixed initial password 666666 (its choice; the
+    default since issue #15 is a code to the registry's phone: test_signin.py)."""
+    w = await make_world()
+    await _cycle(w.gx, PasswordRule.FIXED)
+    return w
 
 
 async def _login(client, id_number: str, password: str = "666666", **extra):
@@ -73,8 +81,16 @@ async def _finish_setup(client, token: str, old: str = "666666") -> None:
 
 
 # --- login ---------------------------------------------------------------------------------
-async def test_login_initial_password_without_cycle_is_666666(client):
+async def test_login_without_cycle_refuses_666666(client):
+    """No rule set: phone_code, so no password opens a never-used account."""
     w = await make_world()
+    p = await make_physician(w.hospital)
+    r = await _login(client, p.id_number)
+    assert r.status_code == 401 and r.json()["code"] == "bad_credentials"
+
+
+async def test_login_initial_password_fixed_rule_is_666666(client):
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     r = await _login(client, p.id_number)
     assert r.status_code == 200, r.text
@@ -86,7 +102,7 @@ async def test_login_initial_password_without_cycle_is_666666(client):
 
 
 async def test_login_initial_password_id_last6_keeps_upper_case_x(client):
-    w = await make_world()
+    w = await _fixed_world()
     await _cycle(w.gx, PasswordRule.ID_LAST6)
     p = await make_physician(w.hospital, id_number=_id_ending_in_x())
     assert (await _login(client, p.id_number, p.id_number[-6:-1] + "x")).status_code == 401
@@ -96,7 +112,7 @@ async def test_login_initial_password_id_last6_keeps_upper_case_x(client):
 
 
 async def test_login_rule_is_the_physicians_own_province(client):
-    w = await make_world()
+    w = await _fixed_world()
     await _cycle(w.gz, PasswordRule.ID_LAST6)  # another province's rule
     old = await _cycle(w.gx, PasswordRule.ID_LAST6)
     old.is_current = False
@@ -108,7 +124,7 @@ async def test_login_rule_is_the_physicians_own_province(client):
 
 
 async def test_login_with_changed_password(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = (await _login(client, p.id_number)).json()["token"]
     await _finish_setup(client, token)
@@ -119,7 +135,7 @@ async def test_login_with_changed_password(client):
 
 
 async def test_login_wrong_password_and_unknown_id_look_alike(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     wrong = await _login(client, p.id_number, "nope")
     unknown = await _login(client, make_id_number("450103", date(1970, 1, 1), 999))
@@ -128,17 +144,21 @@ async def test_login_wrong_password_and_unknown_id_look_alike(client):
 
 
 async def test_login_wrong_password_then_lockout(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
-    for _ in range(rt().settings.LOGIN_MAX_FAILURES):
-        assert (await _login(client, p.id_number, "nope")).json()["code"] == "bad_credentials"
+    for i in range(rt().settings.LOGIN_MAX_FAILURES):
+        extra = {}
+        if i >= rt().settings.LOGIN_CAPTCHA_AFTER:  # later failures need the captcha
+            captcha_id, answer = await captcha(client)
+            extra = {"captcha_id": captcha_id, "captcha": answer}
+        assert (await _login(client, p.id_number, "nope", **extra)).json()["code"] == "bad_credentials"
     r = await _login(client, p.id_number, "666666")
     assert r.status_code == 403 and r.json()["code"] == "account_locked"
-    assert (await Physician.get(id=p.id)).locked_until is not None
+    assert await AuditLog.filter(action="login.lock", target_id=str(p.id)).exists()
 
 
 async def test_login_holding_area_is_refused(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital, registry_status=RegistryStatus.HOLDING)
     assert (await _login(client, p.id_number, "nope")).json()["code"] == "bad_credentials"
     r = await _login(client, p.id_number)
@@ -167,7 +187,7 @@ def _mp_routes(app) -> list[tuple[str, str, object]]:
 
 
 async def test_setup_unfinished_blocks_every_other_mp_endpoint(app, client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = (await _login(client, p.id_number)).json()["token"]
     gated = [(m, path) for m, path, h in _mp_routes(app) if not h.__guard__["setup"]]
@@ -181,7 +201,7 @@ async def test_setup_unfinished_blocks_every_other_mp_endpoint(app, client):
 
 
 async def test_setup_needs_both_password_and_phone(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = (await _login(client, p.id_number)).json()["token"]
     r = await client.post(PASSWORD, headers=auth(token), json={"old_password": "666666", "new_password": STRONG})
@@ -200,7 +220,7 @@ async def test_setup_needs_both_password_and_phone(client):
 
 
 async def test_change_password_rules(client):
-    w = await make_world()
+    w = await _fixed_world()
     await _cycle(w.gx, PasswordRule.ID_LAST6)
     p = await make_physician(w.hospital)
     initial = p.id_number[-6:]
@@ -222,7 +242,7 @@ async def test_change_password_rules(client):
 
 
 async def test_staff_and_physician_tokens_stay_on_their_side(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     staff = await token_for(w.hospital)
     r = await client.get(ME, headers=auth(staff))
@@ -233,7 +253,7 @@ async def test_staff_and_physician_tokens_stay_on_their_side(client):
 
 
 async def test_logout_ends_the_session(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = (await _login(client, p.id_number)).json()["token"]
     assert (await client.post("/api/v1/mp/auth/logout", headers=auth(token))).status_code == 200
@@ -243,7 +263,7 @@ async def test_logout_ends_the_session(client):
 # --- SMS codes -------------------------------------------------------------------------------------
 async def test_sms_code_is_queued_in_the_outbox_and_not_logged(client, caplog):
     caplog.set_level(logging.INFO)  # (the ORM's DEBUG log echoes SQL parameters: never on in production)
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = await physician_token(p, setup_done=False)
     r = await client.post(SMS, headers=auth(token), json={"phone": PHONE})
@@ -259,7 +279,7 @@ async def test_sms_code_is_queued_in_the_outbox_and_not_logged(client, caplog):
 
 
 async def test_sms_code_rate_limited_per_physician_and_per_phone(client):
-    w = await make_world()
+    w = await _fixed_world()
     a, b = await make_physician(w.hospital), await make_physician(w.hospital)
     ta, tb = await physician_token(a, setup_done=False), await physician_token(b, setup_done=False)
     await _sms_code(client, ta)
@@ -273,7 +293,7 @@ async def test_sms_code_rate_limited_per_physician_and_per_phone(client):
 
 
 async def test_sms_code_daily_limit(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = await physician_token(p, setup_done=False)
     for _ in range(rt().settings.SMS_MAX_PER_DAY):
@@ -288,7 +308,7 @@ async def test_sms_code_daily_limit(client):
 
 
 async def test_sms_code_invalid_phone(client):
-    w = await make_world()
+    w = await _fixed_world()
     token = await physician_token(await make_physician(w.hospital), setup_done=False)
     for phone in ("12345", "23800138000", "1380013800a"):
         r = await client.post(SMS, headers=auth(token), json={"phone": phone})
@@ -297,7 +317,7 @@ async def test_sms_code_invalid_phone(client):
 
 
 async def test_sms_code_is_single_use(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = await physician_token(p, setup_done=False)
     code = await _sms_code(client, token)
@@ -309,7 +329,7 @@ async def test_sms_code_is_single_use(client):
 
 
 async def test_sms_code_expires(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = await physician_token(p, setup_done=False)
     code = await _sms_code(client, token)
@@ -322,7 +342,7 @@ async def test_sms_code_expires(client):
 
 
 async def test_sms_code_wrong_tries_invalidate_it(client):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     token = await physician_token(p, setup_done=False)
     code = await _sms_code(client, token)
@@ -339,7 +359,7 @@ async def test_sms_code_wrong_tries_invalidate_it(client):
 
 
 async def test_sms_code_belongs_to_its_physician(client):
-    w = await make_world()
+    w = await _fixed_world()
     a, b = await make_physician(w.hospital), await make_physician(w.hospital)
     ta, tb = await physician_token(a, setup_done=False), await physician_token(b, setup_done=False)
     code = await _sms_code(client, ta)
@@ -349,7 +369,7 @@ async def test_sms_code_belongs_to_its_physician(client):
 
 # --- WeChat -------------------------------------------------------------------------------------
 async def test_password_login_with_code_binds_wechat_then_wechat_login(client, wechat):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     r = await _login(client, p.id_number, code=wechat.new_code("o-doctor"))
     assert r.status_code == 200 and r.json()["wechat_bound"] is True
@@ -371,7 +391,7 @@ async def test_wechat_login_unbound(client, wechat):
 
 
 async def test_wechat_login_invalid_or_used_code(client, wechat):
-    w = await make_world()
+    w = await _fixed_world()
     await make_physician(w.hospital, wechat_openid="o-doctor")
     r = await client.post(WX_LOGIN, json={"code": "forged"})
     assert r.status_code == 401 and r.json()["code"] == "wechat_code_invalid"
@@ -388,14 +408,14 @@ async def test_wechat_login_upstream_down(client, wechat):
 
 
 async def test_wechat_login_holding_area_is_refused(client, wechat):
-    w = await make_world()
+    w = await _fixed_world()
     await make_physician(w.hospital, wechat_openid="o-doctor", registry_status=RegistryStatus.HOLDING)
     r = await client.post(WX_LOGIN, json={"code": wechat.new_code("o-doctor")})
     assert r.status_code == 403 and r.json()["code"] == "physician_in_holding"
 
 
 async def test_binding_wechat_bound_to_another_physician_conflicts(client, wechat):
-    w = await make_world()
+    w = await _fixed_world()
     await make_physician(w.hospital, wechat_openid="o-shared")
     b = await make_physician(w.hospital)
     r = await _login(client, b.id_number, code=wechat.new_code("o-shared"))
@@ -404,7 +424,7 @@ async def test_binding_wechat_bound_to_another_physician_conflicts(client, wecha
 
 
 async def test_login_with_invalid_code_is_refused_without_binding(client, wechat):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     r = await _login(client, p.id_number, code="forged")
     assert r.status_code == 401 and r.json()["code"] == "wechat_code_invalid"
@@ -415,7 +435,7 @@ async def test_login_with_invalid_code_is_refused_without_binding(client, wechat
 
 
 async def test_rebinding_moves_to_the_new_wechat_and_unbind(client, wechat):
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital, wechat_openid="o-old-phone")
     token = (await _login(client, p.id_number, code=wechat.new_code("o-new-phone"))).json()["token"]
     assert (await Physician.get(id=p.id)).wechat_openid == "o-new-phone"
@@ -429,7 +449,7 @@ async def test_rebinding_moves_to_the_new_wechat_and_unbind(client, wechat):
 
 async def test_login_logs_no_id_number_code_or_openid(client, wechat, caplog):
     caplog.set_level(logging.INFO)
-    w = await make_world()
+    w = await _fixed_world()
     p = await make_physician(w.hospital)
     code = wechat.new_code("o-private")
     assert (await _login(client, p.id_number, code=code)).status_code == 200

@@ -268,7 +268,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 重置密码 → the initial password, change forced at next login. */
+        /**
+         * 重置密码 → the initial password, change forced at next login (under the province's rule
+         * @description initial_password: a new random one, returned this once).
+         */
         post: operations["admin_physicians_reset_password"];
         delete?: never;
         options?: never;
@@ -436,7 +439,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 验证码: a fresh single-use image captcha (PNG as a data URL). */
+        /** 验证码: a fresh single-use image captcha (PNG as a data URL); rate-limited per IP. */
         get: operations["common_captcha"];
         put?: never;
         post?: never;
@@ -492,6 +495,40 @@ export interface paths {
         put?: never;
         /** 申请复核 (reason + proofs), within 30 days of receiving the result, once. */
         post: operations["mp_appeals_apply_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/first-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 首次登录 with the registry phone's code; the session then sets a password (初始化设置). */
+        post: operations["mp_auth_first_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/first-login/sms-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 首次登录 → 获取验证码: sent to the phone on the registry (the answer never tells whether the ID exists). */
+        post: operations["mp_auth_first_login_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -813,6 +850,29 @@ export interface components {
              * @description 中文错误信息
              */
             message: string;
+        };
+        /**
+         * FirstLogin
+         * @description 首次登录 with the code sent to the registry's phone (the province's rule phone_code).
+         */
+        FirstLogin: {
+            /**
+             * wx.login 的 code（可选，用于绑定微信）
+             * @default null
+             */
+            code: string | null;
+            /** 证件号码 */
+            id_number: string;
+            /** 短信验证码 */
+            sms_code: string;
+        };
+        /**
+         * FirstLoginCodeRequest
+         * @description 首次登录 → 获取验证码 (sent to the phone on the registry).
+         */
+        FirstLoginCodeRequest: {
+            /** 证件号码 */
+            id_number: string;
         };
         /**
          * ForgotCodeRequest
@@ -1248,6 +1308,23 @@ export interface components {
             /** 短信验证码 */
             sms_code: string;
         };
+        /**
+         * PasswordResetDone
+         * @description 重置密码: under the province's rule initial_password, the new initial password to hand to the
+         *     physician (shown this once); null under the other rules.
+         */
+        PasswordResetDone: {
+            /**
+             * Initial Password
+             * @default null
+             */
+            initial_password: string | null;
+            /**
+             * Ok
+             * @default true
+             */
+            ok: boolean;
+        };
         /** PendingQuery */
         PendingQuery: {
             /**
@@ -1426,6 +1503,22 @@ export interface components {
              */
             phone: string;
             registry_status: components["schemas"]["Labelled_RegistryStatus_"] | null;
+        };
+        /**
+         * PhysicianSession
+         * @description A physician's new session and what the set-up still needs.
+         */
+        PhysicianSession: {
+            /** Must Change Password */
+            must_change_password: boolean;
+            /** Needs Phone */
+            needs_phone: boolean;
+            /** Setup Required */
+            setup_required: boolean;
+            /** Token */
+            token: string;
+            /** Wechat Bound */
+            wechat_bound: boolean;
         };
         /**
          * PracticeCategory
@@ -2315,7 +2408,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Done"];
+                    "application/json": components["schemas"]["PasswordResetDone"];
                 };
             };
             400: components["responses"]["E400"];
@@ -2742,6 +2835,64 @@ export interface operations {
             400: components["responses"]["E400"];
             401: components["responses"]["E401"];
             403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_first_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FirstLogin"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianSession"];
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_first_login_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FirstLoginCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForgotCodeSent"];
+                };
+            };
+            400: components["responses"]["E400"];
             404: components["responses"]["E404"];
             409: components["responses"]["E409"];
             422: components["responses"]["E422"];

@@ -14,6 +14,7 @@ from server.schemas.physicians import (
     Decision,
     HoldingIn,
     HoldingOut,
+    PasswordResetDone,
     PhysicianDetail,
     PhysicianQuery,
     PhysicianRow,
@@ -52,10 +53,12 @@ async def physician_history(request: Request, physician_id: int):
 
 
 @bp.post("/physicians/<physician_id:int>/reset-password")
-@endpoint(HI)
+@endpoint(HI, response=PasswordResetDone)
 async def reset_password(request: Request, physician_id: int):
-    """重置密码 → the initial password, change forced at next login."""
-    await physicians.reset_password(actor=actor_of(request), physician_id=physician_id)
+    """重置密码 → the initial password, change forced at next login (under the province's rule
+    initial_password: a new random one, returned this once)."""
+    handed_out = await physicians.reset_password(actor=actor_of(request), physician_id=physician_id)
+    return PasswordResetDone(initial_password=handed_out)
 
 
 @bp.post("/physicians/<physician_id:int>/change-institution")

@@ -11,12 +11,15 @@ from server.routes.api import endpoint
 from server.routes.guards import actor_of, require
 from server.routes.render import ok
 from server.schemas.mp_auth import (
+    FirstLogin,
+    FirstLoginCodeRequest,
     ForgotCodeRequest,
     ForgotCodeSent,
     PasswordReset,
     PhoneBind,
     PhysicianLogin,
     PhysicianPasswordChange,
+    PhysicianSession,
     SmsCodeRequest,
     WeChatLogin,
 )
@@ -42,9 +45,27 @@ def _login_body(result: PhysicianLoginResult) -> dict[str, object]:
 async def login(request: Request, body: PhysicianLogin):
     """医师登录: 证件号码 + 密码 (+ wx.login code to bind the WeChat identity)."""
     result = await physician_auth.login_physician(
-        id_number=body.id_number, password=body.password, code=body.code, ip=request.client_ip or request.ip
+        id_number=body.id_number, password=body.password, code=body.code, ip=request.client_ip or request.ip,
+        captcha_id=body.captcha_id, captcha_answer=body.captcha,
     )
     return ok(_login_body(result))
+
+
+@bp.post("/first-login/sms-code")
+@endpoint(public=True, body=FirstLoginCodeRequest, response=ForgotCodeSent)
+async def first_login_code(request: Request, body: FirstLoginCodeRequest):
+    """首次登录 → 获取验证码: sent to the phone on the registry (the answer never tells whether the ID exists)."""
+    return ForgotCodeSent(**await physician_auth.request_first_login_code(id_number=body.id_number,
+                                                                         ip=request.client_ip or request.ip))
+
+
+@bp.post("/first-login")
+@endpoint(public=True, body=FirstLogin, response=PhysicianSession)
+async def first_login(request: Request, body: FirstLogin):
+    """首次登录 with the registry phone's code; the session then sets a password (初始化设置)."""
+    result = await physician_auth.login_first_time(id_number=body.id_number, sms_code=body.sms_code, code=body.code,
+                                                   ip=request.client_ip or request.ip)
+    return PhysicianSession(**_login_body(result))
 
 
 @bp.post("/wechat-login")

@@ -17,7 +17,7 @@ from server.models import Physician, RegistryStatus
 from server.security import hash_password, normalise_id_number, password_problem
 from server.services import audit
 from server.services.access import Actor, Role
-from server.services.accounts import sessions
+from server.services.accounts import login_guard, rate_limits, sessions
 from server.services.accounts import sms_codes as sms
 from server.services.accounts.physician_auth import initial_password_of
 from server.services.platform.runtime import rt
@@ -58,6 +58,8 @@ async def request_code(*, id_number: str, ip: str | None = None) -> dict[str, ob
 async def reset(*, id_number: str, sms_code: str, new_password: str, ip: str | None = None) -> None:
     """重置密码 with the code; every session of the physician ends."""
     number = normalise_id_number(id_number)
+    await rate_limits.take("code_ip", ip)
+    await rate_limits.take("code_account", _subject(number))
     physician = await _physician(number)
     if physician is None:
         raise ValidationFailed(REFUSED, code="reset_refused")
@@ -65,7 +67,7 @@ async def reset(*, id_number: str, sms_code: str, new_password: str, ip: str | N
         await sms.check_code(purpose=PURPOSE, subject=_subject(number), phone=physician.phone, code=sms_code)
     except ValidationFailed as exc:
         raise ValidationFailed(REFUSED if exc.code == "sms_code_expired" else exc.message, code="reset_refused") from None
-    problem = password_problem(new_password, initial=await initial_password_of(physician))
+    problem = password_problem(new_password, initial=await initial_password_of(physician) or "")
     if problem:
         raise ValidationFailed(problem, code="weak_password")
     new_hash = await hash_password(new_password)
@@ -75,3 +77,4 @@ async def reset(*, id_number: str, sms_code: str, new_password: str, ip: str | N
         await audit.record(Actor(kind="physician", role=Role.PHYSICIAN, token="", physician_id=physician.id, ip=ip),
                            "physician.reset_password_by_sms", "physician", physician.id, using_db=conn)
     await sessions.end_all_sessions(sessions.physician_subject(physician.id))
+    await login_guard.clear_account("physician", number, target=("physician", physician.id), reason="reset_by_sms")

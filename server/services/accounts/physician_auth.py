@@ -24,19 +24,22 @@ from server.errors import Conflict, Forbidden, Unauthorized, UpstreamError, Vali
 from server.models import Cycle, HoldingReason, PasswordRule, Physician, RegistryStatus
 from server.models.geo import province_id_of_path
 from server.security import (
+    hash_password,
     id_number_problem,
     initial_physician_password,
     mask_phone,
     normalise_id_number,
+    password_problem,
     phone_problem,
-    verify_password,
+    verify_login_password,
 )
 from server.services import audit
 from server.services.access import Actor, Role
-from server.services.accounts import sessions
+from server.services.accounts import login_guard, rate_limits, sessions
 from server.services.accounts import sms_codes as sms
 from server.services.accounts.passwords import change_password
-from server.services.accounts.staff_auth import check_not_locked, register_failure, register_success
+from server.services.accounts.staff_auth import register_success
+from server.services.platform.runtime import rt
 from server.wechat import InvalidCode, WeChatError, WeChatUnavailable, wechat
 from server.wechat import RateLimited as WeChatRateLimited
 
@@ -61,16 +64,29 @@ class PhysicianLoginResult:
 
 # --- initial password ----------------------------------------------------------------
 async def password_rule_of(physician: Physician) -> PasswordRule:
-    """The rule of the current cycle of the physician's province (666666 when none)."""
+    """The rule of the current cycle of the physician's province (phone_code when none)."""
     province_id = province_id_of_path(physician.region_path)
     if province_id is None:
-        return PasswordRule.FIXED
+        return PasswordRule.PHONE_CODE
     cycle = await Cycle.filter(province_id=province_id, is_current=True).order_by("-start_date", "-id").first()
-    return cycle.physician_password_rule if cycle else PasswordRule.FIXED
+    return cycle.physician_password_rule if cycle else PasswordRule.PHONE_CODE
 
 
-async def initial_password_of(physician: Physician) -> str:
-    return initial_physician_password(physician.id_number, (await password_rule_of(physician)).value)
+async def initial_password_of(physician: Physician) -> str | None:
+    """The guessable initial password of the province's rule; None under phone_code (no password
+    opens a never-used account: the first login is an SMS code to the registry's phone) and under
+    initial_password (the institution hands each physician a random one: issue_initial_password)."""
+    rule = await password_rule_of(physician)
+    if rule in (PasswordRule.PHONE_CODE, PasswordRule.INITIAL_PASSWORD):
+        return None
+    return initial_physician_password(physician.id_number, rule.value)
+
+
+def _setup_needs_registry_phone(physician: Physician) -> bool:
+    """A session opened with a guessable initial password (666666, ID number digits) for a physician
+    whose registry holds a phone: the set-up must prove that phone first (an SMS code to it), so a
+    sprayer who guessed the password cannot set a password or bind another phone."""
+    return physician.password_hash is None and bool(physician.phone) and not physician.phone_verified
 
 
 def _needs_password_change(physician: Physician) -> bool:
@@ -150,28 +166,134 @@ async def _bind_openid(physician: Physician, openid: str, *, ip: str | None) -> 
 
 # --- login ----------------------------------------------------------------------------------
 async def login_physician(
-    *, id_number: str, password: str, code: str | None = None, ip: str | None = None
+    *, id_number: str, password: str, code: str | None = None, ip: str | None = None,
+    captcha_id: str | None = None, captcha_answer: str | None = None,
 ) -> PhysicianLoginResult:
-    """证件号码 + 密码. With ``code`` (wx.login), the WeChat identity is bound on success."""
+    """证件号码 + 密码. With ``code`` (wx.login), the WeChat identity is bound on success. Rate limits,
+    the (account, source) lock and — after failures — a captcha come first (login_guard); unknown ID
+    numbers, wrong passwords and never-used accounts are answered alike after the same work."""
     problem = id_number_problem(id_number)
     if problem:
         raise ValidationFailed(problem, code="invalid_id_number")
-    physician = await Physician.get_or_none(id_number=normalise_id_number(id_number))
-    if physician is None:
+    number = normalise_id_number(id_number)
+    attempt = login_guard.Attempt("physician", number, ip)
+    await login_guard.before(attempt, captcha_id=captcha_id, captcha_answer=captcha_answer)
+    physician = await Physician.get_or_none(id_number=number)
+    target = ("physician", physician.id) if physician else None
+    await login_guard.note_unlock_if_expired(attempt, target=target)
+    initial = await initial_password_of(physician) if physician is not None and physician.password_hash is None \
+        else None
+    if not await verify_login_password(physician.password_hash if physician else None, password or "",
+                                       initial=initial):
+        await login_guard.failed(attempt, target=target)
         raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
-    await check_not_locked(physician)
-    initial = await initial_password_of(physician) if physician.password_hash is None else ""
-    if not await verify_password(physician.password_hash, password or "", initial=initial):
-        await register_failure(physician)
-        raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
+    assert physician is not None
+    if physician.password_hash is None:  # a guessable initial password: few such sessions per source
+        await rate_limits.take("login_first_ip", ip)
+    await login_guard.succeeded(attempt)
     _refuse_inactive(physician)
     if code:
         await _bind_openid(physician, await _openid_for(code), ip=ip)
     return await _open_session(physician, ip=ip)
 
 
+# --- per-physician initial passwords (rule initial_password) ----------------------------------------
+_INITIAL_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
+
+
+def new_initial_password() -> str:
+    """Ten random characters, letters and digits (no look-alikes), at least one of each."""
+    import secrets
+
+    while True:
+        value = "".join(secrets.choice(_INITIAL_ALPHABET) for _ in range(10))
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+            return value
+
+
+async def issued_initial_password(physician: Physician) -> tuple[str | None, str | None]:
+    """What 重置密码 sets under the province's rule: (password to hand out, its hash), or (None, None)
+    (back to no password: the rule's own first login)."""
+    if await password_rule_of(physician) != PasswordRule.INITIAL_PASSWORD:
+        return None, None
+    value = new_initial_password()
+    return value, await hash_password(value)
+
+
+# --- first login by an SMS code to the registry's phone (rule phone_code) --------------------------
+FIRST_LOGIN_PURPOSE = "first_login"
+FIRST_SENT = "如该证件号码尚未登录过且已登记手机，验证码已发送至登记的手机，请注意查收"
+FIRST_REFUSED = "证件号码或验证码错误，或验证码已失效"
+
+
+def _first_subject(number: str) -> str:
+    return "first:" + rate_limits.tag("first", number)
+
+
+async def _first_login_candidate(number: str) -> Physician | None:
+    physician = await Physician.get_or_none(id_number=number)
+    if physician is None or physician.password_hash is not None or not physician.phone:
+        return None
+    if physician.registry_status != RegistryStatus.ACTIVE:
+        return None
+    return physician
+
+
+async def request_first_login_code(*, id_number: str, ip: str | None = None) -> dict[str, object]:
+    """首次登录 → 获取验证码: sent to the phone on the registry of a never-used account; the same
+    answer whether or not the ID number exists, has a phone or logged in before."""
+    problem = id_number_problem(id_number)
+    if problem:
+        raise ValidationFailed(problem, code="invalid_id_number")
+    number = normalise_id_number(id_number)
+    subject = _first_subject(number)
+    await rate_limits.take("code_send_account", subject)
+    physician = await _first_login_candidate(number)
+    s = rt().settings
+    if physician is not None:
+        await sms.issue_code(purpose=FIRST_LOGIN_PURPOSE, subject=subject, phone=physician.phone,
+                             recipient_id=physician.id, ip=ip)
+    else:
+        await sms.take_request_slot(subject, s.SMS_MIN_INTERVAL_SECONDS, ip=ip)
+    return {"message": FIRST_SENT, "expires_in": s.SMS_CODE_TTL_SECONDS, "resend_after": s.SMS_MIN_INTERVAL_SECONDS}
+
+
+async def login_first_time(*, id_number: str, sms_code: str, code: str | None = None,
+                           ip: str | None = None) -> PhysicianLoginResult:
+    """首次登录 with the code sent to the registry's phone: the phone counts as bound (verified), the
+    session still has to set a password (no old one asked: the code proved the account)."""
+    problem = id_number_problem(id_number)
+    if problem:
+        raise ValidationFailed(problem, code="invalid_id_number")
+    number = normalise_id_number(id_number)
+    subject = _first_subject(number)
+    await rate_limits.take("code_ip", ip)
+    await rate_limits.take("code_account", subject)
+    physician = await _first_login_candidate(number)
+    if physician is None:
+        raise ValidationFailed(FIRST_REFUSED, code="first_login_refused")
+    try:
+        await sms.check_code(purpose=FIRST_LOGIN_PURPOSE, subject=subject, phone=physician.phone, code=sms_code)
+    except ValidationFailed as exc:
+        message = FIRST_REFUSED if exc.code == "sms_code_expired" else exc.message
+        raise ValidationFailed(message, code="first_login_refused") from None
+    _refuse_inactive(physician)
+    async with in_transaction() as conn:
+        await Physician.filter(id=physician.id).using_db(conn).update(phone_verified=True, must_change_password=True)
+        await audit.record(_physician_actor(physician, ip=ip), "physician.first_login_by_sms", "physician",
+                           physician.id, after={"phone": mask_phone(physician.phone), "phone_verified": True},
+                           using_db=conn)
+    physician.phone_verified = True
+    if code:
+        await _bind_openid(physician, await _openid_for(code), ip=ip)
+    result = await _open_session(physician, ip=ip)
+    await sessions.update_session(result.token, setup_proof="phone_code")
+    return result
+
+
 async def login_physician_wechat(*, code: str, ip: str | None = None) -> PhysicianLoginResult:
     """Later launches: the wx.login code alone, for a physician who bound this WeChat."""
+    await rate_limits.take("login_ip", ip)
     openid = await _openid_for(code)
     physician = await Physician.get_or_none(wechat_openid=openid)
     if physician is None:
@@ -198,16 +320,48 @@ async def change_physician_password(*, actor: Actor, old_password: str, new_pass
     differ from the initial password. Other sessions of the physician end."""
     physician = await _me(actor)
     initial = await initial_password_of(physician)
+    if physician.password_hash is None:
+        if _setup_needs_registry_phone(physician):
+            raise Forbidden("请先验证执业注册登记的手机号（获取验证码并绑定），再设置密码", code="verify_registry_phone_first")
+        if initial is None:  # phone_code: only a session opened by the code sets the first password
+            data = await sessions.load_session(actor.token) or {}
+            if data.get("setup_proof") != "phone_code":
+                raise Forbidden("请使用登记手机的验证码完成首次登录", code="first_login_by_sms")
+            await set_first_password(actor=actor, physician=physician, new_password=new_password)
+            return
     await change_password(actor=actor, model=Physician, row_id=physician.id, password_hash=physician.password_hash,
-                          initial=initial, old_password=old_password, new_password=new_password,
+                          initial=initial or "", old_password=old_password, new_password=new_password,
                           audit_action="physician.change_password", audit_entity="physician",
                           subject=sessions.physician_subject(physician.id))
+
+
+async def set_first_password(*, actor: Actor, physician: Physician, new_password: str) -> None:
+    """The first password of an account opened by the registry phone's code (rule phone_code)."""
+    problem = password_problem(new_password, initial="")
+    if problem:
+        raise ValidationFailed(problem, code="weak_password")
+    new_hash = await hash_password(new_password)
+    async with in_transaction() as conn:
+        updated = await Physician.filter(id=physician.id, password_hash=None).using_db(conn).update(
+            password_hash=new_hash, must_change_password=False)
+        if not updated:
+            raise Conflict("密码已设置，请重新登录", code="password_already_set")
+        await audit.record(actor, "physician.change_password", "physician", physician.id, using_db=conn)
+    await sessions.end_all_sessions(sessions.physician_subject(physician.id), keep=actor.token)
+    await sessions.update_session(actor.token, must_change_password=False, setup_proof=None)
+
+
+def _check_setup_phone(physician: Physician, phone: str) -> None:
+    if _setup_needs_registry_phone(physician) and phone != physician.phone:
+        raise ValidationFailed("初次设置须验证执业注册登记的手机号；如已更换，请联系所在机构更新后再试",
+                               code="registry_phone_required")
 
 
 async def send_phone_code(*, actor: Actor, phone: str) -> sms.CodeIssued:
     """获取验证码 for phone binding (rate-limited per phone and per physician)."""
     physician = await _me(actor)
     phone = (phone or "").strip()
+    _check_setup_phone(physician, phone)
     return await sms.issue_code(purpose=SMS_PURPOSE, subject=sessions.physician_subject(physician.id),
                                 phone=phone, recipient_id=physician.id, ip=actor.ip)
 
@@ -219,6 +373,9 @@ async def bind_phone(*, actor: Actor, phone: str, sms_code: str) -> None:
     problem = phone_problem(phone)
     if problem:
         raise ValidationFailed(problem, code="invalid_phone")
+    _check_setup_phone(physician, phone)
+    await rate_limits.take("code_ip", actor.ip)
+    await rate_limits.take("code_account", sessions.physician_subject(physician.id))
     await sms.check_code(purpose=SMS_PURPOSE, subject=sessions.physician_subject(physician.id),
                          phone=phone, code=sms_code)
     async with in_transaction() as conn:

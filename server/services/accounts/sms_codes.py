@@ -22,6 +22,7 @@ from typing import Any
 from server.errors import RateLimited, ValidationFailed
 from server.models import OutboxMessage
 from server.security import mask_phone, phone_problem
+from server.services.accounts import rate_limits
 from server.services.notify import dispatch
 from server.services.notify.sms import CODE_TEMPLATE, SmsSender
 from server.services.platform.runtime import rt
@@ -119,15 +120,7 @@ def _phone_tag(phone: str) -> str:
 
 async def check_ip(ip: str | None) -> None:
     """Codes asked from one address are bounded too (SMS_MAX_PER_IP_PER_HOUR), whatever the phone."""
-    if not ip:
-        return
-    s = rt().settings
-    key = f"sms:ip:{_phone_tag('ip:' + ip)}:{datetime.now(UTC).strftime('%Y%m%d%H')}"
-    n = await rt().redis.incr(key)
-    if n == 1:
-        await rt().redis.expire(key, 3600)
-    if n > s.SMS_MAX_PER_IP_PER_HOUR:
-        raise RateLimited("获取验证码过于频繁，请稍后再试", code="sms_ip_limit", details={"retry_after": 3600})
+    await rate_limits.take("sms_ip", ip, code="sms_ip_limit")
 
 
 async def issue_code(*, purpose: str, subject: str, phone: str, recipient_id: int | None = None,

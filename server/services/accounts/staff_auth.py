@@ -1,23 +1,21 @@
 """Staff authentication (SPEC §2): account code + password + captcha, initial password
-666666 with a forced change, lockout after repeated failures, role switch."""
+666666 with a forced change, rate limits and lockout per account and source (login_guard), role switch."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from server.errors import Forbidden, Unauthorized
 from server.models import AccountStatus, Organisation, Physician, RegionLevel, StaffAccount
-from server.security import INITIAL_STAFF_PASSWORD, verify_password
+from server.security import INITIAL_STAFF_PASSWORD, verify_login_password
 from server.services import audit
 from server.services.access import Actor, Role, default_role, roles_for
-from server.services.accounts import sessions
-from server.services.accounts.captcha import check_captcha
+from server.services.accounts import login_guard, rate_limits, sessions
 from server.services.accounts.passwords import change_password
-from server.services.platform.runtime import rt
 
 BAD_CREDENTIALS = "账号或密码错误"
 
@@ -32,27 +30,6 @@ class LoginResult:
     must_change_password: bool
     role: Role
     roles: list[Role]
-
-
-async def check_not_locked(subject: StaffAccount | Physician) -> None:
-    if subject.locked_until and subject.locked_until > now():
-        minutes = max(1, int((subject.locked_until - now()).total_seconds() // 60) + 1)
-        raise Forbidden(f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试", code="account_locked")
-
-
-async def register_failure(subject: StaffAccount | Physician) -> None:
-    """Count a wrong password; lock for LOGIN_LOCK_SECONDS after LOGIN_MAX_FAILURES."""
-    s = rt().settings
-    model = type(subject)
-    async with in_transaction():
-        fresh = await model.select_for_update().get(id=subject.id)
-        failures = fresh.failed_logins + 1
-        if failures >= s.LOGIN_MAX_FAILURES:
-            await model.filter(id=subject.id).update(
-                failed_logins=0, locked_until=now() + timedelta(seconds=s.LOGIN_LOCK_SECONDS)
-            )
-        else:
-            await model.filter(id=subject.id).update(failed_logins=failures)
 
 
 async def register_success(subject: StaffAccount | Physician) -> None:
@@ -73,15 +50,23 @@ def staff_session_data(account: StaffAccount, org: Organisation, role: Role) -> 
 
 
 async def login_staff(*, code: str, password: str, captcha_id: str, captcha_answer: str, ip: str | None) -> LoginResult:
-    """Log a staff account in. The captcha is checked (and consumed) first."""
-    await check_captcha(captcha_id, captcha_answer)
-    account = await StaffAccount.get_or_none(code=(code or "").strip()).prefetch_related("org__region")
-    if account is None:
+    """Log a staff account in. Rate limits, the (account, source) lock and the captcha come first
+    (login_guard); unknown accounts, wrong passwords and initial-password accounts are answered
+    alike, after the same password work."""
+    ident = (code or "").strip()
+    attempt = login_guard.Attempt("staff", ident, ip)
+    await login_guard.before(attempt, captcha_id=captcha_id, captcha_answer=captcha_answer, captcha_always=True)
+    account = await StaffAccount.get_or_none(code=ident).prefetch_related("org__region") if ident else None
+    target = ("staff_account", account.id) if account else None
+    await login_guard.note_unlock_if_expired(attempt, target=target)
+    initial = INITIAL_STAFF_PASSWORD if account is not None else None
+    if not await verify_login_password(account.password_hash if account else None, password or "", initial=initial):
+        await login_guard.failed(attempt, target=target)
         raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
-    await check_not_locked(account)
-    if not await verify_password(account.password_hash, password or "", initial=INITIAL_STAFF_PASSWORD):
-        await register_failure(account)
-        raise Unauthorized(BAD_CREDENTIALS, code="bad_credentials")
+    assert account is not None
+    if account.password_hash is None:  # a guessable initial password: few such sessions per source
+        await rate_limits.take("login_first_ip", ip)
+    await login_guard.succeeded(attempt)
     if account.status == AccountStatus.INACTIVE:
         raise Forbidden("账号未激活，请联系上级卫生行政部门激活", code="account_inactive")
     if account.status == AccountStatus.CANCELLED:
@@ -123,6 +108,8 @@ async def reset_staff_password(*, actor: Actor, account: StaffAccount) -> None:
         )
         await audit.record(actor, "account.reset_password", "staff_account", account.id, using_db=conn)
     await sessions.end_all_sessions(sessions.staff_subject(account.id))
+    await login_guard.clear_account("staff", account.code, target=("staff_account", account.id), actor=actor,
+                                    reason="reset_password")
 
 
 async def actor_from_session(token: str, data: dict[str, Any], ip: str | None) -> Actor:

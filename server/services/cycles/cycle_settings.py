@@ -277,7 +277,8 @@ async def set_simple_conditions(*, actor: Actor, cycle_id: int, conditions: list
 
 
 async def set_password_rule(*, actor: Actor, cycle_id: int, rule: PasswordRule) -> dict[str, Any]:
-    """医师初始密码规则 (666666 or 证件号码后六位)."""
+    """医师首次登录规则: phone_code (a code to the registry's phone, the default), initial_password (the
+    institution hands out a random one per physician), fixed (666666) or id_last6 (issue #15)."""
     async with in_transaction() as conn:
         cycle = await _cycle_for_write(actor, cycle_id, conn)
         before = {"physician_password_rule": cycle.physician_password_rule.value}

@@ -11,7 +11,6 @@ Who sees what:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -23,7 +22,8 @@ from server.schemas.physicians import PhysicianDetail, PhysicianQuery, Physician
 from server.security import mask_id_number, mask_phone, normalise_id_number
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
-from server.services.accounts import sessions
+from server.services.accounts import login_guard, sessions
+from server.services.accounts.physician_auth import issued_initial_password
 from server.services.registry.transfers import TRANSFER_FIELDS, in_current_cycle, transfer_view
 
 LIST_FIELDS = ("id", "name", "id_number", "gender", "phone", "level", "category", "registry_status",
@@ -90,27 +90,34 @@ async def physician_detail(*, actor: Actor, physician_id: int) -> PhysicianDetai
         registry_status=Labelled.of(p.registry_status), holding_reason=Labelled.of(p.holding_reason),
         in_current_cycle=await in_current_cycle(p.id),
         initial_password=p.password_hash is None, must_change_password=p.must_change_password,
-        locked=p.locked_until is not None and p.locked_until > datetime.now(UTC), last_login_at=p.last_login_at,
+        locked=await login_guard.locked_somewhere("physician", p.id_number), last_login_at=p.last_login_at,
         created_at=p.created_at, updated_at=p.updated_at,
     )
 
 
-async def reset_password(*, actor: Actor, physician_id: int) -> None:
+async def reset_password(*, actor: Actor, physician_id: int) -> str | None:
     """重置密码 (SPEC §2): the physician's own health institution sets the password back to
     the initial one of the province's rule (hash NULL), forces a change at the next login,
-    clears the failure count and lock, and ends every session of the physician."""
+    clears the failure count and lock, and ends every session of the physician. Under the rule
+    initial_password a new random initial password is set instead and returned (shown once, handed
+    to the physician by the institution; only its hash is kept)."""
     if actor.role != Role.HEALTH_INSTITUTION:
         raise Forbidden("仅医师所在卫生机构可重置医师密码", code="wrong_role")
     physician = await get_physician_in_scope(actor, physician_id)
     if physician.institution_id != actor.org_id:
         raise OutOfJurisdiction("该医师不在本机构")
+    handed_out, new_hash = await issued_initial_password(physician)
     async with in_transaction() as conn:
         await Physician.filter(id=physician.id).using_db(conn).update(
-            password_hash=None, must_change_password=True, failed_logins=0, locked_until=None
+            password_hash=new_hash, must_change_password=True, failed_logins=0, locked_until=None
         )
         await audit.record(actor, "physician.reset_password", "physician", physician.id,
-                           after={"must_change_password": True}, using_db=conn)
+                           after={"must_change_password": True, "initial_password_issued": handed_out is not None},
+                           using_db=conn)
     await sessions.end_all_sessions(sessions.physician_subject(physician.id))
+    await login_guard.clear_account("physician", physician.id_number, target=("physician", physician.id),
+                                    actor=actor, reason="reset_password")
+    return handed_out
 
 
 async def physician_history(*, actor: Actor, physician_id: int) -> list[TransferView]:
