@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from tortoise import connections, timezone
 
-from server.models import ExamAttempt, LoginSession, Organisation, Physician
+from server.models import LoginSession, Organisation, Physician
 from server.security import hash_password
 from server.services.accounts import sessions
 from server.services.platform.runtime import rt
@@ -20,6 +20,7 @@ from tests.integration.attempt_support import (
     exam_world,
     fresh_shape_cache,  # noqa: F401 (autouse fixture)
     save,
+    stored_answers,
 )
 
 ME = "/api/v1/mp/me"
@@ -197,5 +198,5 @@ async def test_answer_saves_continue_across_redis_restart(app, client):
     await restart_redis()
     r = await save(client, e, aid, 2, ["A"], 1)
     assert r.status_code == 200, r.text
-    answers = (await ExamAttempt.get(id=aid)).answers
+    answers = await stored_answers(aid)
     assert answers["1"]["answer"] == ["B"] and answers["2"]["answer"] == ["A"]

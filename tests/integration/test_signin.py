@@ -300,7 +300,9 @@ async def test_captcha_test_mode_accepts_passed(client, monkeypatch):
 
 def test_captcha_test_mode_is_refused_in_production():
     production = dict(ENV="production", SECRET_KEY="k" * 40, DATABASE_URL="postgres://u:p@db/dkt",
-                      REDIS_URL="redis://cache:6379/0", PUBLIC_BASE_URL="https://dkt.example.gov.cn")
+                      REDIS_URL="redis://cache:6379/0", PUBLIC_BASE_URL="https://dkt.example.gov.cn",
+                      SMS_PROVIDER="tencent", SMS_ACCESS_KEY_ID="AKID", SMS_ACCESS_KEY_SECRET="key",
+                      SMS_SIGN_NAME="定考通", SMS_SDK_APP_ID="1400000001", SMS_TEMPLATES='{"verify_code": "1000001"}')
     Settings(**production).check()
     with pytest.raises(ConfigError, match="CAPTCHA_TEST_MODE"):
         Settings(**production, CAPTCHA_TEST_MODE=True).check()
