@@ -46,7 +46,7 @@ async def seed_and_tokens(db_url: str, storage: str) -> dict[str, str]:
     from server.config import Settings
     from server.demo import seed_demo
     from server.listeners import close_resources, open_resources
-    from server.models import Account, Organisation, OrgKind, Physician
+    from server.models import AccountStatus, Organisation, OrgKind, Physician, StaffAccount
     from server.services.accounts import sessions
     from server.services.accounts.physician_auth import physician_session_data
     from server.services.accounts.staff_auth import default_role, staff_session_data
@@ -56,15 +56,15 @@ async def seed_and_tokens(db_url: str, storage: str) -> dict[str, str]:
     try:
         await seed_demo()
         tokens: dict[str, str] = {}
-        for label, kind in (("province", OrgKind.ADMINISTRATION), ("hospital", OrgKind.HEALTH_INSTITUTION),
-                            ("institution", OrgKind.ASSESSMENT_ORG)):
-            query = Account.filter(org__kind=kind).order_by("id")
-            if label == "province":
-                query = query.filter(org__region__level="province")
-            account = await query.prefetch_related("org").first()
+        for label, query in (
+                ("province", StaffAccount.filter(org__kind=OrgKind.ADMINISTRATION, org__region__level="province")),
+                ("hospital", StaffAccount.filter(org__kind=OrgKind.HEALTH_INSTITUTION,
+                                                 org__is_assessment_institution=False)),
+                ("institution", StaffAccount.filter(org__is_assessment_institution=True))):
+            account = await query.filter(status=AccountStatus.ACTIVE).order_by("id").first()
             if account is None:
                 continue
-            org = await Organisation.get(id=account.org_id)
+            org = await Organisation.get(id=account.org_id).prefetch_related("region")
             data = staff_session_data(account, org, default_role(org.kind))
             data["must_change_password"] = False
             tokens[label] = await sessions.create_session(sessions.staff_subject(account.id), data)
