@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -115,6 +116,21 @@ async def store_generated(data: bytes, *, purpose: str, filename: str, content_t
 
 async def read(stored: StoredFile) -> bytes:
     return await rt().storage.read(stored.key)
+
+
+@dataclass
+class Download:
+    """A stored file to send in chunks (never whole in memory), from whichever storage backend."""
+
+    chunks: AsyncIterator[bytes]
+    size: int
+    filename: str
+    content_type: str
+
+
+def download(stored: StoredFile, filename: str = "") -> Download:
+    return Download(rt().storage.stream(stored.key), stored.size,
+                    filename or stored.original_name or stored.key.rsplit("/", 1)[-1], stored.content_type)
 
 
 def sha256(data: bytes) -> str:
