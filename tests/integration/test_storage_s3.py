@@ -5,18 +5,26 @@ API servers and task workers share the files. Retention deletes on S3: tests/int
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from openpyxl import load_workbook
 
 from server.models import Assessment, Job, StoredFile
 from server.services.platform.runtime import rt
-from server.services.platform.storage import S3Storage
+from server.services.platform.storage import LocalStorage, S3Storage
 from tests.factories import auth, token_for
 from tests.fakes.s3_server import S3Server
 from tests.integration.mp_support import API, jpeg, pdf, setup, upload_photo, upload_proof
 from tests.integration.test_exports import apply
 from tests.integration.test_statistics import seed_fixture
+
+
+async def test_the_app_runs_on_the_configured_backend(app):
+    """TEST_STORAGE_BACKEND=s3 puts the whole session's app on the object store (conftest)."""
+    on_s3 = os.environ.get("TEST_STORAGE_BACKEND") == "s3"
+    assert isinstance(rt().storage, S3Storage if on_s3 else LocalStorage)
+    assert rt().settings.STORAGE_BACKEND == ("s3" if on_s3 else "local")
 
 
 @pytest.fixture

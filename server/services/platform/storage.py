@@ -172,6 +172,8 @@ class S3Storage:
                     request_checksum_calculation="when_required",
                     response_checksum_validation="when_required",
                     retries={"max_attempts": 3, "mode": "standard"},
+                    # botocore's default of 10 would queue the face snapshots of an exam-start storm
+                    max_pool_connections=64,
                     connect_timeout=5,
                     read_timeout=30,
                 )
