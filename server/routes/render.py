@@ -82,8 +82,10 @@ async def send_file(request: Request, download: Download) -> None:
     a normal 404 error."""
     chunks = aiter(download.chunks)
     first = await anext(chunks, b"")
+    disposition = "inline" if download.inline else "attachment"
     response = await request.respond(content_type=download.content_type, headers={
-        "content-disposition": f"attachment; filename*=UTF-8''{quote(download.filename)}",
+        **download.headers,
+        "content-disposition": f"{disposition}; filename*=UTF-8''{quote(download.filename)}",
         "content-length": str(download.size),
     })
     await response.send(first)

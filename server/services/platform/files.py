@@ -11,7 +11,7 @@ import hashlib
 import io
 import warnings
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -126,11 +126,19 @@ class Download:
     size: int
     filename: str
     content_type: str
+    inline: bool = False  # shown in the browser (images, PDFs to look at) rather than saved
+    headers: dict[str, str] = field(default_factory=dict)
 
 
-def download(stored: StoredFile, filename: str = "") -> Download:
+# what a browser must not keep or second-guess: personal images and documents
+PRIVATE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
+
+
+def download(stored: StoredFile, filename: str = "", *, inline: bool = False,
+             headers: dict[str, str] | None = None) -> Download:
     return Download(rt().storage.stream(stored.key), stored.size,
-                    filename or stored.original_name or stored.key.rsplit("/", 1)[-1], stored.content_type)
+                    filename or stored.original_name or stored.key.rsplit("/", 1)[-1], stored.content_type,
+                    inline=inline, headers=dict(headers or {}))
 
 
 def sha256(data: bytes) -> str:
