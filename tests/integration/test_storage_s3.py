@@ -13,9 +13,12 @@ from openpyxl import load_workbook
 from server.models import Assessment, Job, StoredFile
 from server.services.platform.runtime import rt
 from server.services.platform.storage import LocalStorage, S3Storage
+from server.services.results import certificates
 from tests.factories import auth, token_for
 from tests.fakes.s3_server import S3Server
 from tests.integration.mp_support import API, jpeg, pdf, setup, upload_photo, upload_proof
+from tests.integration.results_support import exam_world
+from tests.integration.test_certificates import needs_font, qualified
 from tests.integration.test_exports import apply
 from tests.integration.test_statistics import seed_fixture
 
@@ -77,3 +80,19 @@ async def test_a_file_missing_from_the_bucket_answers_404_not_a_broken_download(
     assert bucket() == set()
     r = await client.get(f"/api/v1/admin/jobs/{job['id']}/result", headers=auth(token))
     assert r.status_code == 404 and r.json()["message"] == "文件不存在"
+
+
+@needs_font
+async def test_a_certificate_takes_the_photo_from_the_bucket_and_prints_without_it_once_gone(client, on_s3, bucket):
+    w, cycle = await exam_world()
+    d, a = await qualified(client, w, cycle)
+    photo = await StoredFile.get(id=(await Assessment.get(id=a.id)).photo_file_id)
+    assert on_s3.object_key(photo.key) in bucket()
+    assert await certificates.standard_photo(a) == await on_s3.read(photo.key)
+    with_photo = await d.mp("GET", "/results/certificate")
+    assert with_photo.status_code == 200 and with_photo.content.startswith(b"%PDF-")
+    await on_s3.delete(photo.key)
+    assert await certificates.standard_photo(a) is None
+    without = await d.mp("GET", "/results/certificate")
+    assert without.status_code == 200 and without.content.startswith(b"%PDF-")
+    assert len(without.content) < len(with_photo.content)  # the same notice, no image embedded
