@@ -55,8 +55,26 @@ class Settings:
     DATABASE_URL: str = ""
     # redis://host:port/db. Empty: an in-process stand-in (fakeredis), one process only.
     REDIS_URL: str = ""
-    # Where uploaded files, exports and error reports are kept.
+    # Where uploaded files, exports, certificates and face snapshots are kept: "local" (files under
+    # STORAGE_DIR, one machine only) or "s3" (an S3-compatible object store: Alibaba OSS, Tencent COS,
+    # MinIO, AWS; every API server and task worker shares it). See README "File storage".
+    STORAGE_BACKEND: str = "local"
+    # STORAGE_BACKEND=local: the directory.
     STORAGE_DIR: str = "data/files"
+    # STORAGE_BACKEND=s3: the service's endpoint (empty: AWS), e.g. https://oss-cn-hangzhou.aliyuncs.com,
+    # https://cos.ap-guangzhou.myqcloud.com, http://minio:9000.
+    S3_ENDPOINT_URL: str = ""
+    # The bucket (must exist; the server never creates it) and its region (e.g. cn-hangzhou, ap-guangzhou).
+    S3_BUCKET: str = ""
+    S3_REGION: str = ""
+    # Credentials of an account allowed Get/Put/Delete/HeadObject on the bucket (set both or neither:
+    # neither leaves it to botocore's usual chain, e.g. an instance role).
+    S3_ACCESS_KEY_ID: str = ""
+    S3_SECRET_ACCESS_KEY: str = ""
+    # Keys are stored under this prefix ("dkt/"), so one bucket can hold several deployments.
+    S3_PREFIX: str = ""
+    # auto | virtual (bucket.host: Alibaba OSS and Tencent COS require it) | path (host/bucket: MinIO).
+    S3_ADDRESSING_STYLE: str = "auto"
     # Signs captcha ids and other server-made tokens. Must be set outside development.
     SECRET_KEY: str = PLACEHOLDER_SECRET
     # Seed demo data into an empty database (only honoured on the embedded default).
@@ -286,6 +304,7 @@ class Settings:
         for name in ("WECHAT_SUBSCRIBE_TEMPLATES", "WECHAT_OA_TEMPLATES"):
             _check_template_map(name, getattr(self, name))
         _check_sms(self)
+        _check_storage(self)
         if self.DKT_EXAM_SAVE not in {"group", "single"}:
             raise ConfigError("DKT_EXAM_SAVE must be group or single")
         if self.DB_POOL_RESET not in {"off", "full", "check"}:
@@ -307,6 +326,21 @@ class Settings:
 
     def storage_path(self) -> Path:
         return Path(self.STORAGE_DIR)
+
+
+def _check_storage(s: Settings) -> None:
+    if s.STORAGE_BACKEND not in {"local", "s3"}:
+        raise ConfigError("STORAGE_BACKEND must be local or s3")
+    if s.STORAGE_BACKEND != "s3":
+        return
+    if not s.S3_BUCKET:
+        raise ConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET")
+    if s.S3_ADDRESSING_STYLE not in {"auto", "virtual", "path"}:
+        raise ConfigError("S3_ADDRESSING_STYLE must be auto, virtual or path")
+    if bool(s.S3_ACCESS_KEY_ID) != bool(s.S3_SECRET_ACCESS_KEY):
+        raise ConfigError("set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither")
+    if s.S3_ENDPOINT_URL and not s.S3_ENDPOINT_URL.startswith(("http://", "https://")):
+        raise ConfigError("S3_ENDPOINT_URL must start with http:// or https://")
 
 
 def _check_public_url(url: str) -> None:

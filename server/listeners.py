@@ -16,7 +16,7 @@ from server.services.platform.broker import broker
 from server.services.platform.db import migrate_once, tortoise_config
 from server.services.platform.redis import make_redis
 from server.services.platform.runtime import Runtime, current_runtime, set_runtime
-from server.services.platform.storage import LocalStorage
+from server.services.platform.storage import make_storage
 from server.wechat import close_wechat
 
 log = logging.getLogger("server")
@@ -44,7 +44,7 @@ async def open_resources(settings: Settings, *, migrate_schema: bool = False) ->
         memory_kib=settings.ARGON2_MEMORY_KIB,
         parallelism=settings.ARGON2_PARALLELISM,
     )
-    runtime = Runtime(settings=settings, redis=make_redis(settings.REDIS_URL), storage=LocalStorage(settings.storage_path()))
+    runtime = Runtime(settings=settings, redis=make_redis(settings.REDIS_URL), storage=make_storage(settings))
     set_runtime(runtime)
     return runtime
 
@@ -53,6 +53,7 @@ async def close_resources(runtime: Runtime | None) -> None:
     await close_wechat()
     if runtime is not None:
         await runtime.redis.aclose()
+        await runtime.storage.close()
     await Tortoise.close_connections()
     set_runtime(None)
 

@@ -5,6 +5,9 @@ default otherwise.
   (so parallel runs never share one) and dropped at the end.
 - TEST_REDIS_URL=redis://...       : a real redis-server (one DB index, flushed per test).
 - neither: a SQLite file in a temp dir and the in-process Redis stand-in.
+- TEST_STORAGE_BACKEND=s3           : files go to an S3-compatible server (moto, started here,
+  tests/fakes/s3_server.py) instead of a temp dir. Without it, tests that ask for ``on_s3`` still
+  run on the object store.
 
 The schema comes from the real migrations. Each test starts from empty tables.
 """
@@ -24,6 +27,7 @@ from tortoise import Tortoise, connections
 from server.app import create_app
 from server.config import Settings
 from server.services.platform.runtime import rt
+from tests.fakes import s3_server as s3_fake
 from tests.fakes import sms_servers, wechat_server
 from tests.fakes.wechat_server import FakeWeChat
 
@@ -33,12 +37,16 @@ wechat = wechat_server.wechat
 # the fake SMS providers (Tencent Cloud, Alibaba Cloud SendSms on 127.0.0.1): session servers + per-test reset
 tencent_sms_fake, tencent_sms = sms_servers.tencent_sms_fake, sms_servers.tencent_sms
 aliyun_sms_fake, aliyun_sms = sms_servers.aliyun_sms_fake, sms_servers.aliyun_sms
+# the S3-compatible server (moto on 127.0.0.1): session fixture, a fresh store per test, the app on it
+s3_server, s3_storage, on_s3 = s3_fake.s3_server, s3_fake.s3_storage, s3_fake.on_s3
 
 BACKEND = "postgres" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+STORAGE = "s3" if os.environ.get("TEST_STORAGE_BACKEND") == "s3" else "local"
 
 
 def pytest_report_header(config):
-    return f"backend: database={BACKEND}, redis={'real' if os.environ.get('TEST_REDIS_URL') else 'in-process'}"
+    return (f"backend: database={BACKEND}, redis={'real' if os.environ.get('TEST_REDIS_URL') else 'in-process'}, "
+            f"storage={STORAGE}")
 
 
 async def _create_pg_database(admin_url: str) -> tuple[str, str]:
@@ -73,7 +81,9 @@ async def app(tmp_path_factory, wechat_fake: FakeWeChat) -> AsyncIterator:
         pg_name, db_url = await _create_pg_database(pg_admin)
     else:
         db_url = f"sqlite://{tmp}/test.sqlite3"
+    storage = s3_fake.start().settings(prefix=f"app-{uuid.uuid4().hex[:8]}/") if STORAGE == "s3" else {}
     settings = Settings(
+        **storage,  # type: ignore[arg-type]
         ENV="test",
         DATABASE_URL=db_url,
         REDIS_URL=os.environ.get("TEST_REDIS_URL", ""),

@@ -25,9 +25,10 @@ from sanic.request import Request
 
 from server.errors import ValidationFailed, validation_failed
 from server.routes.guards import Guard, make_guard
-from server.routes.render import ok
+from server.routes.render import ok, send_file
 from server.schemas.common import Done, FileDownload
 from server.services.access import Role
+from server.services.platform.files import Download
 
 
 class ResponseContractBroken(RuntimeError):
@@ -68,6 +69,9 @@ def endpoint(*roles: Role, body: type[BaseModel] | None = None, query: type[Base
             if form is not None:
                 kwargs["form"] = parse_args(request.form or {}, form, code="invalid_input")
             result = await handler(request, *args, **kwargs)
+            if isinstance(result, Download):  # a stored file, streamed (declared as a FileDownload)
+                await send_file(request, result)
+                return None  # type: ignore[return-value]
             resp = result if isinstance(result, HTTPResponse) else ok(result, status=status)
             if _checking(request):
                 check_response(spec, resp)

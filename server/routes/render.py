@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from uuid import UUID
 
@@ -14,6 +14,9 @@ from sanic import HTTPResponse
 from sanic.request import Request
 
 from server.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from server.services.platform.files import Download
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -70,6 +73,25 @@ def attachment(data: bytes, filename: str, content_type: str = XLSX) -> HTTPResp
         content_type=content_type,
         headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
     )
+
+
+async def send_file(request: Request, download: Download) -> None:
+    """Stream a stored file as an attachment, chunk by chunk from the storage backend.
+
+    The first chunk is read before anything is sent, so a file missing from storage still answers
+    a normal 404 error."""
+    chunks = aiter(download.chunks)
+    first = await anext(chunks, b"")
+    disposition = "inline" if download.inline else "attachment"
+    response = await request.respond(content_type=download.content_type, headers={
+        **download.headers,
+        "content-disposition": f"{disposition}; filename*=UTF-8''{quote(download.filename)}",
+        "content-length": str(download.size),
+    })
+    await response.send(first)
+    async for chunk in chunks:
+        await response.send(chunk)
+    await response.eof()
 
 
 def enum_out(value: Any) -> dict[str, str] | None:

@@ -12,16 +12,37 @@ from tortoise import timezone
 from server.models import Assessment, AuditLog, Cycle, FaceCheck, FaceReference, StoredFile
 from server.services.platform import files
 from server.services.platform.runtime import rt
+from server.services.platform.storage import S3Storage
 from server.services.proctoring import retention
 from tests.factories import auth, token_for
+from tests.fakes.s3_server import app_on_s3
 from tests.integration.proctoring_support import P, add_checks, examinee, image
 from tests.integration.results_support import exam_world
 
 DAY = timedelta(days=1)
 
 
-def on_disk(key: str) -> bool:
-    return rt().storage.path(key).exists()
+@pytest.fixture(autouse=True, params=["local", "s3"])
+async def backend(request, app, s3_server):
+    """Every retention test runs on the local disk and on the S3-compatible server (moto)."""
+    if request.param == "s3" and not isinstance(rt().storage, S3Storage):
+        async with app_on_s3(app, s3_server):
+            yield request.param
+    else:
+        yield request.param
+
+
+async def on_disk(key: str) -> bool:
+    """The file is still in storage (the disk or the bucket, whichever the test runs on)."""
+    return await rt().storage.exists(key)
+
+
+async def all_stored(keys: list[str]) -> bool:
+    return all([await on_disk(k) for k in keys])
+
+
+async def none_stored(keys: list[str]) -> bool:
+    return not any([await on_disk(k) for k in keys])
 
 
 async def keys_of(checks: list[FaceCheck]) -> list[str]:
@@ -58,21 +79,28 @@ async def test_images_are_kept_until_the_retention_period_is_over(two_cycles):
     assert rt().settings.FACE_RETENTION_DAYS == 180
     stats = await retention.purge_expired(now=ended + 179 * DAY)
     assert stats.images == 0 and stats.cycles == 0
-    assert all(on_disk(k) for k in keys)
+    assert await all_stored(keys)
     assert await FaceCheck.filter(image_file_id__isnull=False).count() == 5
 
 
-async def test_images_are_deleted_after_the_period_and_the_numbers_stay(two_cycles, client):
+async def test_images_are_deleted_after_the_period_and_the_numbers_stay(two_cycles, client, s3_server):
     w, _cycle, a, _gz, old, kept, expiring, ended = two_cycles
     keys, kept_keys = await keys_of(expiring), await keys_of(kept)
+    storage = rt().storage
+    bucket = (lambda: set(s3_server.keys(storage.prefix))) if isinstance(storage, S3Storage) else None
+    if bucket:  # the objects are really in the bucket, under the storage's prefix
+        assert {storage.object_key(k) for k in keys + kept_keys} <= bucket()
     stats = await retention.purge_expired(now=ended + 181 * DAY)
     assert (stats.cycles, stats.images) == (1, 3)
-    assert not any(on_disk(k) for k in keys)
+    assert await none_stored(keys)
+    if bucket:
+        assert not {storage.object_key(k) for k in keys} & bucket()
+        assert {storage.object_key(k) for k in kept_keys} <= bucket()
     assert await StoredFile.filter(key__in=keys).count() == 0
     rows = await FaceCheck.filter(id__in=[c.id for c in expiring]).order_by("id")
     assert [(r.similarity, r.decision, r.passed, r.image_file_id) for r in rows] == [
         (0.8, "passed", True, None), (0.35, "low_similarity", False, None), (None, "no_face", False, None)]
-    assert all(on_disk(k) for k in kept_keys)  # the cycle still under review keeps its photos
+    assert await all_stored(kept_keys)  # the cycle still under review keeps its photos
     assert await FaceCheck.filter(id__in=[c.id for c in kept], image_file_id__isnull=False).count() == 2
     # the reviewers still see the numbers; the photo answers 404
     token = await token_for(w.gz_admin)
@@ -105,7 +133,7 @@ async def test_orphan_face_files_are_deleted_after_a_grace_period(two_cycles):
     await StoredFile.filter(id=old_file.id).update(created_at=timezone.localtime(datetime.now(UTC) - 2 * DAY))
     stats = await retention.purge_expired()
     assert stats.orphans == 1 and stats.images == 0
-    assert not on_disk(old_file.key) and on_disk(new_file.key)
+    assert not await on_disk(old_file.key) and await on_disk(new_file.key)
     assert await StoredFile.filter(purpose="face_check").count() == 6  # 5 of checks + the recent one
 
 
@@ -119,11 +147,11 @@ async def test_purge_on_account_deletion_takes_every_face_image_of_the_physician
     others = await keys_of(expiring)
     stats = await retention.purge_physician_face_data(a.physician_id)
     assert (stats.images, stats.photos) == (3, 1)
-    assert not any(on_disk(k) for k in keys) and not on_disk(photo_key)
+    assert await none_stored(keys) and not await on_disk(photo_key)
     assert (await Assessment.get(id=a.id)).photo_file_id is None
     rows = await FaceCheck.filter(physician_id=a.physician_id).order_by("id")
     assert [r.similarity for r in rows] == [0.9, 0.4, 0.7] and all(r.image_file_id is None for r in rows)
-    assert all(on_disk(k) for k in others)  # another physician's photos stay
+    assert await all_stored(others)  # another physician's photos stay
     assert await AuditLog.filter(action="face.purge_physician", target_id=str(a.physician_id)).exists()
 
 

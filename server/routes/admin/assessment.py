@@ -10,7 +10,7 @@ from sanic.request import Request
 from sanic_ext import validate
 
 from server.routes.guards import actor_of, require
-from server.routes.render import attachment, ok, page, paging
+from server.routes.render import ok, page, paging, send_file
 from server.schemas.accounts import (
     ApplicationReject,
     ApplicationSubmit,
@@ -99,9 +99,8 @@ async def get_application(request: Request, application_id: int):
 @require(ADMIN, HOSPITAL)
 async def download_material(request: Request, application_id: int, file_id: UUID):
     """One material file (administration over it, or the applicant)."""
-    data, name, content_type = await svc.material_file(actor=actor_of(request), application_id=application_id,
-                                                       file_id=file_id)
-    return attachment(data, name, content_type)
+    await send_file(request, await svc.material_file(actor=actor_of(request), application_id=application_id,
+                                                     file_id=file_id))
 
 
 @bp.post("/assessment/applications/<application_id:int>/approve")

@@ -6,7 +6,7 @@ from sanic import Blueprint
 from sanic.request import Request
 
 from server.routes.guards import actor_of, require
-from server.routes.render import attachment, ok, page, paging
+from server.routes.render import ok, page, paging, send_file
 from server.services.platform import jobs
 
 bp = Blueprint("admin_jobs", url_prefix="/")
@@ -32,13 +32,12 @@ async def get_job(request: Request, job_id: str):
 @bp.get("/jobs/<job_id:str>/result")
 @require()
 async def job_result(request: Request, job_id: str):
-    data, filename, content_type = await jobs.job_file(actor=actor_of(request), job_id=job_id, errors=False)
-    return attachment(data, filename, content_type)
+    """结果文件 (e.g. an export), streamed from storage."""
+    await send_file(request, await jobs.job_file(actor=actor_of(request), job_id=job_id, errors=False))
 
 
 @bp.get("/jobs/<job_id:str>/errors")
 @require()
 async def job_errors(request: Request, job_id: str):
     """错误报告 (行号, the original cells, 错误原因)."""
-    data, filename, content_type = await jobs.job_file(actor=actor_of(request), job_id=job_id, errors=True)
-    return attachment(data, filename, content_type)
+    await send_file(request, await jobs.job_file(actor=actor_of(request), job_id=job_id, errors=True))

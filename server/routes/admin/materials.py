@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
 from uuid import UUID
 
-from sanic import Blueprint, HTTPResponse
+from sanic import Blueprint
 from sanic.request import Request
 
 from server.routes.api import endpoint
@@ -31,8 +30,4 @@ async def list_materials(request: Request, assessment_id: int):
 @endpoint(ADMIN, HI, AI, response=FileDownload("application/octet-stream", "图片或 PDF"))
 async def open_material(request: Request, assessment_id: int, file_id: UUID):
     """Open one material (inline; every opening is audited)."""
-    data, content_type, name = await materials.open_material(actor=actor_of(request), assessment_id=assessment_id,
-                                                             file_id=file_id)
-    return HTTPResponse(data, content_type=content_type, headers={
-        "cache-control": "private, no-store", "x-content-type-options": "nosniff",
-        "content-disposition": f"inline; filename*=UTF-8''{quote(name)}"})
+    return await materials.open_material(actor=actor_of(request), assessment_id=assessment_id, file_id=file_id)

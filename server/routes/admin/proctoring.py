@@ -8,15 +8,16 @@ are served only here, to reviewers in scope, never from a public URL.
 
 from __future__ import annotations
 
-from sanic import Blueprint, HTTPResponse
+from sanic import Blueprint
 from sanic.request import Request
 from sanic_ext import validate
 
 from server.errors import ValidationFailed
 from server.routes.guards import actor_of, require
-from server.routes.render import int_arg, ok, page, paging
+from server.routes.render import int_arg, ok, page, paging, send_file
 from server.schemas.proctoring import MarkBody, ProcessBody, UnmarkBody
 from server.services.access import Role
+from server.services.platform import files
 from server.services.proctoring import cases, review_lists
 
 bp = Blueprint("admin_proctoring", url_prefix="/")
@@ -55,10 +56,8 @@ def _filters(request: Request) -> review_lists.ProctoringFilters:
     )
 
 
-def _image(data: bytes, content_type: str) -> HTTPResponse:
-    return HTTPResponse(data, content_type=content_type, headers={
-        "cache-control": "private, no-store", "x-content-type-options": "nosniff",
-        "content-disposition": "inline"})
+async def _image(request: Request, download: files.Download) -> None:
+    await send_file(request, download)
 
 
 @bp.get("/proctoring")
@@ -95,14 +94,14 @@ async def examinee(request: Request, assessment_id: int):
 @require(HI, AI, ADMIN)
 async def reference_photo(request: Request, assessment_id: int):
     """The examinee's standard photo, to compare with the checks."""
-    return _image(*await review_lists.reference_photo(actor=actor_of(request), assessment_id=assessment_id))
+    await _image(request, await review_lists.reference_photo(actor=actor_of(request), assessment_id=assessment_id))
 
 
 @bp.get("/proctoring/checks/<check_id:int>/image")
 @require(HI, AI, ADMIN)
 async def check_image(request: Request, check_id: int):
     """One face check's image (reviewers in scope only)."""
-    return _image(*await review_lists.check_image(actor=actor_of(request), check_id=check_id))
+    await _image(request, await review_lists.check_image(actor=actor_of(request), check_id=check_id))
 
 
 @bp.post("/proctoring/<assessment_id:int>/mark")

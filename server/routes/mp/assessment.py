@@ -9,7 +9,7 @@ from sanic.request import Request
 from sanic_ext import validate
 
 from server.routes.guards import actor_of, require
-from server.routes.render import attachment, ok
+from server.routes.render import ok, send_file
 from server.schemas import enrolment as schema
 from server.schemas.enrolment import DelayApply, ExemptionApply, ModificationRequest
 from server.services.access import Role
@@ -68,8 +68,7 @@ async def upload_photo(request: Request):
 @require(PHYSICIAN)
 async def photo(request: Request):
     """The physician's current photo (JPEG)."""
-    data, content_type, name = await physician_files.own_photo(actor=actor_of(request))
-    return attachment(data, name, content_type)
+    await send_file(request, await physician_files.own_photo(actor=actor_of(request)))
 
 
 @bp.post("/uploads")
@@ -84,8 +83,7 @@ async def upload_proofs(request: Request):
 @require(PHYSICIAN)
 async def own_upload(request: Request, file_id: str):
     """One of the physician's own uploads."""
-    data, content_type, name = await physician_files.own_file(actor=actor_of(request), file_id=file_id)
-    return attachment(data, name, content_type)
+    await send_file(request, await physician_files.own_file(actor=actor_of(request), file_id=file_id))
 
 
 @bp.post("/enrolment/submit")

@@ -99,14 +99,13 @@ async def materials(*, actor: Actor, assessment_id: int) -> Materials:
     )
 
 
-async def open_material(*, actor: Actor, assessment_id: int, file_id: UUID) -> tuple[bytes, str, str]:
-    """One material file (bytes, content type, name), audited."""
+async def open_material(*, actor: Actor, assessment_id: int, file_id: UUID) -> files.Download:
+    """One material file to show inline (streamed from storage), audited."""
     a = await _in_scope(actor, assessment_id)
     kind = material_ids(a).get(file_id)
     stored = await StoredFile.get_or_none(id=file_id, owner_physician_id=a.physician_id) if kind else None
     if stored is None:
         raise NotFound("材料不存在", code="material_not_found")
-    data = await files.read(stored)
     await audit.record(actor, "physician_file.view", "stored_file", str(stored.id),
                        after={"assessment_id": a.id, "physician_id": a.physician_id, "kind": kind})
-    return data, stored.content_type, stored.original_name or KIND_LABELS[kind]
+    return files.download(stored, stored.original_name or KIND_LABELS[kind], inline=True, headers=files.PRIVATE)

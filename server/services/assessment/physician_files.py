@@ -118,8 +118,8 @@ async def check_own_proofs(physician_id: int, ids: list[UUID] | list[str], *, us
         raise ValidationFailed("证明材料无效，请重新上传", code="invalid_proof")
 
 
-async def own_file(*, actor: Actor, file_id: UUID | str) -> tuple[bytes, str, str]:
-    """One of the physician's own uploads (photo or proof): data, content type, name."""
+async def own_file(*, actor: Actor, file_id: UUID | str) -> files.Download:
+    """One of the physician's own uploads (photo or proof), to stream."""
     try:
         wanted = file_id if isinstance(file_id, UUID) else UUID(file_id)
     except ValueError:
@@ -127,10 +127,10 @@ async def own_file(*, actor: Actor, file_id: UUID | str) -> tuple[bytes, str, st
     f = await StoredFile.get_or_none(id=wanted, owner_physician_id=actor.physician_id, purpose__in=[PHOTO, PROOF])
     if f is None:
         raise NotFound("文件不存在")
-    return await files.read(f), f.content_type, f.original_name or f"{f.id}"
+    return files.download(f, f.original_name or f"{f.id}")
 
 
-async def own_photo(*, actor: Actor) -> tuple[bytes, str, str]:
+async def own_photo(*, actor: Actor) -> files.Download:
     """The photo of the physician's current enrolment."""
     _physician, _cycle, a = await require_mine(actor)
     if a.photo_file_id is None:

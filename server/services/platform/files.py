@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -115,6 +116,29 @@ async def store_generated(data: bytes, *, purpose: str, filename: str, content_t
 
 async def read(stored: StoredFile) -> bytes:
     return await rt().storage.read(stored.key)
+
+
+@dataclass
+class Download:
+    """A stored file to send in chunks (never whole in memory), from whichever storage backend."""
+
+    chunks: AsyncIterator[bytes]
+    size: int
+    filename: str
+    content_type: str
+    inline: bool = False  # shown in the browser (images, PDFs to look at) rather than saved
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# what a browser must not keep or second-guess: personal images and documents
+PRIVATE = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
+
+
+def download(stored: StoredFile, filename: str = "", *, inline: bool = False,
+             headers: dict[str, str] | None = None) -> Download:
+    return Download(rt().storage.stream(stored.key), stored.size,
+                    filename or stored.original_name or stored.key.rsplit("/", 1)[-1], stored.content_type,
+                    inline=inline, headers=dict(headers or {}))
 
 
 def sha256(data: bytes) -> str:

@@ -218,14 +218,14 @@ async def list_jobs(*, actor: Actor, page_no: int, size: int, kind: str | None =
     return rows, count
 
 
-async def job_file(*, actor: Actor, job_id: str, errors: bool) -> tuple[bytes, str, str]:
-    """The job's result (or error report) as (data, filename, content type)."""
+async def job_file(*, actor: Actor, job_id: str, errors: bool) -> files.Download:
+    """The job's result (or error report), to stream."""
     job = await get_job_for(actor=actor, job_id=job_id)
     file_id = job.error_file_id if errors else job.result_file_id
     stored = await StoredFile.get_or_none(id=file_id) if file_id else None
     if stored is None:
         raise NotFound("该任务没有错误报告" if errors else "该任务没有结果文件", code="job_file_missing")
-    return await files.read(stored), stored.original_name or "result.xlsx", stored.content_type
+    return files.download(stored, stored.original_name or "result.xlsx")
 
 
 async def job_actor(job: Job, *, missing: str = "任务所属机构不存在") -> Actor:

@@ -14,14 +14,14 @@ if TYPE_CHECKING:
 
     from server.config import Settings
     from server.services.face.checker import FaceChecker
-    from server.services.platform.storage import LocalStorage
+    from server.services.platform.storage import Storage
 
 
 @dataclass
 class Runtime:
     settings: Settings
     redis: Redis
-    storage: LocalStorage
+    storage: Storage
     # The face checker chosen once at start-up (server/background.py), None when face checks are off.
     face: FaceChecker | None = None
 

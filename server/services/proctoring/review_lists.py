@@ -267,14 +267,14 @@ async def examinee_detail(*, actor: Actor, assessment_id: int) -> dict[str, Any]
     }
 
 
-async def _serve(file_id: Any, purpose: str) -> tuple[bytes, str]:
+async def _serve(file_id: Any, purpose: str) -> files.Download:
     f = await StoredFile.get_or_none(id=file_id, purpose=purpose)
     if f is None:
         raise NotFound("照片已按规定删除或不存在", code="image_deleted")
-    return await files.read(f), f.content_type
+    return files.download(f, f"{purpose}.jpg", inline=True, headers=files.PRIVATE)
 
 
-async def check_image(*, actor: Actor, check_id: int) -> tuple[bytes, str]:
+async def check_image(*, actor: Actor, check_id: int) -> files.Download:
     """One check's image, only for a reviewer in scope (404 unknown or deleted, 403 outside)."""
     cases.ensure_reviewer(actor)
     rows = await FaceCheck.filter(id=check_id).values("image_file_id", "attempt__assessment_id")
@@ -286,7 +286,7 @@ async def check_image(*, actor: Actor, check_id: int) -> tuple[bytes, str]:
     return await _serve(rows[0]["image_file_id"], "face_check")
 
 
-async def reference_photo(*, actor: Actor, assessment_id: int) -> tuple[bytes, str]:
+async def reference_photo(*, actor: Actor, assessment_id: int) -> files.Download:
     """The examinee's standard photo (照片上传), to compare with the checks."""
     cases.ensure_reviewer(actor)
     a = await cases.assessment_in_scope(actor, assessment_id)

@@ -248,8 +248,8 @@ async def get_application(*, actor: Actor, application_id: int) -> dict[str, Any
     return row
 
 
-async def material_file(*, actor: Actor, application_id: int, file_id: UUID) -> tuple[bytes, str, str]:
-    """One material of an application: (data, filename, content type)."""
+async def material_file(*, actor: Actor, application_id: int, file_id: UUID) -> files.Download:
+    """One material of an application, to stream."""
     app, _ = await _application_for(actor, application_id)
     if str(file_id) not in (app.material_ids or []):
         raise NotFound("文件不存在", code="file_not_found")
@@ -257,7 +257,7 @@ async def material_file(*, actor: Actor, application_id: int, file_id: UUID) -> 
     if stored is None:
         raise NotFound("文件不存在", code="file_not_found")
     name = stored.original_name or f"申请材料{stored.key[stored.key.rfind('.'):]}"
-    return await files.read(stored), name, stored.content_type
+    return files.download(stored, name)
 
 
 async def _decide(actor: Actor, application_id: int, approve: bool, reason: str) -> dict[str, Any]:

@@ -257,7 +257,7 @@ async def standard_photo(a: Assessment) -> bytes | None:
         return None
     try:
         return await files.read(stored)
-    except (OSError, FileNotFoundError):
+    except (NotFound, OSError):  # the photo is gone (e.g. deleted on account deletion): the notice without it
         return None
 
 
