@@ -126,6 +126,39 @@ def _outage_types() -> tuple[type[BaseException], ...]:
 OUTAGE_TYPES = _outage_types()
 
 
+def _out_of_range_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean an input does not fit the column it is compared with or written to: an
+    integer beyond the column's range, a text longer than it (found by schemathesis: 500s before)."""
+    types: list[type[BaseException]] = [OverflowError]
+    try:
+        from tortoise.exceptions import ValidationError as FieldValidationError
+
+        types.append(FieldValidationError)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import asyncpg
+
+        types.append(asyncpg.DataError)  # value out of int32 range, value too long for type …
+    except ImportError:  # pragma: no cover - SQLite-only installs
+        pass
+    return tuple(types)
+
+
+OUT_OF_RANGE_TYPES = _out_of_range_types()
+
+
+def is_out_of_range(exc: BaseException | None) -> bool:
+    """Whether an error (or what caused it) is an input out of a column's range."""
+    for _ in range(6):
+        if exc is None:
+            return False
+        if isinstance(exc, OUT_OF_RANGE_TYPES):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def is_outage(exc: BaseException | None) -> bool:
     """Whether an error (or what caused it, a few levels down) is a dependency outage."""
     for _ in range(6):
@@ -183,6 +216,9 @@ def register_error_handlers(app: Sanic) -> None:
             log.warning("dependency unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
             return json(error_body(ServiceUnavailable.code, ServiceUnavailable.message), status=503,
                         headers={"retry-after": str(RETRY_AFTER_SECONDS)})
+        if is_out_of_range(exc):  # a number or text the database cannot hold: the caller's input, not a bug
+            log.info("input out of range on %s %s: %s", request.method, request.path, type(exc).__name__)
+            return json(error_body("value_out_of_range", "输入的数值或文字超出允许的范围"), status=422)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json(error_body("server_error", "服务器内部错误，请稍后再试"), status=500)
 

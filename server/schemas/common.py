@@ -112,7 +112,7 @@ class ErrorBody(Out):
 class PageQuery(In):
     """?page=1&size=20."""
 
-    page: int = Field(default=1, ge=1, description="页码")
+    page: int = Field(default=1, ge=1, le=1_000_000, description="页码")
     size: int = Field(default=20, ge=1, le=100, description="每页条数（1-100）")
 
     @property
