@@ -365,17 +365,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 face_workers = [start_face_worker(db_url, redis_url, storage) for _ in range(args.face_workers)]
             proc = start_server(f"{db_url}?maxsize={args.pool}", server_redis, args.port, args.workers, storage, env)
             url = f"http://127.0.0.1:{args.port}"
-        await wait_ready(url, proc)
+        urls = url.split(",")  # several servers (a comma list): the examinees are spread over them
+        for one in urls:
+            await wait_ready(one, proc)
         rng, stats = random.Random(7), Stats()
         # one small client per examinee (httpx's pool does not scale to hundreds of connections in one
         # client); one TLS context for all (never used on http://, but httpx builds one per client)
         tls = ssl.create_default_context()
 
-        def client(connections: int = 1) -> httpx.AsyncClient:
-            return httpx.AsyncClient(base_url=url, verify=tls, timeout=60, limits=httpx.Limits(
+        def client(connections: int = 1, base: str = urls[0]) -> httpx.AsyncClient:
+            return httpx.AsyncClient(base_url=base, verify=tls, timeout=60, limits=httpx.Limits(
                 max_connections=connections, max_keepalive_connections=connections))
 
-        examinees = [Examinee(aid, {"authorization": f"Bearer {token}"}, client()) for aid, token in people]
+        examinees = [Examinee(aid, {"authorization": f"Bearer {token}"}, client(base=urls[i % len(urls)]))
+                     for i, (aid, token) in enumerate(people)]
         began = time.monotonic()
         try:
             log(f"start storm: {args.n} examinees within {args.storm_seconds}s")
@@ -468,7 +471,8 @@ def main() -> None:
     p.add_argument("--answers", type=int, default=15, help="answers saved per examinee")
     p.add_argument("--interval", type=float, default=3.0, help="seconds between an examinee's answers")
     p.add_argument("--abandon", type=float, default=0.1, help="share left to the deadline sweeper")
-    p.add_argument("--url", default="", help="a running server (seeds --database, which must be its database)")
+    p.add_argument("--url", default="", help="a running server, or several as a comma list (seeds --database, "
+                                             "which must be their database)")
     p.add_argument("--database", default="", help="PostgreSQL URL (default: services.sh's)")
     p.add_argument("--redis", default="", help="Redis URL of the server (default: services.sh's, DB --redis-db)")
     p.add_argument("--redis-db", type=int, default=11)
