@@ -24,7 +24,7 @@ def _paper_type(raw: str) -> PaperType:
     try:
         return PaperType(raw)
     except ValueError:
-        raise ValidationFailed("试卷类型应为 humanities（人文医学）或 professional（业务水平）",
+        raise ValidationFailed("试卷类型无效（应为人文医学或业务水平）",
                                code="invalid_paper_type") from None
 
 
