@@ -45,7 +45,7 @@ class FaceConsentBody(Strict):
 class ExamInfoConfirm(Strict):
     """确认考核信息: the assessment shown in 考核详情 (a stale screen of another one is refused)."""
 
-    assessment_id: int = Field(ge=1, title="考核", description="考核详情中显示的考核")
+    assessment_id: int = Field(ge=1, title="考核编号", description="考核详情中显示的考核")
 
 
 class ExamWindow(Out):

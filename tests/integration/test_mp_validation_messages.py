@@ -88,3 +88,9 @@ async def test_no_mp_validation_message_names_an_identifier(app, client):
                                 bad.append(f"{method} {route.path}: {m!r}")
     assert seen > 50, seen
     assert not bad, "\n".join(sorted(set(bad))[:40])
+    # both paths are exercised and name the field in Chinese: sanic-ext's @validate and @endpoint
+    headers = auth(await physician_token(s.physician))
+    r = await client.put("/api/v1/mp/attempts/1/answers/1", headers=headers, json={"answer": "A", "seq": "x"})
+    assert r.status_code == 422 and r.json()["message"] in ("所选选项必须是列表", "客户端递增序号必须是整数"), r.text
+    r = await client.post("/api/v1/mp/exams/info/confirm", headers=headers, json={"assessment_id": "x"})
+    assert r.status_code == 422 and r.json()["message"] == "考核编号必须是整数", r.text

@@ -891,7 +891,7 @@ export interface components {
          */
         ExamInfoConfirm: {
             /**
-             * 考核
+             * 考核编号
              * @description 考核详情中显示的考核
              */
             assessment_id: number;
