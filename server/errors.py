@@ -224,42 +224,127 @@ def register_error_handlers(app: Sanic) -> None:
 
 
 def _validation_details(exc: Exception) -> Any:
-    """Field-level problems of a pydantic validation failure: [{field, problem}]."""
+    """Field-level problems of a pydantic validation failure: [{field, problem, message}], the message
+    in Chinese naming the field by its title (the model is found by the error's title)."""
     cause = exc.__cause__ or exc.__context__
     errors = getattr(cause, "errors", None)
     if callable(errors):
         try:
-            return [
-                {
-                    "field": ".".join(str(p) for p in e.get("loc", ())),
-                    "problem": e.get("type", "invalid"),
-                    "message": _clean_msg(str(e.get("msg", ""))),
-                }
-                for e in errors()
-            ]
+            model = _model_named(str(getattr(cause, "title", "")))
+            return [_problem(e, model) for e in errors()]
         except Exception:  # pragma: no cover - defensive: never fail while reporting a failure
             return None
     return None
 
 
 def validation_failed(exc: Any, *, model: Any = None, code: str = "invalid_input") -> ValidationFailed:
-    """A pydantic ValidationError as a ValidationFailed: field details, and a Chinese message that
-    names the field by its Chinese title (``Field(title=...)``, else the description's first words)."""
-    details = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("type", "invalid"),
-         "message": _clean_msg(str(e.get("msg", "")))}
-        for e in exc.errors()
-    ]
-    message = next((d["message"] for d in details if _has_cjk(d["message"])), "")
-    if not message:
-        names = []
-        for e in exc.errors():
-            loc = e.get("loc", ())
-            label = _field_label(model, str(loc[0])) if loc else ""
-            if label and label not in names:
-                names.append(label)
-        message = f"{'、'.join(names)}填写有误" if names else "输入内容有误"
+    """A pydantic ValidationError as a ValidationFailed: field details, each with a Chinese message that
+    names the field by its Chinese title (``Field(title=...)``, else the description's first words);
+    the message is the first detail's. Never an English field name or pydantic's English text."""
+    details = [_problem(e, model) for e in exc.errors()]
+    message = details[0]["message"] if details else "输入内容有误"
     return ValidationFailed(message, code=code, details=details)
+
+
+# pydantic error types → Chinese, {label} the field's Chinese name
+_MESSAGES: dict[str, str] = {
+    "missing": "{label}为必填项",
+    "extra_forbidden": "包含不支持的填写项",
+    "string_type": "{label}必须是文字",
+    "string_too_short": "{label}不能为空",
+    "string_too_long": "{label}不能超过{max_length}字",
+    "string_pattern_mismatch": "{label}格式有误",
+    "too_short": "{label}至少{min_length}项",
+    "too_long": "{label}最多{max_length}项",
+    "int_type": "{label}必须是整数",
+    "int_parsing": "{label}必须是整数",
+    "int_from_float": "{label}必须是整数",
+    "float_type": "{label}必须是数字",
+    "float_parsing": "{label}必须是数字",
+    "bool_type": "{label}必须是“是”或“否”",
+    "bool_parsing": "{label}必须是“是”或“否”",
+    "literal_error": "{label}取值无效",
+    "enum": "{label}取值无效",
+    "greater_than": "{label}超出允许范围",
+    "greater_than_equal": "{label}超出允许范围",
+    "less_than": "{label}超出允许范围",
+    "less_than_equal": "{label}超出允许范围",
+    "date_type": "{label}日期格式有误",
+    "date_parsing": "{label}日期格式有误",
+    "date_from_datetime_parsing": "{label}日期格式有误",
+    "datetime_type": "{label}时间格式有误",
+    "datetime_parsing": "{label}时间格式有误",
+    "datetime_from_date_parsing": "{label}时间格式有误",
+    "model_type": "{label}格式有误",
+    "model_attributes_type": "请求内容必须是JSON对象",
+    "dict_type": "{label}格式有误",
+    "list_type": "{label}必须是列表",
+    "union_tag_invalid": "{label}取值无效",
+    "union_tag_not_found": "{label}为必填项",
+}
+
+
+def _problem(e: dict[str, Any], model: Any) -> dict[str, Any]:
+    loc = tuple(e.get("loc", ()))
+    field = ".".join(str(p) for p in loc)
+    kind = str(e.get("type", "invalid"))
+    label = _loc_label(model, loc) or "输入内容"
+    msg = _clean_msg(str(e.get("msg", "")))
+    if kind in ("value_error", "assertion_error") and _has_cjk(msg) and not _has_identifier(msg):
+        message = msg
+    elif not loc and kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = "请求内容必须是JSON对象"
+    else:
+        try:
+            message = _MESSAGES.get(kind, "{label}格式有误").format(label=label, **(e.get("ctx") or {}))
+        except (KeyError, IndexError, ValueError):
+            message = f"{label}格式有误"
+    return {"field": field, "problem": kind, "message": message}
+
+
+def _has_identifier(text: str) -> bool:
+    import re
+    return re.search(r"[a-z_][A-Za-z_]{2,}|[A-Za-z_]{2,}[a-z_]", text) is not None
+
+
+def _sub_model(annotation: Any) -> Any:
+    """The pydantic model inside an annotation (Model, Model | None, list[Model], dict[str, Model])."""
+    import typing
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _sub_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _loc_label(model: Any, loc: tuple[Any, ...]) -> str:
+    """The Chinese name of the deepest named field of ``loc`` (walking nested models)."""
+    label = ""
+    current = model
+    for part in loc:
+        if not isinstance(part, str) or current is None:
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            break
+        label = _field_label(current, part) or label
+        current = _sub_model(info.annotation)
+    return label
+
+
+def _model_named(title: str) -> Any:
+    """Our pydantic model called ``title`` (what sanic-ext's validation error carries), or None."""
+    from pydantic import BaseModel
+
+    stack = list(BaseModel.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        if cls.__name__ == title and cls.__module__.startswith("server."):
+            return cls
+        stack.extend(cls.__subclasses__())
+    return None
 
 
 def _field_label(model: Any, name: str) -> str:
@@ -270,7 +355,7 @@ def _field_label(model: Any, name: str) -> str:
     for text in (info.title, info.description):
         if text and _has_cjk(text):
             head = text.split("（")[0].split("(")[0].split("，")[0].split(",")[0].strip()
-            if _has_cjk(head):
+            if _has_cjk(head) and not _has_identifier(head):
                 return head
     return ""
 
@@ -284,14 +369,10 @@ def _has_cjk(text: str) -> bool:
 
 
 def _validation_message(details: Any) -> str:
-    """The first Chinese validator message if there is one, else a generic one."""
+    """The first detail's Chinese message, else a generic one (never a field name)."""
     if isinstance(details, list):
         for item in details:
             msg = item.get("message", "") if isinstance(item, dict) else ""
             if _has_cjk(msg):
                 return msg
-        if details:
-            fields = "、".join(str(d.get("field")) for d in details if isinstance(d, dict) and d.get("field"))
-            if fields:
-                return f"输入内容有误：{fields}"
     return "输入内容有误"

@@ -15,7 +15,7 @@ const CONFIRM_PAGE = '/pages/enrol/confirm/index'
 // The fields the physician may send, step by step (everything else is refused by the server).
 const EDITABLE = {
   basic: ['gender', 'ethnicity', 'birth_date', 'id_type', 'education', 'email'],
-  practice: ['department_id', 'specialties', 'title', 'title_date', 'position', 'position_date', 'is_resident',
+  practice: ['department_id', 'category', 'level', 'specialties', 'title', 'title_date', 'position', 'position_date', 'is_resident',
     'practice_scope', 'employment'],
   experience: ['multi_site', 'education', 'practice_history'],
   self_assessment: ['practice_conduct', 'work_performance', 'ethics', 'professional_level'],
@@ -25,9 +25,10 @@ const MODIFIABLE_STEPS = ['basic', 'practice', 'experience'] // 申请修改
 
 const READ_ONLY = {
   basic: { name: '姓名', id_number: '证件号码', phone: '手机号' },
-  practice: { qualification_cert_no: '资格证书编号', practice_cert_no: '执业证书编号', category: '执业类别',
-    level: '医师级别' },
+  practice: { qualification_cert_no: '资格证书编号', practice_cert_no: '执业证书编号' },
 }
+// 执业类别 / 医师级别 come from 电子化注册 too, but the physician may correct them (pickers over
+// the view's `pickers`, only while the enrolment is editable); 从事专业 from the list of the category.
 
 const FIELD_LABELS = {
   photo: '照片',

@@ -15,7 +15,17 @@ const { request, upload } = require('./request')
 // on the device and the page says what to do (request.js `noRedirect`).
 const IN_EXAM = { silent: true, noRedirect: true }
 
-/** 考核详情 → 试卷列表: papers with attempts used / left, best score, can_enter and reason. */
+/** 考核详情: name, masked ID, institution, 执业类别, 医师级别, 考核程序, 考核时间, confirmed or not. */
+function examInfo(options = {}) {
+  return request({ url: '/exams/info', method: 'GET', silent: options.silent })
+}
+
+/** 确认考核信息 (idempotent): the 试卷列表 and 进入 wait for it (409 exam_info_unconfirmed before). */
+function confirmExamInfo(assessmentId) {
+  return request({ url: '/exams/info/confirm', method: 'POST', data: { assessment_id: assessmentId }, silent: true })
+}
+
+/** 考核详情 → 确认考核信息 → 试卷列表: papers with attempts used / left, best score, can_enter and reason. */
 function listExams(options = {}) {
   return request({ url: '/exams', method: 'GET', silent: options.silent })
 }
@@ -94,6 +104,8 @@ const SNAPSHOTS_SUPPORTED = true
 
 module.exports = {
   SNAPSHOTS_SUPPORTED,
+  examInfo,
+  confirmExamInfo,
   listExams,
   giveFaceConsent,
   startExam,

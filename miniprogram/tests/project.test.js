@@ -46,7 +46,7 @@ test('app.json: login and home in the main package, one subpackage per area', ()
   const roots = app.subPackages.map(p => p.root)
   expect(roots).toEqual(['pages/enrol', 'pages/apply', 'pages/messages', 'pages/results', 'pages/practice', 'pages/exam', 'pages/account'])
   const exam = app.subPackages.find(p => p.root === 'pages/exam')
-  expect(exam.pages).toEqual(['list/index', 'consent/index', 'camera/index', 'paper/index'])
+  expect(exam.pages).toEqual(['info/index', 'list/index', 'consent/index', 'camera/index', 'paper/index'])
 })
 
 test.each(allPages())('%s has index.js, .json, .wxml and .wxss', page => {

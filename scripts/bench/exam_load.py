@@ -51,7 +51,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +194,9 @@ async def seed(n: int, draw: bool, reference: bytes | None = None) -> list[tuple
     physicians = await Physician.all().order_by("id")
     await Assessment.bulk_create([Assessment(physician_id=p.id, cycle_id=cycle.id, institution_id=org.id,
                                              region_path=org.region_path, status=AssessmentStatus.AWAITING_EXAM,
-                                             active=True, procedure=Procedure.SIMPLE) for p in physicians],
+                                             active=True, procedure=Procedure.SIMPLE,
+                                             # 确认考核信息 made (seeding): the benches measure 进入 and saves
+                                             exam_info_confirmed_at=datetime.now(UTC)) for p in physicians],
                                  batch_size=1000)
     await FaceConsent.bulk_create([FaceConsent(physician_id=p.id, cycle_id=cycle.id) for p in physicians],
                                   batch_size=1000)

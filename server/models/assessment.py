@@ -123,6 +123,8 @@ class Assessment(TimestampedModel):
     no_promotion = fields.BooleanField(default=False, description="再次考核合格: 本周期不得评优和晋升")
     deregistration_recommended = fields.BooleanField(default=False, description="再次考核不合格: 建议注销注册")
     concluded_at = fields.DatetimeField(null=True)
+    # 考核详情 → 确认考核信息 (seed manual 2.2.4): the 试卷列表 and 进入 wait for it (SPEC §5)
+    exam_info_confirmed_at = fields.DatetimeField(null=True, description="确认考核信息的时间")
 
     class Meta:
         table = "assessment"

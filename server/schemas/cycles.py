@@ -91,7 +91,7 @@ class PasswordRuleUpdate(Strict):
 class ExemptionReasonCreate(Strict):
     """【添加免考理由】."""
 
-    paper: PaperType = Field(description="humanities 人文医学 | professional 业务水平")
+    paper: PaperType = Field(title="试卷类型", description="humanities 人文医学 | professional 业务水平")
     text: str = Field(min_length=1, max_length=255, description="免考理由")
 
 

@@ -3,8 +3,11 @@ the five enrolment steps (基本信息 / 执业信息 / 相关经历 / 工作成
 选择考核程序), 申请修改, 免考, 延期考核. Unknown fields are refused.
 
 Drafts may leave fields empty (null); completeness is checked at 提交信息. Fields that
-come from the registration data (姓名, 证件号码, 证书编号, 执业类别, 医师级别, 手机号)
+come from the registration data (姓名, 证件号码, 资格证书编号, 执业证书编号, 手机号)
 are read-only: sending one is refused with ``read_only_field`` before anything else.
+执业类别 and 医师级别 also come from the registration data but the physician may correct
+them (pickers, only while the enrolment is editable, never through 申请修改); 从事专业 is
+picked from the code list of ``server/schemas/specialties.py``.
 The step bodies are chosen by the step in the path, so they are parsed here with
 ``parse_step`` (Chinese messages, stable codes) rather than by ``@validate``.
 """
@@ -19,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from pydantic import ValidationError as PydanticError
 
 from server.errors import ValidationFailed
+from server.models import PhysicianLevel, PracticeCategory
 
 REPORT_MAX = 2000  # 述职报告: 内容允许最多不超过 2000 字
 SELF_TEXT_MAX = 1000
@@ -36,9 +40,13 @@ MODIFIABLE_STEPS = ("basic", "practice", "experience")  # 申请修改
 # From the registration data (电子化注册), never from the physician.
 READ_ONLY: dict[str, dict[str, str]] = {
     "basic": {"name": "姓名", "id_number": "证件号码", "phone": "手机号"},
-    "practice": {"qualification_cert_no": "资格证书编号", "practice_cert_no": "执业证书编号",
-                 "category": "执业类别", "level": "医师级别"},
+    "practice": {"qualification_cert_no": "资格证书编号", "practice_cert_no": "执业证书编号"},
 }
+# From the registration data, correctable by the physician in 执业信息 (pickers) while the
+# enrolment is editable; saved on the physician (exam rules read physician.level / category).
+CORRECTABLE: dict[str, str] = {"category": "执业类别", "level": "医师级别"}
+CATEGORIES = tuple(c.value for c in PracticeCategory)
+LEVELS = tuple(lv.value for lv in PhysicianLevel)
 READ_ONLY_FIELDS: dict[str, str] = {k: v for fields in READ_ONLY.values() for k, v in fields.items()}
 
 ID_TYPES = ("身份证", "护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "外国人永久居留身份证", "其他")
@@ -95,6 +103,8 @@ class PracticeStep(Strict):
     """(1) 执业信息 — 科室 from the institution's departments."""
 
     department_id: int | None = Field(default=None, ge=1, title="科室")
+    category: Literal[CATEGORIES] | None = Field(default=None, title="执业类别")  # type: ignore[valid-type]
+    level: Literal[LEVELS] | None = Field(default=None, title="医师级别")  # type: ignore[valid-type]
     specialties: list[S64] | None = Field(default=None, max_length=5, title="从事专业")
     title: Literal[TITLES] | None = Field(default=None, title="职称")  # type: ignore[valid-type]
     title_date: date | None = Field(default=None, title="取得时间")
@@ -305,6 +315,11 @@ def parse_modification(raw: Any) -> dict[str, dict[str, Any]]:
                                         for k in unknown])
     out: dict[str, dict[str, Any]] = {}
     for step, body in raw.items():
+        if isinstance(body, dict) and any(k in body for k in CORRECTABLE):
+            labels = "、".join(v for k, v in CORRECTABLE.items() if k in body)
+            raise ValidationFailed(f"{labels}仅可在报名阶段修改", code="read_only_field",
+                                   details=[{"field": k, "problem": "read_only", "message": f"{v}仅可在报名阶段修改"}
+                                            for k, v in CORRECTABLE.items() if k in body])
         if isinstance(body, dict) and any(k in body for k in ("name", "id_number")):
             refuse_read_only(body, locked_message="姓名和证件号码不允许修改")
         refuse_read_only(body)

@@ -15,7 +15,7 @@ class QuestionIn(Strict):
     """新增 / 修改试题. Options are the texts in order (keys A, B, C… by position); a judge
     question's options may be left out (正确 / 错误). ``answer``: the correct keys."""
 
-    paper_type: PaperType = Field(description="humanities 人文医学 | professional 业务水平")
+    paper_type: PaperType = Field(title="试卷类型", description="humanities 人文医学 | professional 业务水平")
     category: PracticeCategory | None = Field(default=None, description="执业类别（业务水平必填）")
     specialty: str = Field(default="", max_length=64, description="专业；空 = 本类别通用")
     knowledge_point: str = Field(min_length=1, max_length=64, description="知识点")
@@ -57,7 +57,7 @@ class PracticeSubmit(Strict):
 
 
 class MockCreate(Strict):
-    paper_type: PaperType = Field(description="humanities 人文医学 | professional 业务水平")
+    paper_type: PaperType = Field(title="试卷类型", description="humanities 人文医学 | professional 业务水平")
 
 
 class MockSubmit(Strict):

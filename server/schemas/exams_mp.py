@@ -3,7 +3,12 @@ never sends elapsed time: the server owns the clock."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from server.models import AssessmentStatus, PhysicianLevel, PracticeCategory, Procedure
+from server.schemas.common import Labelled, Out
 
 MAX_SEQ = 2**53  # a client counter (JavaScript's safe integers)
 
@@ -34,3 +39,36 @@ class FaceConsentBody(Strict):
     """人脸信息采集授权."""
 
     agree: bool = Field(description="同意采集人脸信息用于考核监考")
+
+
+# --- 考核详情 → 确认考核信息 ---------------------------------------------------------------
+class ExamInfoConfirm(Strict):
+    """确认考核信息: the assessment shown in 考核详情 (a stale screen of another one is refused)."""
+
+    assessment_id: int = Field(ge=1, title="考核编号", description="考核详情中显示的考核")
+
+
+class ExamWindow(Out):
+    name: str
+    label: str
+    start: datetime | None
+    end: datetime | None
+    open: bool
+
+
+class ExamInfo(Out):
+    """考核详情: what the physician confirms before the 试卷列表."""
+
+    assessment_id: int
+    cycle_name: str
+    name: str
+    id_number: str = Field(description="证件号码（部分隐藏）")
+    institution: str = Field(description="执业机构")
+    category: Labelled[PracticeCategory]
+    level: Labelled[PhysicianLevel]
+    procedure: Labelled[Procedure] | None
+    status: Labelled[AssessmentStatus]
+    window: ExamWindow = Field(description="考核时间")
+    exam_stage: bool = Field(description="是否处于测评阶段（可确认考核信息）")
+    confirmed: bool
+    confirmed_at: datetime | None

@@ -9,14 +9,15 @@ from server.schemas.common import In, Out
 
 class PhysicianLogin(BaseModel):
     id_number: str = Field(min_length=1, max_length=32, description="证件号码")
-    password: str = Field(min_length=1, max_length=64)
-    code: str | None = Field(default=None, max_length=128, description="wx.login 的 code（可选，用于绑定微信）")
-    captcha_id: str | None = Field(default=None, max_length=64, description="图片验证码编号（失败数次后必填）")
-    captcha: str | None = Field(default=None, max_length=16, description="图片验证码")
+    password: str = Field(min_length=1, max_length=64, title="密码")
+    code: str | None = Field(default=None, max_length=128, title="微信登录凭证", description="wx.login 的 code（可选，用于绑定微信）")
+    captcha_id: str | None = Field(default=None, max_length=64, title="验证码编号",
+                                   description="图片验证码编号（失败数次后必填）")
+    captcha: str | None = Field(default=None, max_length=16, title="图片验证码", description="图片验证码")
 
 
 class WeChatLogin(BaseModel):
-    code: str = Field(min_length=1, max_length=128, description="wx.login 的 code")
+    code: str = Field(min_length=1, max_length=128, title="微信登录凭证", description="wx.login 的 code")
 
 
 class PhysicianPasswordChange(BaseModel):

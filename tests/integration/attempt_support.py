@@ -61,8 +61,9 @@ class Exam:
 async def exam_world(*, procedure: Procedure = Procedure.SIMPLE, level: PhysicianLevel = PhysicianLevel.PHYSICIAN,
                      consent: bool = True, status: AssessmentStatus = AssessmentStatus.AWAITING_EXAM,
                      settings: dict[str, Any] | None = None, w: World | None = None, n: int | None = None,
-                     banks: bool = True, **windows: Any) -> Exam:
-    """A physician in 待参加测评 with the 首轮考核 window open (override with ``windows``)."""
+                     banks: bool = True, confirmed: bool = True, **windows: Any) -> Exam:
+    """A physician in 待参加测评 with the 首轮考核 window open (override with ``windows``), who has
+    made 确认考核信息 (``confirmed=False``: not yet)."""
     now = utcnow()
     if w is None:
         w = await make_world()
@@ -78,7 +79,8 @@ async def exam_world(*, procedure: Procedure = Procedure.SIMPLE, level: Physicia
         await professional_bank(PracticeCategory.CLINICAL)
     p = await make_physician(w.hospital, n=n, level=level, category=PracticeCategory.CLINICAL)
     a = await Assessment.create(physician=p, cycle=cycle, institution=w.hospital, region_path=w.hospital.region_path,
-                                status=status, active=True, procedure=procedure)
+                                status=status, active=True, procedure=procedure,
+                                exam_info_confirmed_at=now if confirmed else None)
     if consent:
         await FaceConsent.create(physician_id=p.id, cycle_id=cycle.id)
     return Exam(w, cycle, a, await physician_token(p))

@@ -93,6 +93,10 @@ class ExamDriver(Driver):
         """One attempt at `paper` through the mini-program, answering so as to score `score`."""
         r = await self.mp("POST", "/exams/face-consent", json={"agree": True})
         assert r.status_code == 200, r.text
+        r = await self.mp("GET", "/exams/info")  # 考核详情 → 确认考核信息 → 试卷列表
+        assert r.status_code == 200, r.text
+        r = await self.mp("POST", "/exams/info/confirm", json={"assessment_id": r.json()["assessment_id"]})
+        assert r.status_code == 200, r.text
         r = await self.mp("POST", f"/exams/{paper}/start")
         assert r.status_code == 200, r.text
         attempt_id = r.json()["id"]

@@ -16,6 +16,7 @@ from server.models import DelayStatus as D
 from server.models import ExemptionStatus as X
 from server.models import ModificationStatus as M
 from server.schemas.reviews import parse_action_body
+from server.schemas.specialties import SPECIALTIES
 from server.services.access import Actor, Role
 from server.services.assessment import flow, reviews, transitions
 from tests.factories import World, account_of, auth, make_physician, physician_token
@@ -129,7 +130,9 @@ class Driver:
         """What comes before the physician's move and is no move itself: drafts and uploads."""
         if action == "submit_enrolment":
             dept, _ = await Department.get_or_create(org_id=self.p.institution_id, parent_id=None, name="内科")
-            for step, body in enrolment_steps(dept.id, email=f"d{next(_seq)}@example.com").items():
+            steps = enrolment_steps(dept.id, email=f"d{next(_seq)}@example.com",
+                                    specialty=SPECIALTIES[self.p.category.value][0])
+            for step, body in steps.items():
                 r = await self.mp("PUT", f"/enrolment/{step}", json=body)
                 assert r.status_code == 200, (step, r.text)
             r = await self.mp("POST", "/enrolment/photo", files={"file": ("photo.jpg", jpeg(), "image/jpeg")})
@@ -224,12 +227,13 @@ class Driver:
         return a
 
 
-def enrolment_steps(department_id: int, *, email: str) -> dict[str, dict[str, Any]]:
-    """The five steps of a complete 一般程序 enrolment, as the mini-program sends them."""
+def enrolment_steps(department_id: int, *, email: str, specialty: str = "心血管内科专业") -> dict[str, dict[str, Any]]:
+    """The five steps of a complete 一般程序 enrolment, as the mini-program sends them (从事专业:
+    one of the physician's 执业类别, from server/schemas/specialties.py)."""
     return {
         "basic": {"gender": "女", "ethnicity": "汉族", "birth_date": "1985-06-01", "id_type": "身份证",
                   "education": "本科", "email": email},
-        "practice": {"department_id": department_id, "specialties": ["心血管内科专业"], "title": "中级（主治）",
+        "practice": {"department_id": department_id, "specialties": [specialty], "title": "中级（主治）",
                      "is_resident": False, "practice_scope": "内科专业", "employment": "在职"},
         "experience": {"education": [{"school": "广西医科大学", "major": "临床医学", "education": "本科",
                                       "start_date": "2003-09-01", "end_date": "2008-07-01"}],

@@ -125,8 +125,12 @@ async def test_enrolment_view_marks_registry_fields_read_only(client):
     assert {"name", "id_number"} <= set(basic["read_only"])
     assert basic["data"]["gender"] == "女" and basic["data"]["birth_date"] == "1985-06-01"  # registry defaults
     assert practice["data"]["qualification_cert_no"] == "Q450103198506010021"
-    assert practice["data"]["level"]["label"] == "执业医师" and practice["data"]["category"]["label"] == "临床"
-    assert {"qualification_cert_no", "practice_cert_no", "category", "level"} <= set(practice["read_only"])
+    assert practice["data"]["level"] == "physician" and practice["data"]["category"] == "clinical"
+    assert {"qualification_cert_no", "practice_cert_no"} <= set(practice["read_only"])
+    assert not {"category", "level"} & set(practice["read_only"])  # pickers the physician may correct
+    assert {"value": "assistant", "label": "执业助理医师"} in body["pickers"]["level"]
+    assert {"value": "dental", "label": "口腔"} in body["pickers"]["category"]
+    assert "普通外科专业" in body["pickers"]["specialties"]["clinical"]
     assert practice["data"]["department_id"] == s.dept.id
     assert any(m["field"] == "photo" for m in body["missing"])
     assert body["simple_conditions"][0]["index"] == 0 and body["departments"][0]["name"] == "心内科"
@@ -209,11 +213,54 @@ async def test_read_only_fields_refused(client):
     s = await setup()
     before = await state(s.assessment.id)
     for step, body in (("basic", {"name": "改名"}), ("basic", {"id_number": "450103198001010011"}),
-                       ("practice", {"practice_cert_no": "X1"}), ("practice", {"level": "assistant"}),
+                       ("practice", {"practice_cert_no": "X1"}),
                        ("practice", {"qualification_cert_no": "Q1", "title": "无"})):
         r = await client.put(f"{API}/enrolment/{step}", headers=s.headers, json=body)
         assert r.status_code == 422 and r.json()["code"] == "read_only_field", (body, r.text)
     assert await state(s.assessment.id) == before
+
+
+async def test_category_and_level_corrected_while_editable_and_audited(client):
+    from server.models import AuditLog, Physician
+    s = await setup()
+    r = await client.put(f"{API}/enrolment/practice", headers=s.headers,
+                         json={"category": "dental", "level": "assistant", "specialties": ["口腔正畸专业"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["category"] == "dental" and r.json()["data"]["level"] == "assistant"
+    p = await Physician.get(id=s.physician.id)
+    assert p.category.value == "dental" and p.level.value == "assistant"  # the papers follow the physician
+    log = await AuditLog.filter(action="physician.correct_practice", target_id=str(p.id)).get()
+    assert log.before == {"category": "clinical", "level": "physician"}
+    assert log.after == {"category": "dental", "level": "assistant"}
+    practice = (await client.get(f"{API}/enrolment", headers=s.headers)).json()["steps"][1]
+    assert practice["data"]["specialties"] == ["口腔正畸专业"] and practice["data"]["level"] == "assistant"
+    # not editable any more (提交信息 done / 申请修改): refused, nothing changed
+    a = await Assessment.get(id=s.assessment.id)
+    a.status = S.ENROL_SUBMITTED
+    await a.save(update_fields=["status"])
+    r = await client.put(f"{API}/enrolment/practice", headers=s.headers, json={"level": "physician"})
+    assert r.status_code == 409 and r.json()["code"] == "not_editable"
+    r = await client.put(f"{API}/modification", headers=s.headers, json={"practice": {"level": "physician"}})
+    assert r.status_code == 422 and r.json()["code"] == "read_only_field" and "医师级别仅可在报名阶段修改" in r.json()["message"]
+    assert (await Physician.get(id=p.id)).level.value == "assistant"
+
+
+async def test_category_level_and_specialties_are_checked_against_the_lists(client):
+    s = await setup()
+    before = await state(s.assessment.id)
+    for body, words in (({"category": "surgery"}, "执业类别取值无效"), ({"level": "chief"}, "医师级别取值无效"),
+                        ({"specialties": ["心脏外科手术专家"]}, "从事专业「心脏外科手术专家」不在临床类别的专业列表中"),
+                        ({"category": "dental", "specialties": ["普通外科专业"]}, "不在口腔类别的专业列表中")):
+        r = await client.put(f"{API}/enrolment/practice", headers=s.headers, json=body)
+        assert r.status_code == 422 and words in r.json()["message"], (body, r.text)
+    assert await state(s.assessment.id) == before
+    from server.models import Physician
+    assert (await Physician.get(id=s.physician.id)).category.value == "clinical"
+    # a category corrected after the specialties were picked: 提交信息 asks to pick again
+    r = await client.put(f"{API}/enrolment/practice", headers=s.headers, json={"specialties": ["普通外科专业"]})
+    assert r.status_code == 200, r.text
+    r = await client.put(f"{API}/enrolment/practice", headers=s.headers, json={"category": "tcm"})
+    assert any("与执业类别不符" in m["label"] for m in r.json()["missing"]), r.text
 
 
 async def test_report_2000_characters_ok_2001_refused(client):

@@ -637,6 +637,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/exams/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核详情: name, masked ID number, institution, 执业类别, 医师级别, 考核程序, 考核时间, confirmed or not. */
+        get: operations["mp_exams_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exams/info/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认考核信息 (idempotent, audited): the 试卷列表 and 进入 wait for it. */
+        post: operations["mp_exams_confirm_info"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/violations/{province_code}": {
         parameters: {
             query?: never;
@@ -850,6 +884,67 @@ export interface components {
              * @description 中文错误信息
              */
             message: string;
+        };
+        /**
+         * ExamInfo
+         * @description 考核详情: what the physician confirms before the 试卷列表.
+         */
+        ExamInfo: {
+            /** Assessment Id */
+            assessment_id: number;
+            category: components["schemas"]["Labelled_PracticeCategory_"];
+            /** Confirmed */
+            confirmed: boolean;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Cycle Name */
+            cycle_name: string;
+            /**
+             * Exam Stage
+             * @description 是否处于测评阶段（可确认考核信息）
+             */
+            exam_stage: boolean;
+            /**
+             * Id Number
+             * @description 证件号码（部分隐藏）
+             */
+            id_number: string;
+            /**
+             * Institution
+             * @description 执业机构
+             */
+            institution: string;
+            level: components["schemas"]["Labelled_PhysicianLevel_"];
+            /** Name */
+            name: string;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** @description 考核时间 */
+            window: components["schemas"]["ExamWindow"];
+        };
+        /**
+         * ExamInfoConfirm
+         * @description 确认考核信息: the assessment shown in 考核详情 (a stale screen of another one is refused).
+         */
+        ExamInfoConfirm: {
+            /**
+             * 考核编号
+             * @description 考核详情中显示的考核
+             */
+            assessment_id: number;
+        };
+        /** ExamWindow */
+        ExamWindow: {
+            /** End */
+            end: string | null;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Open */
+            open: boolean;
+            /** Start */
+            start: string | null;
         };
         /**
          * FirstLogin
@@ -3059,6 +3154,64 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExamInfo"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_confirm_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExamInfoConfirm"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExamInfo"];
                 };
             };
             400: components["responses"]["E400"];

@@ -21,6 +21,13 @@ function departmentName(view, id) {
   return found ? found.name : ''
 }
 
+/** 执业类别 / 医师级别: a value of the view's pickers shown by its label. */
+function pickerLabel(view, kind, value) {
+  if (value && typeof value === 'object') return value
+  const found = (((view || {}).pickers || {})[kind] || []).find(o => o.value === value)
+  return found ? found.label : value
+}
+
 function count(list) {
   return list && list.length ? `${list.length}条` : ''
 }
@@ -43,9 +50,9 @@ const BUILDERS = {
       row('title_date', d.title_date),
       row('position', d.position),
       row('position_date', d.position_date),
-      row('level', d.level),
+      row('level', pickerLabel(view, 'level', d.level)),
       row('is_resident', d.is_resident),
-      row('category', d.category),
+      row('category', pickerLabel(view, 'category', d.category)),
       row('practice_scope', d.practice_scope),
       row('employment', d.employment),
       row('qualification_cert_no', d.qualification_cert_no),

@@ -10,7 +10,7 @@ const status = require('../../constants/status')
 const TOOLS = [
   { key: 'enrolment', label: '报名信息', page: '/pages/enrol/confirm/index', needsAssessment: true },
   { key: 'progress', label: '考核进度', page: '/pages/results/progress/index', needsAssessment: true },
-  { key: 'exam', label: '参加测评', page: '/pages/exam/list/index', needsAssessment: true },
+  { key: 'exam', label: '参加测评', page: '/pages/exam/info/index', needsAssessment: true }, // 考核详情 first
   { key: 'exemption', label: '申请免考入口', page: '/pages/apply/exemption/index', needsAssessment: true },
   { key: 'results', label: '考核结果', page: '/pages/results/result/index', needsAssessment: true },
   { key: 'messages', label: '站内消息', page: '/pages/messages/list/index' },
@@ -19,7 +19,7 @@ const TOOLS = [
 
 // where each of the server's next_steps leads (合格 → 考核结果 / 下载考核结果通知书)
 const NEXT_PAGES = {
-  exams: '/pages/exam/list/index',
+  exams: '/pages/exam/info/index', // 考核详情 → 确认考核信息 → 试卷列表
   results: '/pages/results/result/index',
   certificate: '/pages/results/result/index?download=1',
 }

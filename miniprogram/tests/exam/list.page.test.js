@@ -146,3 +146,10 @@ test('answers kept for attempts that are no longer open are tidied away', () => 
   data.papers[0] = Object.assign({}, data.papers[0], { open_attempt_id: 31 })
   expect(staleAnswerKeys(['exam.answers.31', 'exam.answers.12', 'dkt_token'], data)).toEqual(['exam.answers.12'])
 })
+
+test('the 试卷列表 before 确认考核信息 goes back to 考核详情', async () => {
+  server.on('GET /exams', { status: 409, body: { code: 'exam_info_unconfirmed', message: '请先在考核详情中确认考核信息，再进入试卷列表' } })
+  await openPage(PAGE)
+  await settle()
+  expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/exam/info/index' })
+})

@@ -9,11 +9,11 @@ function enrolmentView(overrides = {}) {
         { step: 'basic', step_label: '基本信息', field: 'email', label: '电子邮件' }],
     },
     practice: {
-      data: { qualification_cert_no: 'Q1', practice_cert_no: 'P1', category: { value: 'clinical', label: '临床' },
-        level: { value: 'physician', label: '执业医师' }, department_id: 3, specialties: ['普通外科专业'],
+      data: { qualification_cert_no: 'Q1', practice_cert_no: 'P1', category: 'clinical',
+        level: 'physician', department_id: 3, specialties: ['普通外科专业'],
         title: null, title_date: null, position: null, position_date: null, is_resident: null,
         practice_scope: '外科专业', employment: null },
-      read_only: ['qualification_cert_no', 'practice_cert_no', 'category', 'level'],
+      read_only: ['qualification_cert_no', 'practice_cert_no'],
       missing: [],
     },
     experience: { data: { multi_site: null, education: null, practice_history: null }, read_only: [], missing: [] },
@@ -38,6 +38,13 @@ function enrolmentView(overrides = {}) {
     missing: [],
     complete: false,
     limits: { report_max: 2000, self_text_max: 1000 },
+    pickers: {
+      category: [{ value: 'clinical', label: '临床' }, { value: 'tcm', label: '中医' }, { value: 'dental', label: '口腔' },
+        { value: 'public_health', label: '公共卫生' }],
+      level: [{ value: 'physician', label: '执业医师' }, { value: 'assistant', label: '执业助理医师' }],
+      specialties: { clinical: ['内科专业', '普通外科专业', '神经外科专业'], dental: ['口腔专业', '口腔正畸专业'],
+        tcm: ['中医专业'], public_health: ['公共卫生类别专业'] },
+    },
     actions: [{ action: 'submit_enrolment', label: '提交信息', flow: 'main' }],
   }, overrides)
 }

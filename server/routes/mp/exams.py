@@ -10,11 +10,12 @@ from sanic_ext import validate
 
 from server.errors import ValidationFailed
 from server.models import PaperType
+from server.routes.api import endpoint
 from server.routes.guards import actor_of, require
 from server.routes.render import ok
-from server.schemas.exams_mp import AnswerBatch, AnswerSave, FaceConsentBody
+from server.schemas.exams_mp import AnswerBatch, AnswerSave, ExamInfo, ExamInfoConfirm, FaceConsentBody
 from server.services.access import Role
-from server.services.exams import answer_saves, attempts, face_gate
+from server.services.exams import answer_saves, attempts, exam_info, face_gate
 
 bp = Blueprint("mp_exams")
 PHYSICIAN = Role.PHYSICIAN
@@ -24,14 +25,28 @@ def _paper_type(raw: str) -> PaperType:
     try:
         return PaperType(raw)
     except ValueError:
-        raise ValidationFailed("试卷类型应为 humanities（人文医学）或 professional（业务水平）",
+        raise ValidationFailed("试卷类型无效（应为人文医学或业务水平）",
                                code="invalid_paper_type") from None
+
+
+@bp.get("/exams/info")
+@endpoint(PHYSICIAN, response=ExamInfo)
+async def info(request: Request):
+    """考核详情: name, masked ID number, institution, 执业类别, 医师级别, 考核程序, 考核时间, confirmed or not."""
+    return await exam_info.detail(actor=actor_of(request))
+
+
+@bp.post("/exams/info/confirm")
+@endpoint(PHYSICIAN, body=ExamInfoConfirm, response=ExamInfo)
+async def confirm_info(request: Request, body: ExamInfoConfirm):
+    """确认考核信息 (idempotent, audited): the 试卷列表 and 进入 wait for it."""
+    return await exam_info.confirm(actor=actor_of(request), assessment_id=body.assessment_id)
 
 
 @bp.get("/exams")
 @require(PHYSICIAN)
 async def exam_list(request: Request):
-    """试卷列表: each paper, attempts used / left, best score, status, whether it can be entered."""
+    """试卷列表 (after 确认考核信息, 409 ``exam_info_unconfirmed`` before): each paper, attempts used / left, best score, status, whether it can be entered."""
     return ok(await attempts.exam_list(actor=actor_of(request)))
 
 

@@ -22,7 +22,7 @@ def _paper_type(request: Request, *, required: bool) -> PaperType | None:
     raw = request.args.get("paper_type")
     if not raw:
         if required:
-            raise ValidationFailed("请选择试卷类型（humanities 人文医学 / professional 业务水平）", code="invalid_query")
+            raise ValidationFailed("请选择试卷类型（人文医学或业务水平）", code="invalid_query")
         return None
     try:
         return PaperType(raw)

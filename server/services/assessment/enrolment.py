@@ -16,8 +16,18 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from server.errors import ValidationFailed
-from server.models import Assessment, Cycle, Department, ModificationStatus, Physician, Procedure
-from server.schemas.enrolment import MODIFIABLE_STEPS, REPORT_MAX, SELF_TEXT_MAX, STEPS
+from server.models import (
+    Assessment,
+    Cycle,
+    Department,
+    ModificationStatus,
+    Physician,
+    PhysicianLevel,
+    PracticeCategory,
+    Procedure,
+)
+from server.schemas.enrolment import CORRECTABLE, MODIFIABLE_STEPS, REPORT_MAX, SELF_TEXT_MAX, STEPS
+from server.schemas.specialties import SPECIALTIES, unknown_specialties
 from server.services import audit
 from server.services.access import Actor
 from server.services.assessment import enrolment_rules as rules
@@ -43,6 +53,15 @@ async def check_references(physician: Physician, cycle: Cycle, step: str, data: 
         exists = await Department.filter(id=data["department_id"], org_id=physician.institution_id).exists()
         if not exists:
             raise ValidationFailed("科室不存在，请联系所在单位完善科室信息", code="invalid_department")
+    if step == "practice" and data.get("specialties"):
+        category = data.get("category") or physician.category.value
+        unknown = unknown_specialties(category, data["specialties"])
+        if unknown:
+            label = PracticeCategory(category).label
+            raise ValidationFailed(f"从事专业「{unknown[0]}」不在{label}类别的专业列表中，请从列表中选择",
+                                   code="invalid_specialty",
+                                   details=[{"field": "specialties", "problem": "not_in_list",
+                                             "message": f"从事专业「{n}」不在{label}类别的专业列表中"} for n in unknown])
     if step == "self_assessment" and data.get("item_texts"):
         for group, texts in data["item_texts"].items():
             names = list((cycle.evaluation_items or {}).get(group) or [])
@@ -55,6 +74,33 @@ async def check_references(physician: Physician, cycle: Cycle, step: str, data: 
         if any(i >= count for i in data.get("conditions", [])):
             raise ValidationFailed("简易程序条件无效，请重新勾选", code="invalid_condition")
         await check_own_proofs(physician.id, data.get("proof_ids", []))
+
+
+def pickers() -> dict[str, Any]:
+    """The code lists of 执业信息: 执业类别, 医师级别, 从事专业 (per 执业类别)."""
+    return {
+        "category": [enum_out(c) for c in PracticeCategory],
+        "level": [enum_out(lv) for lv in PhysicianLevel],
+        "specialties": {c: list(names) for c, names in SPECIALTIES.items()},
+    }
+
+
+async def _correct_registry(actor: Actor, physician: Physician, data: dict[str, Any], conn: Any) -> None:
+    """执业类别 / 医师级别 corrected by the physician (enrolment editable, checked by the caller):
+    saved on the physician (the papers that apply follow ``physician.level``), audited."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for field in CORRECTABLE:
+        value = data.pop(field, None)
+        if value is None or value == getattr(physician, field).value:
+            continue
+        before[field] = getattr(physician, field).value
+        after[field] = value
+        setattr(physician, field, PracticeCategory(value) if field == "category" else PhysicianLevel(value))
+    if after:
+        await physician.save(update_fields=[*after, "updated_at"], using_db=conn)
+        await audit.record(actor, "physician.correct_practice", "physician", physician.id, before=before,
+                           after=after, using_db=conn)
 
 
 async def view(*, actor: Actor) -> dict[str, Any]:
@@ -99,6 +145,7 @@ async def view(*, actor: Actor) -> dict[str, Any]:
         "missing": missing,
         "complete": not missing,
         "limits": {"report_max": REPORT_MAX, "self_text_max": SELF_TEXT_MAX},
+        "pickers": pickers(),
         "actions": await transitions.actions_for(actor, a, cycle),
     }
 
@@ -114,6 +161,9 @@ async def save_step(*, actor: Actor, step: str, data: dict[str, Any]) -> dict[st
         locked = await Assessment.filter(id=a.id).select_for_update().using_db(conn).get()
         if locked.status not in flow.ENROL_EDITABLE:
             raise not_editable()
+        data = dict(data)
+        if step == "practice":
+            await _correct_registry(actor, physician, data, conn)
         drafts = dict(locked.enrolment or {})
         old = drafts.get(step) or {}
         if step == "procedure" and "procedure" in data and data["procedure"] != old.get("procedure"):

@@ -15,6 +15,7 @@ import orjson
 
 from server.models import Physician
 from server.schemas.enrolment import READ_ONLY, STEPS, field_label
+from server.schemas.specialties import unknown_specialties
 
 Content = dict[str, dict[str, Any]]
 
@@ -46,8 +47,6 @@ def read_only_values(physician: Physician) -> Content:
         "practice": {
             "qualification_cert_no": physician.qualification_cert_no,
             "practice_cert_no": physician.practice_cert_no,
-            "category": {"value": physician.category.value, "label": physician.category.label},
-            "level": {"value": physician.level.value, "label": physician.level.label},
         },
     }
 
@@ -69,6 +68,8 @@ def merged_content(physician: Physician, enrolment: Content | None, pending: Con
         if pending and step in pending:
             value = {**value, **pending[step]}
         out[step] = value
+    # 执业类别 / 医师级别: the physician's (corrected in 执业信息 while editable), never a stale draft
+    out["practice"] = {**out["practice"], "category": physician.category.value, "level": physician.level.value}
     return out
 
 
@@ -96,6 +97,8 @@ def missing_fields(content: Content, *, photo: bool, condition_count: int) -> li
             if _empty(data.get(field)):
                 need(step, field)
     practice = content.get("practice") or {}
+    if practice.get("category") and unknown_specialties(practice["category"], practice.get("specialties")):
+        need("practice", "specialties", "从事专业（与执业类别不符，请重新选择）")
     if practice.get("is_resident") is False and _empty(practice.get("practice_scope")):
         need("practice", "practice_scope")
     procedure = content.get("procedure") or {}

@@ -50,7 +50,7 @@ from server.services.access import Actor
 from server.services.assessment import transitions
 from server.services.assessment.physician_view import require_mine
 from server.services.cycles import papers
-from server.services.exams import exam_rules
+from server.services.exams import exam_info, exam_rules
 from server.services.exams import gate as face_gate
 
 log = logging.getLogger("server.attempts")
@@ -211,6 +211,7 @@ async def start(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
     purpose = exam_rules.purpose_of(assessment)
     if purpose is None:
         raise Conflict(f"当前考核状态（{assessment.status.label}）不能参加测评", code="not_exam_stage")
+    exam_info.require_confirmed(assessment)
     now = utcnow()
     states = await exam_rules.paper_states(assessment, cycle, physician.level, purpose)
     state = states.get(paper_type)
@@ -344,6 +345,8 @@ async def exam_list(*, actor: Actor) -> dict[str, Any]:
     the best score (per the province's show_score), its status, whether it can be entered now
     and why not, and the window."""
     physician, cycle, assessment = await require_mine(actor)
+    if exam_rules.purpose_of(assessment) is not None:
+        exam_info.require_confirmed(assessment)  # 考核详情 → 确认考核信息 → 试卷列表
     now = utcnow()
     purpose = exam_rules.purpose_of(assessment) or (
         PaperPurpose.REEXAM if assessment.status.value.startswith("reexam") else PaperPurpose.FIRST)

@@ -1,13 +1,21 @@
 /**
- * 我要报名 (1) 执业信息. 资格证书编号, 执业证书编号, 执业类别, 医师级别 come from 电子化注册
- * (greyed); 科室 from the institution's departments.
+ * 我要报名 (1) 执业信息. 资格证书编号, 执业证书编号 come from 电子化注册 (greyed); 执业类别 and
+ * 医师级别 too, but they are pickers the physician may correct; 从事专业 is picked (up to five)
+ * from the server's list of the category (view.pickers); 科室 from the institution's departments.
  */
 const { stepPage, blankToNull } = require('../step')
 const E = require('../../../constants/enrolment')
 const format = require('../../../utils/format')
 
-function splitSpecialties(text) {
-  return (text || '').split(/[、,，;；\s]+/).map(s => s.trim()).filter(Boolean)
+function labelOf(options, value) {
+  const found = (options || []).find(o => o.value === value)
+  return found ? found.label : ''
+}
+
+/** The category's specialties as checkbox rows, the chosen ones ticked. */
+function specialtyRows(pickers, category, chosen) {
+  const names = ((pickers || {}).specialties || {})[category] || []
+  return names.map(name => ({ name, checked: (chosen || []).indexOf(name) >= 0 }))
 }
 
 function departmentName(departments, id) {
@@ -23,12 +31,20 @@ Page(stepPage('practice', {
     departmentName: '',
     today: format.date(new Date()),
     specialtiesMax: E.LIMITS.specialties_max,
+    categories: [],
+    levels: [],
+    categoryLabel: '',
+    levelLabel: '',
+    specialtyRows: [],
+    specialtiesText: '',
   },
 
   toForm(data) {
     return {
       department_id: data.department_id || null,
-      specialties: (data.specialties || []).join('、'),
+      category: data.category || '',
+      level: data.level || '',
+      specialties: (data.specialties || []).slice(),
       title: data.title || '',
       title_date: data.title_date || '',
       position: data.position || '',
@@ -41,18 +57,32 @@ Page(stepPage('practice', {
 
   extra(view, stepView) {
     const departments = view.departments || []
-    return { departments, departmentName: departmentName(departments, (stepView.data || {}).department_id) }
+    const pickers = view.pickers || {}
+    const data = stepView.data || {}
+    const chosen = data.specialties || []
+    return {
+      departments,
+      departmentName: departmentName(departments, data.department_id),
+      categories: pickers.category || [],
+      levels: pickers.level || [],
+      categoryLabel: labelOf(pickers.category, data.category),
+      levelLabel: labelOf(pickers.level, data.level),
+      specialtyRows: specialtyRows(pickers, data.category, chosen),
+      specialtiesText: chosen.join('、'),
+    }
   },
 
   check() {
-    const count = splitSpecialties(this.data.form.specialties).length
+    const count = (this.data.form.specialties || []).length
     return count > E.LIMITS.specialties_max ? `从事专业最多${E.LIMITS.specialties_max}项` : ''
   },
 
   toPayload(form) {
-    const specialties = splitSpecialties(form.specialties)
-    return {
+    const specialties = form.specialties || []
+    const payload = {
       department_id: form.department_id || null,
+      category: blankToNull(form.category),
+      level: blankToNull(form.level),
       specialties: specialties.length ? specialties : null,
       title: blankToNull(form.title),
       title_date: blankToNull(form.title_date),
@@ -62,6 +92,11 @@ Page(stepPage('practice', {
       practice_scope: blankToNull(form.practice_scope),
       employment: blankToNull(form.employment),
     }
+    if (this.data.mode === 'modification') { // 申请修改: 执业类别 / 医师级别 only while enrolling
+      delete payload.category
+      delete payload.level
+    }
+    return payload
   },
 
   methods: {
@@ -69,6 +104,36 @@ Page(stepPage('practice', {
       const department = this.data.departments[Number(e.detail.value)]
       if (!department) return
       this.setData({ 'form.department_id': department.id, departmentName: department.name })
+    },
+
+    /** 执业类别: another category has other specialties, so the ones picked are cleared. */
+    onCategory(e) {
+      const option = this.data.categories[Number(e.detail.value)]
+      if (!option || option.value === this.data.form.category) return
+      this.setData({
+        'form.category': option.value,
+        categoryLabel: option.label,
+        'form.specialties': [],
+        specialtiesText: '',
+        specialtyRows: specialtyRows(this._view && this._view.pickers, option.value, []),
+      })
+    },
+
+    onLevel(e) {
+      const option = this.data.levels[Number(e.detail.value)]
+      if (!option) return
+      this.setData({ 'form.level': option.value, levelLabel: option.label })
+    },
+
+    /** 从事专业: checkboxes over the category's list (at most five). */
+    onSpecialties(e) {
+      const chosen = e.detail.value || []
+      if (chosen.length > E.LIMITS.specialties_max) {
+        wx.showToast({ title: `从事专业最多${E.LIMITS.specialties_max}项`, icon: 'none' })
+        return
+      }
+      const rows = this.data.specialtyRows.map(r => ({ name: r.name, checked: chosen.indexOf(r.name) >= 0 }))
+      this.setData({ 'form.specialties': chosen, specialtiesText: chosen.join('、'), specialtyRows: rows })
     },
   },
 }))

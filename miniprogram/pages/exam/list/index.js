@@ -1,5 +1,6 @@
 /**
- * 试卷列表 (考核详情 → 试卷列表 → 进入): each paper with its status, attempts used / left, best
+ * 试卷列表 (考核详情 → 确认考核信息 → 试卷列表 → 进入; the server refuses the list before 确认考核信息,
+ * and the page then goes back to 考核详情): each paper with its status, attempts used / left, best
  * score, and why it cannot be entered now (the server's reason).
  */
 const exam = require('../../../services/exam')
@@ -53,6 +54,10 @@ Component({
         this.setData({ loading: false, errorText: '', view: listView(data) })
         forgetClosedAttempts(data)
       } catch (err) {
+        if (err && err.code === 'exam_info_unconfirmed') { // 考核详情 → 确认考核信息 first
+          wx.redirectTo({ url: '/pages/exam/info/index' })
+          return
+        }
         this.setData({ loading: false, errorText: (err && err.message) || '试卷列表加载失败，请稍后重试' })
       }
     },
