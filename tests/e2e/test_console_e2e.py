@@ -75,6 +75,7 @@ async def test_first_login_setup(app, page):
 async def test_wrong_captcha_shows_message_and_refreshes(app, page):
     await make_world()
     await page.goto("/console/login")
+    await page.locator("img.captcha").wait_for()  # the captcha loaded (else the server asks for one)
     await page.get_by_placeholder("机构账号").fill("nn1h")
     await page.get_by_placeholder("密码", exact=True).fill("666666")
     await page.get_by_placeholder("验证码").fill("zzzz")
