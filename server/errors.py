@@ -150,10 +150,15 @@ OUT_OF_RANGE_TYPES = _out_of_range_types()
 
 def is_out_of_range(exc: BaseException | None) -> bool:
     """Whether an error (or what caused it) is an input out of a column's range."""
+    return _caused_by(exc, OUT_OF_RANGE_TYPES)
+
+
+def _caused_by(exc: BaseException | None, types: tuple[type[BaseException], ...]) -> bool:
+    """Whether the error, or what caused it a few levels down, is one of ``types``."""
     for _ in range(6):
         if exc is None:
             return False
-        if isinstance(exc, OUT_OF_RANGE_TYPES):
+        if isinstance(exc, types):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
@@ -161,13 +166,7 @@ def is_out_of_range(exc: BaseException | None) -> bool:
 
 def is_outage(exc: BaseException | None) -> bool:
     """Whether an error (or what caused it, a few levels down) is a dependency outage."""
-    for _ in range(6):
-        if exc is None:
-            return False
-        if isinstance(exc, OUTAGE_TYPES):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
+    return _caused_by(exc, OUTAGE_TYPES)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -50,3 +50,18 @@ async def national_and_province() -> tuple[Region, Region]:
     """国家 (100000) and the benchmark's province 基准省 (450000)."""
     china = await region("100000", "国家", RegionLevel.NATIONAL, None)
     return china, await region("450000", "基准省", RegionLevel.PROVINCE, china)
+
+
+def durable_services(directory: str, pg_port: int, redis_port: int, redis_db: int) -> tuple[str, str]:
+    """A PostgreSQL with fsync and synchronous_commit on (what production runs) and a redis-server of
+    the bench's own (``scripts/services.sh`` with ``DKT_PG_DURABLE=1``): (admin URL, Redis URL)."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    env = {**os.environ, "DKT_SERVICES_DIR": directory, "DKT_PG_PORT": str(pg_port),
+           "DKT_REDIS_PORT": str(redis_port), "DKT_PG_DURABLE": "1"}
+    script = Path(__file__).resolve().parents[1] / "services.sh"
+    out = subprocess.run(["bash", str(script)], env=env, check=True, capture_output=True, text=True).stdout
+    urls = dict(line.split(" ", 1)[1].split("=", 1) for line in out.splitlines() if line.startswith("export "))
+    return urls["TEST_DATABASE_URL"], f"{urls['TEST_REDIS_URL'].rsplit('/', 1)[0]}/{redis_db}"

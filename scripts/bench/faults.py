@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import httpx  # noqa: E402
 
-from scripts.bench._setup import create_pg_database, drop_pg_database, log  # noqa: E402
+from scripts.bench._setup import create_pg_database, drop_pg_database, durable_services, log  # noqa: E402
 from scripts.bench.exam_load import seed, start_server, wait_ready  # noqa: E402
 from scripts.bench.save_wrk import start_attempts  # noqa: E402
 from server.config import Settings  # noqa: E402
@@ -51,15 +51,6 @@ from server.config import Settings  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 DIR = "/tmp/dkt-faults"
 PG_PORT, REDIS_PORT = 55497, 56497
-
-
-def services() -> tuple[str, str]:
-    env = {**os.environ, "DKT_SERVICES_DIR": DIR, "DKT_PG_PORT": str(PG_PORT), "DKT_REDIS_PORT": str(REDIS_PORT),
-           "DKT_PG_DURABLE": "1"}
-    out = subprocess.run(["bash", str(ROOT / "scripts/services.sh")], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    urls = dict(line.split(" ", 1)[1].split("=", 1) for line in out.splitlines() if line.startswith("export "))
-    return urls["TEST_DATABASE_URL"], urls["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/5"
 
 
 def pg_ctl(*args: str) -> None:
@@ -143,7 +134,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from server.listeners import close_resources, open_resources
     from server.services.platform.runtime import _runtime
 
-    admin, redis_url = services()
+    admin, redis_url = durable_services(DIR, PG_PORT, REDIS_PORT, 5)
     name, db_url = await create_pg_database(admin, "dkt_faults")
     storage = tempfile.mkdtemp(prefix="dkt-faults-")
     env = {"FACE_VERIFY_ENABLED": "false"}

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import httpx  # noqa: E402
 
-from scripts.bench._setup import create_pg_database, drop_pg_database, log  # noqa: E402
+from scripts.bench._setup import create_pg_database, drop_pg_database, durable_services, log  # noqa: E402
 from scripts.bench.exam_load import seed, start_server, wait_ready  # noqa: E402
 from server.config import Settings  # noqa: E402
 
@@ -71,15 +71,6 @@ if pause > 0 then
   function delay() return pause end
 end
 """
-
-
-def durable_services(pg_port: int, redis_port: int) -> tuple[str, str]:
-    env = {**os.environ, "DKT_SERVICES_DIR": "/tmp/dkt-bench-durable", "DKT_PG_PORT": str(pg_port),
-           "DKT_REDIS_PORT": str(redis_port), "DKT_PG_DURABLE": "1"}
-    out = subprocess.run(["bash", str(ROOT / "scripts/services.sh")], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    urls = dict(re.findall(r"export (\w+)=(\S+)", out))
-    return urls["TEST_DATABASE_URL"], urls["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/9"
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -138,7 +129,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from server.listeners import close_resources, open_resources
     from server.services.platform.runtime import _runtime
 
-    admin, redis_url = (args.database, args.redis) if args.database else durable_services(55499, 56499)
+    admin, redis_url = (args.database, args.redis) if args.database else durable_services("/tmp/dkt-bench-durable", 55499, 56499, 9)
     name, db_url = await create_pg_database(admin, "dkt_bench_save")
     storage = tempfile.mkdtemp(prefix="dkt-save-bench-")
     proc = None

@@ -26,20 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from scripts.bench._setup import create_pg_database, drop_pg_database, log  # noqa: E402
+from scripts.bench._setup import create_pg_database, drop_pg_database, durable_services, log  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 S3_PORT, BUCKET = 59001, "dkt-two"
-
-
-def services() -> tuple[str, str]:
-    env = {**os.environ, "DKT_SERVICES_DIR": "/tmp/dkt-two", "DKT_PG_PORT": "55496", "DKT_REDIS_PORT": "56496",
-           "DKT_PG_DURABLE": "1"}
-    out = subprocess.run(["bash", str(ROOT / "scripts/services.sh")], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    urls = dict(line.split(" ", 1)[1].split("=", 1) for line in out.splitlines() if line.startswith("export "))
-    return urls["TEST_DATABASE_URL"], urls["TEST_REDIS_URL"].rsplit("/", 1)[0] + "/3"
 
 
 def spawn(cmd: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
@@ -69,7 +60,7 @@ def main() -> None:
     p.add_argument("--storm-seconds", type=float, default=20.0)
     p.add_argument("--real-faces", action="store_true", help="real face checks (the face extra)")
     args = p.parse_args()
-    admin, redis_url = services()
+    admin, redis_url = durable_services("/tmp/dkt-two", 55496, 56496, 3)
     name, db_url = asyncio.run(create_pg_database(admin, "dkt_two"))
     procs: list[subprocess.Popen] = []
     try:
