@@ -10,7 +10,7 @@ initializer, about 1.5 s and 210–280 MB each) and is awaited with ``loop.run_i
 
 Sizing: each API process has its own pool, so the face processes of a machine are
 ``WORKERS x FACE_POOL_SIZE``; on a 2-core machine one face process leaves a core to the API.
-Face workers run at a lower CPU priority (nice +15), so when cores are short the API process
+Face workers run at a lower CPU priority (nice +19, the lowest), so when cores are short the API process
 and its answer saves go first.
 At most FACE_POOL_MAX_PENDING checks wait for a worker; past that a check is refused with 429
 ``face_busy`` (the client retries) rather than piling up memory and latency.
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from server.face.liveness import Observation
 
 log = logging.getLogger("server.face.pool")
-WORKER_NICE = 15  # face workers yield the CPU to the API process (answer saves) under contention
+WORKER_NICE = 19  # face workers yield the CPU to the API process (answer saves) under contention
 
 # --- inside a worker process ---------------------------------------------------------------
 # Per-process state on purpose: each spawned pool worker (and each taskiq face worker) loads the
