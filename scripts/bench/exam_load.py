@@ -245,6 +245,23 @@ class Examinee:
     shape: int = 50
     seq: int = 0
     acked: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+    checks: int = 0  # face checks sent: each a new picture (a repeated one is refused as replayed)
+
+
+def variants(image: bytes, n: int = 6) -> list[bytes]:
+    """``n`` pictures of the same face differing in one pixel each (another sha256 per check)."""
+    from PIL import Image
+
+    base = Image.open(io.BytesIO(image)).convert("RGB")
+    out = []
+    for k in range(n):
+        img = base.copy()
+        img.putpixel((k, 0), (k * 40 % 256, 0, 0))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=90)
+        out.append(buf.getvalue())
+    return out
+
 
 
 async def call(c: httpx.AsyncClient, stats: Stats, bucket: list[float] | None, what: str, method: str, url: str,
@@ -260,11 +277,13 @@ async def call(c: httpx.AsyncClient, stats: Stats, bucket: list[float] | None, w
     return r
 
 
-async def face_check(stats: Stats, e: Examinee, moment: str, image: bytes, bucket: list[float] | None) -> bool:
+async def face_check(stats: Stats, e: Examinee, moment: str, image: list[bytes], bucket: list[float] | None) -> bool:
     t = time.perf_counter()
     for _try in range(30):  # the app waits as told on 429 (the face checks are full) and tries again
+        picture = image[e.checks % len(image)]  # a new photo each time, as the camera takes one
+        e.checks += 1
         r = await call(e.c, stats, None, f"check_{moment}", "POST", f"/api/v1/mp/attempts/{e.attempt_id}/face-check",
-                       headers=e.headers, data={"moment": moment}, files={"image": ("face.jpg", image, "image/jpeg")})
+                       headers=e.headers, data={"moment": moment}, files={"image": ("face.jpg", picture, "image/jpeg")})
         if r is None or r.status_code != 429:
             break
         stats.error(f"check_{moment}:429_retried")
@@ -281,7 +300,7 @@ async def face_check(stats: Stats, e: Examinee, moment: str, image: bytes, bucke
     return ok
 
 
-async def enter(stats: Stats, e: Examinee, at: float, image: bytes) -> None:
+async def enter(stats: Stats, e: Examinee, at: float, image: list[bytes]) -> None:
     await asyncio.sleep(max(0.0, at - time.monotonic()))
     r = await call(e.c, stats, stats.start, "start", "POST", "/api/v1/mp/exams/humanities/start", headers=e.headers)
     if r is None or r.status_code != 200:
@@ -293,7 +312,8 @@ async def enter(stats: Stats, e: Examinee, at: float, image: bytes) -> None:
         stats.storm_done.append(time.monotonic())
 
 
-async def answer(stats: Stats, e: Examinee, count: int, interval: float, image: bytes, rng: random.Random) -> None:
+async def answer(stats: Stats, e: Examinee, count: int, interval: float, image: list[bytes],
+                 rng: random.Random) -> None:
     await asyncio.sleep(rng.uniform(0, interval))
     previous: tuple[int, list[str], int] | None = None
     for _ in range(count):
@@ -319,7 +339,7 @@ async def answer(stats: Stats, e: Examinee, count: int, interval: float, image: 
         await asyncio.sleep(interval)
 
 
-async def finish(stats: Stats, e: Examinee, image: bytes) -> None:
+async def finish(stats: Stats, e: Examinee, image: list[bytes]) -> None:
     if not await face_check(stats, e, "submit", image, None):
         return
     r = await call(e.c, stats, stats.submit, "submit", "POST", f"/api/v1/mp/attempts/{e.attempt_id}/submit",
@@ -351,9 +371,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         settings = Settings(DATABASE_URL=db_url, REDIS_URL=redis_url, SEED_DEMO=False, STORAGE_DIR=storage)
         await open_resources(settings, migrate_schema=not args.url)
         t = time.perf_counter()
-        image, reference = face_jpeg(), None
+        picture, reference = face_jpeg(), None
         if args.real_faces:  # a real face: every examinee's reference and every check's picture
-            image, reference = await real_face()
+            picture, reference = await real_face()
+        image = variants(picture)
         people = await seed(args.n, not args.draw_on_start, reference)
         log(f"seeded {args.n} examinees in {time.perf_counter() - t:.1f}s")
         url = args.url
