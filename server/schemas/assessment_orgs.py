@@ -13,19 +13,19 @@ from server.models import ApplicationStatus, OrgKind
 from server.schemas.common import Labelled, Out, PageQuery, Ref
 
 
-class NameQuery(PageQuery):
+class OrgNameQuery(PageQuery):
     """?name= (包含) and paging."""
 
     name: str | None = Field(default=None, description="机构名称（包含）")
 
 
-class ApplicationQuery(NameQuery):
+class ApplicationQuery(OrgNameQuery):
     """审批考核机构: ?status=pending|approved|rejected&name=."""
 
     status: str | None = Field(default=None, description="pending | approved | rejected")
 
 
-class OrgRow(Out):
+class AssessmentOrgRow(Out):
     """An organisation in the lists of 考核机构管理."""
 
     id: int
@@ -37,7 +37,7 @@ class OrgRow(Out):
     is_assessment_institution: bool
 
 
-class AssessorRow(OrgRow):
+class AssessorRow(AssessmentOrgRow):
     """考核机构列表: with the number of institutions assigned to it."""
 
     assigned_count: int
@@ -78,7 +78,7 @@ class ApplicationDetail(ApplicationRow):
     materials: list[MaterialFile]
 
 
-class Why(Out):
+class ApplyRefusal(Out):
     code: str
     message: str
 
@@ -89,7 +89,7 @@ class ApplicationStatusView(Out):
     may_apply_assessment: bool
     is_assessment_institution: bool
     can_apply: bool
-    reason: Why | None
+    reason: ApplyRefusal | None
     applications: list[ApplicationRow]
 
 

@@ -23,11 +23,11 @@ from server.schemas.assessment_orgs import (
     ApplicationQuery,
     ApplicationRow,
     ApplicationStatusView,
+    AssessmentOrgRow,
     AssessorRow,
     Assigned,
     MaterialFile,
-    NameQuery,
-    OrgRow,
+    OrgNameQuery,
     Unassigned,
 )
 from server.schemas.common import BatchResult, Done, FileDownload, Items, Page
@@ -128,8 +128,8 @@ async def reject_application(request: Request, application_id: int, body: Applic
 
 
 @bp.get("/assessment/institutions")
-@endpoint(ADMIN, query=NameQuery, response=Page[AssessorRow])
-async def list_assessment_institutions(request: Request, query: NameQuery):
+@endpoint(ADMIN, query=OrgNameQuery, response=Page[AssessorRow])
+async def list_assessment_institutions(request: Request, query: OrgNameQuery):
     """考核机构列表 in jurisdiction: ?name=."""
     rows, count = await svc.list_assessment_institutions(actor=actor_of(request), name=query.name,
                                                          page_no=query.page, size=query.size)
@@ -137,8 +137,8 @@ async def list_assessment_institutions(request: Request, query: NameQuery):
 
 
 @bp.get("/assessment/unassigned")
-@endpoint(ADMIN, query=NameQuery, response=Page[OrgRow])
-async def list_unassigned(request: Request, query: NameQuery):
+@endpoint(ADMIN, query=OrgNameQuery, response=Page[AssessmentOrgRow])
+async def list_unassigned(request: Request, query: OrgNameQuery):
     """指定卫生机构, left column: health institutions with no assessment institution yet."""
     rows, count = await svc.list_unassigned(actor=actor_of(request), name=query.name,
                                             page_no=query.page, size=query.size)
@@ -146,8 +146,8 @@ async def list_unassigned(request: Request, query: NameQuery):
 
 
 @bp.get("/assessment/institutions/<assessor_id:int>/assigned")
-@endpoint(ADMIN, query=NameQuery, response=Page[OrgRow])
-async def list_assigned(request: Request, assessor_id: int, query: NameQuery):
+@endpoint(ADMIN, query=OrgNameQuery, response=Page[AssessmentOrgRow])
+async def list_assigned(request: Request, assessor_id: int, query: OrgNameQuery):
     """指定卫生机构, right column: institutions assigned to this assessment institution."""
     rows, count = await svc.list_assigned(actor=actor_of(request), assessor_id=assessor_id,
                                           name=query.name, page_no=query.page, size=query.size)
@@ -169,7 +169,7 @@ async def unassign(request: Request, assessor_id: int, body: IdList):
 
 
 @bp.put("/assessment/industry-orgs/<org_id:int>")
-@endpoint(ADMIN, body=AssessorSetting, response=OrgRow)
+@endpoint(ADMIN, body=AssessorSetting, response=AssessmentOrgRow)
 async def set_industry_assessor(request: Request, org_id: int, body: AssessorSetting):
     """行业组织承担考核机构角色: {enabled: true|false}."""
     return await svc.set_industry_assessor(actor=actor_of(request), org_id=org_id, enabled=body.enabled)
@@ -179,8 +179,8 @@ async def set_industry_assessor(request: Request, org_id: int, body: AssessorSet
 
 
 @bp.get("/assessment/my-institutions")
-@endpoint(Role.ASSESSMENT_INSTITUTION, query=NameQuery, response=Page[OrgRow])
-async def my_institutions(request: Request, query: NameQuery):
+@endpoint(Role.ASSESSMENT_INSTITUTION, query=OrgNameQuery, response=Page[AssessmentOrgRow])
+async def my_institutions(request: Request, query: OrgNameQuery):
     """已指定卫生机构列表."""
     rows, count = await svc.my_institutions(actor=actor_of(request), name=query.name,
                                             page_no=query.page, size=query.size)

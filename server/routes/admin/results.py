@@ -13,8 +13,10 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic_ext import validate
 
+from server.routes.api import endpoint
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, int_arg, ok, page, paging
+from server.schemas.common import PDF_FILE
 from server.schemas.results import ReexamConfirmAll, ReexamConfirmBatch
 from server.services.access import Role
 from server.services.assessment import progress
@@ -89,7 +91,7 @@ async def reexam_results(request: Request):
 
 
 @bp.get("/assessments/<assessment_id:int>/certificate")
-@require(HI, AI, ADMIN)
+@endpoint(HI, AI, ADMIN, response=PDF_FILE)
 async def print_certificate(request: Request, assessment_id: int):
     """证书打印: the 考核结果通知书 (PDF) of a 合格 physician in the caller's scope."""
     data, filename = await certificates.certificate_for_reviewer(actor=actor_of(request),
