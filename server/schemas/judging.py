@@ -1,15 +1,14 @@
 """Shapes of 成绩评定 and 再次考核管理 in the web console (SPEC §4 stages 5-7): the lists with each
-paper's scores and what 确认 decides, and the 一键确认 job. The request bodies live in
+paper's scores and what 确认 decides (一键确认 answers a `JobStarted`, server/schemas/statistics.py). The request bodies live in
 `server/schemas/results.py`."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import Field
 
-from server.models import AssessmentStatus, ItemResult, JobStatus, PhysicianLevel, PracticeCategory, Procedure
+from server.models import AssessmentStatus, ItemResult, PhysicianLevel, PracticeCategory, Procedure
 from server.schemas.assessments import AvailableAction
 from server.schemas.common import Labelled, Out, PageQuery, Ref
 
@@ -93,24 +92,3 @@ class ScoredResultRow(ResultRow):
 
     papers: list[PaperScore]
     preview: VerdictPreview
-
-
-class JobStarted(Out):
-    """A background job (GET /jobs/<id> for its progress and outcome)."""
-
-    id: str
-    kind: str
-    status: Labelled[JobStatus]
-    finished: bool
-    total: int
-    processed: int
-    succeeded: int
-    failed: int
-    percent: int
-    message: str
-    outcome: Any
-    has_result: bool
-    has_errors: bool
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None

@@ -17,13 +17,13 @@ from server.routes.guards import actor_of
 from server.routes.render import attachment
 from server.schemas.common import PDF_FILE, BatchResult, Page
 from server.schemas.judging import (
-    JobStarted,
     ResultFilterQuery,
     ResultProcedureQuery,
     ResultRow,
     ScoredResultRow,
 )
 from server.schemas.results import ReexamConfirmAll, ReexamConfirmBatch
+from server.schemas.statistics import JobStarted
 from server.services.access import Role
 from server.services.assessment import progress
 from server.services.platform import jobs
