@@ -22,7 +22,7 @@ class OrgNameQuery(PageQuery):
 class ApplicationQuery(OrgNameQuery):
     """审批考核机构: ?status=pending|approved|rejected&name=."""
 
-    status: str | None = Field(default=None, description="pending | approved | rejected")
+    status: str | None = Field(default=None, title="审批状态", description="pending | approved | rejected")
 
 
 class AssessmentOrgRow(Out):

@@ -52,7 +52,7 @@ class ProctoringQuery(PageQuery):
     institution_id: int | None = Field(default=None, description="卫生机构")
     name: str | None = Field(default=None, description="姓名（包含）")
     id_number: str | None = Field(default=None, description="证件号码")
-    sort: str = Field(default="similarity", description="similarity（默认）| -similarity | id")
+    sort: str = Field(default="similarity", title="排序方式", description="similarity（默认）| -similarity | id")
 
 
 class ExamineePhysician(Out):

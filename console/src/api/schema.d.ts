@@ -1621,7 +1621,7 @@ export interface components {
              */
             size: number;
             /**
-             * Status
+             * 审批状态
              * @description pending | approved | rejected
              * @default null
              */
@@ -3506,7 +3506,7 @@ export interface components {
              */
             size: number;
             /**
-             * Sort
+             * 排序方式
              * @description similarity（默认）| -similarity | id
              * @default similarity
              */
