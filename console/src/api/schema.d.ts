@@ -4,6 +4,453 @@
  */
 
 export interface paths {
+    "/api/v1/admin/assessment/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 审批考核机构: ?status=pending|approved|rejected&name=. */
+        get: operations["admin_assessment_list_applications"];
+        put?: never;
+        /** 提交申请: a note and the uploaded material ids. */
+        post: operations["admin_assessment_submit_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 查看: the application and its materials (administration, or the applicant). */
+        get: operations["admin_assessment_get_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/applications/{application_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 通过. */
+        post: operations["admin_assessment_approve_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/applications/{application_id}/materials/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One material file (administration over it, or the applicant). */
+        get: operations["admin_assessment_download_material"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/applications/{application_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 驳回 with a reason. */
+        post: operations["admin_assessment_reject_application"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/apply-permission/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量允许 / 批量不允许: {done, failed}. */
+        post: operations["admin_assessment_batch_apply_permission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/apply-permission/{org_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 允许 / 不允许 one health institution to apply. */
+        put: operations["admin_assessment_set_apply_permission"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/industry-orgs/{org_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 行业组织承担考核机构角色: {enabled: true|false}. */
+        put: operations["admin_assessment_set_industry_assessor"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核机构列表 in jurisdiction: ?name=. */
+        get: operations["admin_assessment_list_assessment_institutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/institutions/{assessor_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 添加: assign health institutions (all or nothing). */
+        post: operations["admin_assessment_assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/institutions/{assessor_id}/assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 指定卫生机构, right column: institutions assigned to this assessment institution. */
+        get: operations["admin_assessment_list_assigned"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/institutions/{assessor_id}/unassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤销: remove institutions from this assessment institution. */
+        post: operations["admin_assessment_unassign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传申请材料 (multipart, any field name): images or PDFs. */
+        post: operations["admin_assessment_upload_materials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/my-application": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 申请考核机构: whether the institution may apply, and its applications. */
+        get: operations["admin_assessment_my_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/my-institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 已指定卫生机构列表. */
+        get: operations["admin_assessment_my_institutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessment/unassigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 指定卫生机构, left column: health institutions with no assessment institution yet. */
+        get: operations["admin_assessment_list_unassigned"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 考核进度 / review queue (?queue=): filters status, modification, exemption, delay, procedure,
+         * @description institution_id, department_id, category, level, name, id_number, practice_cert_no,
+         *         qualification_cert_no, phone, cycle_id (default: current cycles). Numbers masked.
+         */
+        get: operations["admin_assessments_list_assessments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/batch/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量通过 / 批量提交: {done: [ids], failed: [{id, code, message}]}. */
+        post: operations["admin_assessments_act_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/physicians": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 医师信息列表: the institution's physicians with their status in the current cycle. */
+        get: operations["admin_assessments_list_cycle_physicians"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/physicians/cancel-include": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量取消参加考核. */
+        post: operations["admin_assessments_cancel_include_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/physicians/include": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量参加考核: {done, assessments, failed: [{id, code, message}]}. */
+        post: operations["admin_assessments_include_batch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/physicians/{physician_id}/cancel-include": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 取消参加考核 (before enrolment is confirmed). */
+        post: operations["admin_assessments_cancel_include"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/physicians/{physician_id}/include": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 参加考核: include one physician of the institution in the current cycle. */
+        post: operations["admin_assessments_include"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The review queues (menus) of the caller's role: [{queue, label}]. */
+        get: operations["admin_assessments_list_queues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/{assessment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 查看: the whole record with history and the caller's actions. */
+        get: operations["admin_assessments_get_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/{assessment_id}/actions/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One move (通过 / 驳回 / 提交 / 允许修改 / 确认修改 / 同意 / ...): body per action. */
+        post: operations["admin_assessments_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/assessments/{assessment_id}/appeal": {
         parameters: {
             query?: never;
@@ -32,6 +479,23 @@ export interface paths {
         put?: never;
         /** 维持 / 变更 with a reason (a change moves the result, voids the old notice number). */
         post: operations["admin_appeals_decide_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/assessments/{assessment_id}/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 证书打印: the 考核结果通知书 (PDF) of a 合格 physician in the caller's scope. */
+        get: operations["admin_results_print_certificate"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -296,6 +760,221 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/proctoring": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 监考管理: examinees with exam attempts in scope. Filters: max_similarity (最低相似度 ≤ x),
+         * @description decision (camera_covered, multiple_faces, low_similarity, review, no_face, invalid_image,
+         *         no_reference, passed; comma-separated), suspected, violation, institution_id, name, id_number, cycle_id;
+         *         sort=similarity (default) / -similarity / id.
+         */
+        get: operations["admin_proctoring_list_examinees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proctoring/checks/{check_id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One face check's image (reviewers in scope only). */
+        get: operations["admin_proctoring_check_image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proctoring/violations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 违纪处理记录: examinees processed as 违纪不合格 in scope, with who, when and why. */
+        get: operations["admin_proctoring_list_violations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proctoring/{assessment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 照片: the examinee's checks with image links, the mark and the proctoring history. */
+        get: operations["admin_proctoring_examinee"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proctoring/{assessment_id}/mark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 标记疑似作弊 (idempotent). */
+        post: operations["admin_proctoring_mark"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proctoring/{assessment_id}/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The examinee's standard photo, to compare with the checks. */
+        get: operations["admin_proctoring_reference_photo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proctoring/{assessment_id}/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 处理: 违纪不合格 (the state machine refuses other roles with ``wrong_role``). */
+        post: operations["admin_proctoring_process"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/proctoring/{assessment_id}/unmark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤销疑似作弊标记 (administrations, within their jurisdiction). */
+        post: operations["admin_proctoring_unmark"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reexam/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 确认再次考核名单: 不合格 physicians in jurisdiction (every administration may look; only the
+         * @description province confirms). 违纪不合格 rows are shown with ``violation`` and cannot be confirmed.
+         */
+        get: operations["admin_results_reexam_candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reexam/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认 / 批量确认 the re-exam list with the suspension (暂停执业3至6个月): {done, failed}. */
+        post: operations["admin_results_reexam_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reexam/confirm-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 一键确认: a background job (GET /jobs/<id> for its progress and outcome). */
+        post: operations["admin_results_reexam_confirm_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reexam/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 评定简易程序再次考核 (?procedure=simple) / 评定一般程序再次考核 (?procedure=general):
+         * @description 再次考核待评定 rows with the re-exam scores; 确认 / 批量确认 with ``admin_judge_reexam``.
+         */
+        get: operations["admin_results_reexam_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/regions/tree": {
         parameters: {
             query?: never;
@@ -341,6 +1020,128 @@ export interface paths {
         put?: never;
         /** 通过 → 在册; 驳回 (with a reason) → 暂存区; the physician is told. */
         post: operations["admin_registrations_decide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/results/judging": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 评定简易程序测评结果 (?procedure=simple) / 评定一般程序成绩结果 (?procedure=general): 待成绩评定
+         * @description rows with each paper's scores, pass line and what 确认 decides (``preview``). Filters as 考核进度.
+         */
+        get: operations["admin_results_judging_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/statistics/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核进度统计: the latest snapshot with computed_at (统计时间); 404 statistics_not_found before the first refresh. */
+        get: operations["admin_reports_latest_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/statistics/progress/excel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载考核进度统计 as Excel (统计时间 in the first row). */
+        get: operations["admin_reports_excel_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/statistics/progress/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 刷新统计（考核进度统计）: 202 with the job; 409 statistics_running. */
+        post: operations["admin_reports_refresh_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/statistics/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核结果统计: the latest snapshot with computed_at (统计时间); 404 statistics_not_found before the first refresh. */
+        get: operations["admin_reports_latest_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/statistics/results/excel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载考核结果统计 as Excel (统计时间 in the first row). */
+        get: operations["admin_reports_excel_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/statistics/results/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 刷新统计（考核结果统计）: 202 with the job; 409 statistics_running. */
+        post: operations["admin_reports_refresh_results"];
         delete?: never;
         options?: never;
         head?: never;
@@ -693,6 +1494,15 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * ActionIn
+         * @description The body of one move: its fields depend on the action named in the path (validated with that
+         *     action's model: `reason` / `version` for most; 评定 `hi_submit_evaluation`, 复核
+         *     `ai_submit_review` / `ai_reject_review` and `admin_confirm_reexam` take their own fields).
+         */
+        ActionIn: {
+            [key: string]: unknown;
+        };
+        /**
          * AppealApply
          * @description 申请复核: why, and proofs uploaded beforehand (POST /api/v1/mp/uploads).
          */
@@ -755,11 +1565,328 @@ export interface components {
             status: components["schemas"]["Labelled_AppealStatus_"];
         };
         /**
+         * ApplicationDetail
+         * @description 查看: the application with its materials.
+         */
+        ApplicationDetail: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Id */
+            id: number;
+            /** Material Count */
+            material_count: number;
+            /** Materials */
+            materials: components["schemas"]["server__schemas__assessment_orgs__MaterialFile"][];
+            /** Note */
+            note: string;
+            org: components["schemas"]["ApplicationOrg"];
+            /** Reason */
+            reason: string | null;
+            status: components["schemas"]["Labelled_ApplicationStatus_"];
+        };
+        /** ApplicationOrg */
+        ApplicationOrg: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            region: components["schemas"]["Ref"];
+        };
+        /**
+         * ApplicationQuery
+         * @description 审批考核机构: ?status=pending|approved|rejected&name=.
+         */
+        ApplicationQuery: {
+            /**
+             * Name
+             * @description 机构名称（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+            /**
+             * 审批状态
+             * @description pending | approved | rejected
+             * @default null
+             */
+            status: string | null;
+        };
+        /** ApplicationReject */
+        ApplicationReject: {
+            /**
+             * Reason
+             * @description 驳回理由
+             */
+            reason: string;
+        };
+        /**
+         * ApplicationRow
+         * @description 申请成为考核机构: one application.
+         */
+        ApplicationRow: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Id */
+            id: number;
+            /** Material Count */
+            material_count: number;
+            /** Note */
+            note: string;
+            org: components["schemas"]["ApplicationOrg"];
+            /** Reason */
+            reason: string | null;
+            status: components["schemas"]["Labelled_ApplicationStatus_"];
+        };
+        /**
+         * ApplicationStatus
+         * @description pending=待审批；approved=已通过；rejected=已驳回
+         * @enum {string}
+         */
+        ApplicationStatus: "pending" | "approved" | "rejected";
+        /**
+         * ApplicationStatusView
+         * @description 申请考核机构 page: may the institution apply (and why not), and its applications.
+         */
+        ApplicationStatusView: {
+            /** Applications */
+            applications: components["schemas"]["ApplicationRow"][];
+            /** Can Apply */
+            can_apply: boolean;
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            /** May Apply Assessment */
+            may_apply_assessment: boolean;
+            reason: components["schemas"]["ApplyRefusal"] | null;
+        };
+        /**
+         * ApplicationSubmit
+         * @description 申请成为考核机构: a note and the ids of materials uploaded beforehand.
+         */
+        ApplicationSubmit: {
+            /** Material Ids */
+            material_ids: string[];
+            /**
+             * Note
+             * @description 申请说明
+             * @default
+             */
+            note: string;
+        };
+        /**
+         * ApplyPermission
+         * @description 允许 / 不允许 one health institution to apply to become an assessment institution.
+         */
+        ApplyPermission: {
+            /** Allow */
+            allow: boolean;
+        };
+        /** ApplyPermissionBatch */
+        ApplyPermissionBatch: {
+            /** Allow */
+            allow: boolean;
+            /**
+             * Ids
+             * @description 卫生机构 ids
+             */
+            ids: number[];
+        };
+        /** ApplyRefusal */
+        ApplyRefusal: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /**
+         * AssessmentOrgRow
+         * @description An organisation in the lists of 考核机构管理.
+         */
+        AssessmentOrgRow: {
+            /** Address */
+            address: string;
+            /** Id */
+            id: number;
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            kind: components["schemas"]["Labelled_OrgKind_"];
+            /** May Apply Assessment */
+            may_apply_assessment: boolean;
+            /** Name */
+            name: string;
+            region: components["schemas"]["Ref"];
+        };
+        /**
+         * AssessmentRecord
+         * @description 考核进度 → 查看: the whole record of one assessment with history and the caller's actions.
+         */
+        AssessmentRecord: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Active */
+            active: boolean;
+            /** Attempts */
+            attempts: components["schemas"]["RecordAttempt"][];
+            certificate: components["schemas"]["RecordCertificate"] | null;
+            cycle: components["schemas"]["RecordCycle"];
+            delay: components["schemas"]["RecordDelay"];
+            /** Enrolment */
+            enrolment: components["schemas"]["EnrolmentStep"][];
+            evaluation: components["schemas"]["RecordEvaluation"];
+            exemption: components["schemas"]["RecordExemption"];
+            /** History */
+            history: components["schemas"]["RecordEvent"][];
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["RecordModification"];
+            /** Numbers Masked */
+            numbers_masked: boolean;
+            outcome: components["schemas"]["RecordOutcome"];
+            physician: components["schemas"]["RecordPhysician"];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            /**
+             * Review
+             * @description 考核机构复核（未复核时为空对象）
+             */
+            review: {
+                [key: string]: unknown;
+            };
+            /** Self Assessment */
+            self_assessment: {
+                [key: string]: unknown;
+            };
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Version */
+            version: number;
+            /** Voided Certificates */
+            voided_certificates: components["schemas"]["VoidedCertificateView"][];
+        };
+        /**
          * AssessmentStatus
          * @description not_included=未开通报名；included=已开通报名；enrol_submitted=待卫生机构审核；enrol_returned=报名信息被驳回；enrol_reported=待考核机构确认；enrolled=待卫生机构评定；procedure_returned=待重新选择考核程序；evaluated=待考核机构复核；awaiting_exam=待参加测评；exams_done=待成绩评定；qualified=合格；failed=不合格；reexam_listed=待再次考核；reexam_done=再次考核待评定；final_failed=再次考核不合格；left=已退出当前周期
          * @enum {string}
          */
         AssessmentStatus: "not_included" | "included" | "enrol_submitted" | "enrol_returned" | "enrol_reported" | "enrolled" | "procedure_returned" | "evaluated" | "awaiting_exam" | "exams_done" | "qualified" | "failed" | "reexam_listed" | "reexam_done" | "final_failed" | "left";
+        /**
+         * AssessmentSummary
+         * @description The state of one assessment after a move, with the caller's next actions.
+         */
+        AssessmentSummary: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Cycle Id */
+            cycle_id: number;
+            delay: components["schemas"]["Labelled_DelayStatus_"];
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"];
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"];
+            /** Physician Id */
+            physician_id: number;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Version */
+            version: number;
+        };
+        /**
+         * AssessorRow
+         * @description 考核机构列表: with the number of institutions assigned to it.
+         */
+        AssessorRow: {
+            /** Address */
+            address: string;
+            /** Assigned Count */
+            assigned_count: number;
+            /** Id */
+            id: number;
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            kind: components["schemas"]["Labelled_OrgKind_"];
+            /** May Apply Assessment */
+            may_apply_assessment: boolean;
+            /** Name */
+            name: string;
+            region: components["schemas"]["Ref"];
+        };
+        /**
+         * AssessorSetting
+         * @description 行业组织承担考核机构角色: on or off.
+         */
+        AssessorSetting: {
+            /** Enabled */
+            enabled: boolean;
+        };
+        /**
+         * Assigned
+         * @description 添加: the institutions newly assigned.
+         */
+        Assigned: {
+            /** Assigned */
+            assigned: number[];
+        };
+        /**
+         * AttemptStatus
+         * @description in_progress=答题中；submitted=已交卷
+         * @enum {string}
+         */
+        AttemptStatus: "in_progress" | "submitted";
+        /**
+         * AvailableAction
+         * @description A button the caller may press now.
+         */
+        AvailableAction: {
+            /** Action */
+            action: string;
+            /** Batch */
+            batch: boolean;
+            /** Flow */
+            flow: string;
+            /** Label */
+            label: string;
+            /** Needs Reason */
+            needs_reason: boolean;
+        };
+        /**
+         * BatchBody
+         * @description 批量通过 / 批量提交: the ids of the assessments ticked in the list.
+         */
+        BatchBody: {
+            /**
+             * Ids
+             * @description 考核记录 ids
+             */
+            ids: number[];
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
         /** BatchFailure */
         BatchFailure: {
             /** Code */
@@ -820,6 +1947,58 @@ export interface components {
             value: string;
         };
         /**
+         * CyclePhysicianPage
+         * @description 医师信息列表: one page, with the institution's current cycle (null when none).
+         */
+        CyclePhysicianPage: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            cycle: components["schemas"]["Ref"] | null;
+            /** Data */
+            data: components["schemas"]["CyclePhysicianRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /**
+         * CyclePhysicianRow
+         * @description 医师信息列表: a physician of the institution and its status in the current cycle.
+         */
+        CyclePhysicianRow: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Assessment Id */
+            assessment_id: number | null;
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            department: components["schemas"]["Ref"] | null;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 证件号码（脱敏）
+             */
+            id_number: string;
+            /** In Cycle */
+            in_cycle: boolean;
+            level: components["schemas"]["Labelled_PhysicianLevel_"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @description 手机号码（脱敏）
+             */
+            phone: string;
+            /** Practice Cert No */
+            practice_cert_no: string | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+        };
+        /**
          * Decision
          * @description 通过 / 驳回 (a rejection needs its reason).
          */
@@ -833,6 +2012,12 @@ export interface components {
              */
             reason: string;
         };
+        /**
+         * DelayStatus
+         * @description none=未申请；hi_pending=待卫生机构审批；admin_pending=待卫生行政部门审批；approved=延期已批准；rejected=延期被驳回
+         * @enum {string}
+         */
+        DelayStatus: "none" | "hi_pending" | "admin_pending" | "approved" | "rejected";
         /**
          * DepartmentMove
          * @description 调整科室: the physicians (ids) and their new department.
@@ -853,6 +2038,26 @@ export interface components {
              * @default true
              */
             ok: boolean;
+        };
+        /** DoneBy */
+        DoneBy: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            org: components["schemas"]["Ref"] | null;
+        };
+        /** EnrolmentStep */
+        EnrolmentStep: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Label */
+            label: string;
+            /** Step */
+            step: string;
         };
         /**
          * EnumCatalogue
@@ -947,6 +2152,160 @@ export interface components {
             start: string | null;
         };
         /**
+         * ExamineeActions
+         * @description The buttons of a row: 标记 / 撤销 / 处理.
+         */
+        ExamineeActions: {
+            /** Mark */
+            mark: boolean;
+            /** Process */
+            process: boolean;
+            /** Unmark */
+            unmark: boolean;
+        };
+        /**
+         * ExamineeDetail
+         * @description 照片: the row, every check with its image link, the standard photo link and the history.
+         */
+        ExamineeDetail: {
+            actions: components["schemas"]["ExamineeActions"];
+            /** Assessment Id */
+            assessment_id: number;
+            /** Checks */
+            checks: number;
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Cycle Id */
+            cycle_id: number;
+            /** Face Checks */
+            face_checks: components["schemas"]["FaceCheckView"][];
+            /** Flagged Checks */
+            flagged_checks: number;
+            /** History */
+            history: components["schemas"]["ProctoringEventView"][];
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** Last Check At */
+            last_check_at: string | null;
+            /** Lowest Similarity */
+            lowest_similarity: number | null;
+            mark: components["schemas"]["MarkState"];
+            /** Papers */
+            papers: components["schemas"]["ExamineePaper"][];
+            /**
+             * Photos
+             * @description 照片页的接口地址
+             */
+            photos: string;
+            physician: components["schemas"]["ExamineePhysician"];
+            /** Reference Photo */
+            reference_photo: string | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspected */
+            suspected: boolean;
+            /** Violation */
+            violation: boolean;
+            worst_decision: components["schemas"]["Choice"] | null;
+        };
+        /** ExamineePaper */
+        ExamineePaper: {
+            /** Attempts */
+            attempts: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+        };
+        /** ExamineePhysician */
+        ExamineePhysician: {
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 证件号码（脱敏）
+             */
+            id_number: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ExamineeRow
+         * @description 监考管理: one examinee with the lowest similarity, worst decision and the mark.
+         */
+        ExamineeRow: {
+            actions: components["schemas"]["ExamineeActions"];
+            /** Assessment Id */
+            assessment_id: number;
+            /** Checks */
+            checks: number;
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Cycle Id */
+            cycle_id: number;
+            /** Flagged Checks */
+            flagged_checks: number;
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** Last Check At */
+            last_check_at: string | null;
+            /** Lowest Similarity */
+            lowest_similarity: number | null;
+            mark: components["schemas"]["MarkState"];
+            /** Papers */
+            papers: components["schemas"]["ExamineePaper"][];
+            /**
+             * Photos
+             * @description 照片页的接口地址
+             */
+            photos: string;
+            physician: components["schemas"]["ExamineePhysician"];
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspected */
+            suspected: boolean;
+            /** Violation */
+            violation: boolean;
+            worst_decision: components["schemas"]["Choice"] | null;
+        };
+        /**
+         * ExemptionStatus
+         * @description none=未申请；hi_pending=待卫生机构审核；ai_pending=待考核机构复核；approved=免考通过；returned=驳回需补充材料；refused=驳回禁止再次申请
+         * @enum {string}
+         */
+        ExemptionStatus: "none" | "hi_pending" | "ai_pending" | "approved" | "returned" | "refused";
+        /**
+         * FaceCheckView
+         * @description One face check of the examinee (image link null once deleted).
+         */
+        FaceCheckView: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attempt Id */
+            attempt_id: number;
+            decision: components["schemas"]["Choice"] | null;
+            /** Faces */
+            faces: number | null;
+            /** Id */
+            id: number;
+            /** Image */
+            image: string | null;
+            /** Image Deleted */
+            image_deleted: boolean;
+            moment: components["schemas"]["Choice"];
+            /** Needs Review */
+            needs_review: boolean;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Passed */
+            passed: boolean;
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /** Reason */
+            reason: string;
+            /** Similarity */
+            similarity: number | null;
+        };
+        /**
          * FirstLogin
          * @description 首次登录 with the code sent to the registry's phone (the province's rule phone_code).
          */
@@ -1039,6 +2398,31 @@ export interface components {
          * @enum {string}
          */
         HoldingReason: "deceased" | "retired" | "left" | "closed" | "reg_rejected";
+        /**
+         * IdList
+         * @description 批量操作: the ids of the rows ticked in the list.
+         */
+        IdList: {
+            /** Ids */
+            ids: number[];
+        };
+        /**
+         * IncludeBatchResult
+         * @description 批量参加考核 / 批量取消参加考核: physicians done, their assessments, and the failures.
+         */
+        IncludeBatchResult: {
+            /**
+             * Assessments
+             * @description 医师 id → 考核记录 id
+             */
+            assessments: {
+                [key: string]: number;
+            };
+            /** Done */
+            done: number[];
+            /** Failed */
+            failed: components["schemas"]["BatchFailure"][];
+        };
         /** InstitutionCancelled */
         InstitutionCancelled: {
             /**
@@ -1095,21 +2479,89 @@ export interface components {
             name: string;
             region: components["schemas"]["Ref"];
         };
+        /**
+         * ItemResult
+         * @description pass=合格；fail=不合格
+         * @enum {string}
+         */
+        ItemResult: "pass" | "fail";
         /** Items[InstitutionOption] */
         Items_InstitutionOption_: {
             /** Data */
             data: components["schemas"]["InstitutionOption"][];
+        };
+        /** Items[MaterialFile] */
+        Items_MaterialFile_: {
+            /** Data */
+            data: components["schemas"]["server__schemas__assessment_orgs__MaterialFile"][];
+        };
+        /** Items[ReviewQueue] */
+        Items_ReviewQueue_: {
+            /** Data */
+            data: components["schemas"]["ReviewQueue"][];
         };
         /** Items[TransferView] */
         Items_TransferView_: {
             /** Data */
             data: components["schemas"]["TransferView"][];
         };
+        /**
+         * JobStarted
+         * @description A background job (GET /jobs/<id> for its progress and outcome).
+         */
+        JobStarted: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Failed */
+            failed: number;
+            /** Finished */
+            finished: boolean;
+            /** Finished At */
+            finished_at: string | null;
+            /** Has Errors */
+            has_errors: boolean;
+            /** Has Result */
+            has_result: boolean;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string;
+            /** Outcome */
+            outcome: unknown;
+            /** Percent */
+            percent: number;
+            /** Processed */
+            processed: number;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["Labelled_JobStatus_"];
+            /** Succeeded */
+            succeeded: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * JobStatus
+         * @description queued=排队中；running=处理中；succeeded=已完成；failed=失败
+         * @enum {string}
+         */
+        JobStatus: "queued" | "running" | "succeeded" | "failed";
         /** Labelled[AppealStatus] */
         Labelled_AppealStatus_: {
             /** Label */
             label: string;
             value: components["schemas"]["AppealStatus"];
+        };
+        /** Labelled[ApplicationStatus] */
+        Labelled_ApplicationStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ApplicationStatus"];
         };
         /** Labelled[AssessmentStatus] */
         Labelled_AssessmentStatus_: {
@@ -1117,11 +2569,53 @@ export interface components {
             label: string;
             value: components["schemas"]["AssessmentStatus"];
         };
+        /** Labelled[AttemptStatus] */
+        Labelled_AttemptStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["AttemptStatus"];
+        };
+        /** Labelled[DelayStatus] */
+        Labelled_DelayStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["DelayStatus"];
+        };
+        /** Labelled[ExemptionStatus] */
+        Labelled_ExemptionStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ExemptionStatus"];
+        };
         /** Labelled[HoldingReason] */
         Labelled_HoldingReason_: {
             /** Label */
             label: string;
             value: components["schemas"]["HoldingReason"];
+        };
+        /** Labelled[ItemResult] */
+        Labelled_ItemResult_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ItemResult"];
+        };
+        /** Labelled[JobStatus] */
+        Labelled_JobStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["JobStatus"];
+        };
+        /** Labelled[ModificationStatus] */
+        Labelled_ModificationStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ModificationStatus"];
+        };
+        /** Labelled[OrgKind] */
+        Labelled_OrgKind_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["OrgKind"];
         };
         /** Labelled[OutboxChannel] */
         Labelled_OutboxChannel_: {
@@ -1134,6 +2628,18 @@ export interface components {
             /** Label */
             label: string;
             value: components["schemas"]["OutboxStatus"];
+        };
+        /** Labelled[PaperPurpose] */
+        Labelled_PaperPurpose_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["PaperPurpose"];
+        };
+        /** Labelled[PaperType] */
+        Labelled_PaperType_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["PaperType"];
         };
         /** Labelled[PhysicianLevel] */
         Labelled_PhysicianLevel_: {
@@ -1153,6 +2659,12 @@ export interface components {
             label: string;
             value: components["schemas"]["Procedure"];
         };
+        /** Labelled[ProctoringAction] */
+        Labelled_ProctoringAction_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ProctoringAction"];
+        };
         /** Labelled[RegionLevel] */
         Labelled_RegionLevel_: {
             /** Label */
@@ -1164,6 +2676,12 @@ export interface components {
             /** Label */
             label: string;
             value: components["schemas"]["RegistryStatus"];
+        };
+        /** Labelled[StatsKind] */
+        Labelled_StatsKind_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["StatsKind"];
         };
         /** Labelled[TransferKind] */
         Labelled_TransferKind_: {
@@ -1178,33 +2696,52 @@ export interface components {
             value: components["schemas"]["TransferStatus"];
         };
         /**
-         * MaterialFile
-         * @description One file the physician submitted; open it with GET …/materials/<file id>.
+         * MarkBody
+         * @description 标记疑似作弊: an optional remark (e.g. which photo).
          */
-        MaterialFile: {
-            /** Content Type */
-            content_type: string;
+        MarkBody: {
             /**
-             * Created At
+             * Note
+             * @description 标记说明（可选）
+             * @default
+             */
+            note: string;
+        };
+        /**
+         * MarkResult
+         * @description 标记 / 撤销: the mark now, and whether this call changed it.
+         */
+        MarkResult: {
+            /** Assessment Id */
+            assessment_id: number;
+            /** Changed */
+            changed: boolean;
+            marked: components["schemas"]["MarkedBy"] | null;
+            /** Suspected */
+            suspected: boolean;
+            unmarked: components["schemas"]["UnmarkedBy"] | null;
+        };
+        /**
+         * MarkState
+         * @description The 疑似作弊 mark: who marked, when; who cleared it, when.
+         */
+        MarkState: {
+            marked: components["schemas"]["MarkedBy"] | null;
+            /** Suspected */
+            suspected: boolean;
+            unmarked: components["schemas"]["UnmarkedBy"] | null;
+        };
+        /** MarkedBy */
+        MarkedBy: {
+            /**
+             * At
              * Format: date-time
              */
-            created_at: string;
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /**
-             * Kind
-             * @description photo 标准照片 | procedure_proof 简易程序证明材料 | exemption_proof 免考证明材料
-             */
-            kind: string;
-            /** Kind Label */
-            kind_label: string;
-            /** Name */
-            name: string;
-            /** Size */
-            size: number;
+            at: string;
+            /** Note */
+            note: string;
+            org: components["schemas"]["Ref"] | null;
+            role: components["schemas"]["Choice"];
         };
         /**
          * Materials
@@ -1219,7 +2756,7 @@ export interface components {
              */
             exemption_reasons: string[];
             /** Files */
-            files: components["schemas"]["MaterialFile"][];
+            files: components["schemas"]["server__schemas__materials__MaterialFile"][];
             procedure: components["schemas"]["Labelled_Procedure_"] | null;
             /**
              * Report
@@ -1236,6 +2773,71 @@ export interface components {
              * @description 简易程序: 勾选的条件（文字）
              */
             simple_conditions: string[];
+        };
+        /**
+         * ModificationStatus
+         * @description none=无；requested=申请修改待审核；allowed=已允许修改；submitted=修改待确认
+         * @enum {string}
+         */
+        ModificationStatus: "none" | "requested" | "allowed" | "submitted";
+        /**
+         * MoveResult
+         * @description One move made: the new state, and which flow moved from where to where.
+         */
+        MoveResult: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Cycle Id */
+            cycle_id: number;
+            delay: components["schemas"]["Labelled_DelayStatus_"];
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"];
+            /** Flow */
+            flow: string;
+            /** From Status */
+            from_status: string;
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"];
+            /** Physician Id */
+            physician_id: number;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** To Status */
+            to_status: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * OrgKind
+         * @description administration=卫生行政机构；health_institution=卫生机构；industry_org=行业组织
+         * @enum {string}
+         */
+        OrgKind: "administration" | "health_institution" | "industry_org";
+        /**
+         * OrgNameQuery
+         * @description ?name= (包含) and paging.
+         */
+        OrgNameQuery: {
+            /**
+             * Name
+             * @description 机构名称（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
         };
         /**
          * OutboxChannel
@@ -1335,6 +2937,62 @@ export interface components {
          * @enum {string}
          */
         OutboxStatus: "pending" | "sent" | "failed";
+        /** Page[ApplicationRow] */
+        Page_ApplicationRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["ApplicationRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[AssessmentOrgRow] */
+        Page_AssessmentOrgRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["AssessmentOrgRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[AssessorRow] */
+        Page_AssessorRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["AssessorRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[ExamineeRow] */
+        Page_ExamineeRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["ExamineeRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
         /** Page[OutboxRow] */
         Page_OutboxRow_: {
             /**
@@ -1377,6 +3035,48 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** Page[ProgressRow] */
+        Page_ProgressRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["ProgressRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[ResultRow] */
+        Page_ResultRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["ResultRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[ScoredResultRow] */
+        Page_ScoredResultRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["ScoredResultRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
         /** Page[TransferView] */
         Page_TransferView_: {
             /**
@@ -1391,6 +3091,56 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** Page[ViolationRow] */
+        Page_ViolationRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["ViolationRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /**
+         * PaperPurpose
+         * @description first=首轮考核；reexam=再次考核
+         * @enum {string}
+         */
+        PaperPurpose: "first" | "reexam";
+        /**
+         * PaperScore
+         * @description One paper against its pass line (not required or exempted: `passed` null).
+         */
+        PaperScore: {
+            /** Attempts */
+            attempts: number;
+            /** Best Score */
+            best_score: number | null;
+            /** Exempt */
+            exempt: boolean;
+            /** Label */
+            label: string;
+            /** Max Attempts */
+            max_attempts: number | null;
+            /** Paper */
+            paper: string;
+            /** Pass Line */
+            pass_line: number;
+            /** Passed */
+            passed: boolean | null;
+            /** Required */
+            required: boolean;
+        };
+        /**
+         * PaperType
+         * @description humanities=人文医学；professional=业务水平
+         * @enum {string}
+         */
+        PaperType: "humanities" | "professional";
         /**
          * PasswordReset
          * @description 忘记密码 → 重置密码.
@@ -1507,6 +3257,17 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * PhysicianIds
+         * @description 参加考核 / 取消参加考核 (批量): the physicians ticked in 医师信息列表.
+         */
+        PhysicianIds: {
+            /**
+             * Physician Ids
+             * @description 医师 ids
+             */
+            physician_ids: number[];
         };
         /**
          * PhysicianLevel
@@ -1627,6 +3388,310 @@ export interface components {
          * @enum {string}
          */
         Procedure: "simple" | "general";
+        /**
+         * ProcessBody
+         * @description 处理为违纪不合格: the reason (required by the state machine, code ``reason_required``).
+         */
+        ProcessBody: {
+            /**
+             * Reason
+             * @description 处理理由（必填）
+             * @default
+             */
+            reason: string;
+            /**
+             * Version
+             * @description 页面加载时记录的版本号（可选，防止重复处理）
+             * @default null
+             */
+            version: number | null;
+        };
+        /** ProcessedBy */
+        ProcessedBy: {
+            /** Actor Id */
+            actor_id: number | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            org: components["schemas"]["Ref"] | null;
+            /** Reason */
+            reason: string;
+            role: components["schemas"]["Choice"];
+        };
+        /**
+         * ProctoringAction
+         * @description mark=标记疑似作弊；unmark=撤销疑似作弊标记；process=处理为违纪不合格
+         * @enum {string}
+         */
+        ProctoringAction: "mark" | "unmark" | "process";
+        /**
+         * ProctoringEventView
+         * @description One mark, unmark or 处理.
+         */
+        ProctoringEventView: {
+            action: components["schemas"]["Labelled_ProctoringAction_"];
+            /** Actor Id */
+            actor_id: number | null;
+            /** Actor Type */
+            actor_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            org: components["schemas"]["Ref"] | null;
+            /** Reason */
+            reason: string;
+            role: components["schemas"]["Choice"];
+        };
+        /**
+         * ProctoringQuery
+         * @description 监考管理 / 违纪处理记录 filters.
+         */
+        ProctoringQuery: {
+            /**
+             * Cycle Id
+             * @description 考核周期（默认：当前周期）
+             * @default null
+             */
+            cycle_id: number | null;
+            /**
+             * Decision
+             * @description 核验结果：camera_covered, multiple_faces, low_similarity, review, no_face, invalid_image, no_reference, passed（可多个，逗号分隔）
+             * @default null
+             */
+            decision: string | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * Institution Id
+             * @description 卫生机构
+             * @default null
+             */
+            institution_id: number | null;
+            /**
+             * Max Similarity
+             * @description 最低相似度 ≤ x（0-1）
+             * @default null
+             */
+            max_similarity: number | null;
+            /**
+             * Name
+             * @description 姓名（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+            /**
+             * 排序方式
+             * @description similarity（默认）| -similarity | id
+             * @default similarity
+             */
+            sort: string;
+            /**
+             * Suspected
+             * @description 疑似作弊
+             * @default null
+             */
+            suspected: boolean | null;
+            /**
+             * Violation
+             * @description 违纪不合格
+             * @default null
+             */
+            violation: boolean | null;
+        };
+        /** ProgressPhysician */
+        ProgressPhysician: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            department: components["schemas"]["Ref"] | null;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 证件号码（脱敏）
+             */
+            id_number: string;
+            level: components["schemas"]["Labelled_PhysicianLevel_"] | null;
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @description 手机号码（脱敏）
+             */
+            phone: string;
+            /** Practice Cert No */
+            practice_cert_no: string | null;
+        };
+        /**
+         * ProgressQuery
+         * @description 考核进度 filters (the enum filters take one value or several, comma-separated).
+         */
+        ProgressQuery: {
+            /**
+             * Category
+             * @description 执业类别
+             * @default null
+             */
+            category: string | null;
+            /**
+             * Cycle Id
+             * @description 考核周期（默认：当前周期）
+             * @default null
+             */
+            cycle_id: number | null;
+            /**
+             * Delay
+             * @description 延期状态
+             * @default null
+             */
+            delay: string | null;
+            /**
+             * Department Id
+             * @description 科室
+             * @default null
+             */
+            department_id: number | null;
+            /**
+             * Exemption
+             * @description 免考状态
+             * @default null
+             */
+            exemption: string | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * Institution Id
+             * @description 卫生机构
+             * @default null
+             */
+            institution_id: number | null;
+            /**
+             * Level
+             * @description 执业级别
+             * @default null
+             */
+            level: string | null;
+            /**
+             * Modification
+             * @description 修改状态
+             * @default null
+             */
+            modification: string | null;
+            /**
+             * Name
+             * @description 姓名（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Phone
+             * @description 手机号码
+             * @default null
+             */
+            phone: string | null;
+            /**
+             * Practice Cert No
+             * @description 执业证书编号
+             * @default null
+             */
+            practice_cert_no: string | null;
+            /**
+             * Procedure
+             * @description 考核程序：simple | general
+             * @default null
+             */
+            procedure: string | null;
+            /**
+             * Qualification Cert No
+             * @description 资格证书编号
+             * @default null
+             */
+            qualification_cert_no: string | null;
+            /**
+             * Queue
+             * @description 待办列表（GET /assessments/queues）
+             * @default null
+             */
+            queue: string | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+            /**
+             * Status
+             * @description 考核状态（可多个，逗号分隔）
+             * @default null
+             */
+            status: string | null;
+        };
+        /**
+         * ProgressRow
+         * @description One assessment in 考核进度 / a review queue.
+         */
+        ProgressRow: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Cycle Id */
+            cycle_id: number;
+            delay: components["schemas"]["Labelled_DelayStatus_"];
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"];
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"];
+            physician: components["schemas"]["ProgressPhysician"];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
+        };
         /** PublicationSetting */
         PublicationSetting: {
             /** 向社会公布违纪不合格结果 */
@@ -1684,6 +3749,238 @@ export interface components {
              * @description physician 医师 | staff 机构账号
              */
             type: string;
+        };
+        /** RecordAttempt */
+        RecordAttempt: {
+            /** Attempt No */
+            attempt_no: number;
+            /** Auto Submitted */
+            auto_submitted: boolean;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Pass Line */
+            pass_line: number | null;
+            /** Passed */
+            passed: boolean | null;
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /** Score */
+            score: number | null;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["Labelled_AttemptStatus_"];
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /** RecordCertificate */
+        RecordCertificate: {
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Issuer */
+            issuer: string;
+            /** Number */
+            number: string;
+            /** Print Count */
+            print_count: number;
+            /** Verify Url */
+            verify_url: string;
+        };
+        /** RecordCycle */
+        RecordCycle: {
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+        };
+        /** RecordDelay */
+        RecordDelay: {
+            /** Reason */
+            reason: string;
+            status: components["schemas"]["Labelled_DelayStatus_"];
+        };
+        /** RecordEvaluation */
+        RecordEvaluation: {
+            /**
+             * Content
+             * @description 本周期的考核内容（评定项目）
+             */
+            content: unknown;
+            done: components["schemas"]["DoneBy"] | null;
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            /** Items */
+            items: {
+                [key: string]: unknown;
+            };
+            /** Opinion */
+            opinion: string;
+            /** Other Site Opinions */
+            other_site_opinions: unknown[];
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
+        };
+        /**
+         * RecordEvent
+         * @description One row of the history.
+         */
+        RecordEvent: {
+            action: components["schemas"]["Choice"];
+            /** Actor Name */
+            actor_name: string;
+            /** Actor Type */
+            actor_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            flow: components["schemas"]["Choice"];
+            from_status: components["schemas"]["Choice"];
+            /** Id */
+            id: number;
+            org: components["schemas"]["Ref"] | null;
+            /** Reason */
+            reason: string;
+            role: components["schemas"]["Choice"];
+            to_status: components["schemas"]["Choice"];
+        };
+        /** RecordExemption */
+        RecordExemption: {
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            paper: components["schemas"]["Labelled_PaperType_"] | null;
+            /** Reasons */
+            reasons: components["schemas"]["RecordExemptionReason"][];
+            status: components["schemas"]["Labelled_ExemptionStatus_"];
+        };
+        /** RecordExemptionReason */
+        RecordExemptionReason: {
+            /** Id */
+            id: number;
+            paper: components["schemas"]["Labelled_PaperType_"] | null;
+            /** Text */
+            text: string;
+        };
+        /** RecordModification */
+        RecordModification: {
+            /** Pending Changes */
+            pending_changes: {
+                [key: string]: unknown;
+            };
+            status: components["schemas"]["Labelled_ModificationStatus_"];
+        };
+        /** RecordOutcome */
+        RecordOutcome: {
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Deregistration Recommended */
+            deregistration_recommended: boolean;
+            /** Fail Reason */
+            fail_reason: string;
+            /** Fail Reason Label */
+            fail_reason_label: string;
+            /** No Promotion */
+            no_promotion: boolean;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspended From */
+            suspended_from: string | null;
+            /** Suspension Months */
+            suspension_months: number | null;
+            /** Violation */
+            violation: boolean;
+        };
+        /** RecordPhysician */
+        RecordPhysician: {
+            /** Birth Date */
+            birth_date: string | null;
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            department: components["schemas"]["Ref"] | null;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 证件号码（按权限脱敏，见 numbers_masked）
+             */
+            id_number: string;
+            level: components["schemas"]["Labelled_PhysicianLevel_"] | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Photo File Id */
+            photo_file_id: string | null;
+            /** Practice Cert No */
+            practice_cert_no: string | null;
+            /** Practice Scope */
+            practice_scope: string | null;
+            /** Qualification Cert No */
+            qualification_cert_no: string | null;
+        };
+        /**
+         * ReexamConfirmAll
+         * @description 一键确认: every confirmable 不合格 physician of the province's current cycle (or `cycle_id`).
+         */
+        ReexamConfirmAll: {
+            /**
+             * Cycle Id
+             * @description 考核周期（默认当前周期）
+             * @default null
+             */
+            cycle_id: number | null;
+            /**
+             * Suspended From
+             * @description 暂停执业起始日期（默认当天）
+             * @default null
+             */
+            suspended_from: string | null;
+            /**
+             * Suspension Months
+             * @description 暂停执业月数（3-6，默认3）
+             * @default 3
+             */
+            suspension_months: number;
+        };
+        /**
+         * ReexamConfirmBatch
+         * @description 确认 / 批量确认 of the re-exam list, with the suspension recorded for each physician.
+         */
+        ReexamConfirmBatch: {
+            /**
+             * Ids
+             * @description 考核记录 ids
+             */
+            ids: number[];
+            /**
+             * Suspended From
+             * @description 暂停执业起始日期（默认当天）
+             * @default null
+             */
+            suspended_from: string | null;
+            /**
+             * Suspension Months
+             * @description 暂停执业月数（3-6，默认3）
+             * @default 3
+             */
+            suspension_months: number;
         };
         /**
          * Ref
@@ -1793,6 +4090,267 @@ export interface components {
             /** 密码 */
             password: string;
         };
+        /**
+         * ResultFilterQuery
+         * @description The 考核进度 filters that make sense on these lists (status and procedure are the list's own).
+         */
+        ResultFilterQuery: {
+            /**
+             * Category
+             * @description 执业类别
+             * @default null
+             */
+            category: string | null;
+            /**
+             * Cycle Id
+             * @description 考核周期（默认：当前周期）
+             * @default null
+             */
+            cycle_id: number | null;
+            /**
+             * Department Id
+             * @description 科室
+             * @default null
+             */
+            department_id: number | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * Institution Id
+             * @description 卫生机构
+             * @default null
+             */
+            institution_id: number | null;
+            /**
+             * Level
+             * @description 执业级别
+             * @default null
+             */
+            level: string | null;
+            /**
+             * Name
+             * @description 姓名（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Phone
+             * @description 手机号码
+             * @default null
+             */
+            phone: string | null;
+            /**
+             * Practice Cert No
+             * @description 执业证书编号
+             * @default null
+             */
+            practice_cert_no: string | null;
+            /**
+             * Qualification Cert No
+             * @description 资格证书编号
+             * @default null
+             */
+            qualification_cert_no: string | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /** ResultPhysician */
+        ResultPhysician: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 证件号码（脱敏）
+             */
+            id_number: string;
+            level: components["schemas"]["Labelled_PhysicianLevel_"] | null;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ResultProcedureQuery
+         * @description …and the list of one procedure: ?procedure=simple (简易程序) | general (一般程序).
+         */
+        ResultProcedureQuery: {
+            /**
+             * Category
+             * @description 执业类别
+             * @default null
+             */
+            category: string | null;
+            /**
+             * Cycle Id
+             * @description 考核周期（默认：当前周期）
+             * @default null
+             */
+            cycle_id: number | null;
+            /**
+             * Department Id
+             * @description 科室
+             * @default null
+             */
+            department_id: number | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * Institution Id
+             * @description 卫生机构
+             * @default null
+             */
+            institution_id: number | null;
+            /**
+             * Level
+             * @description 执业级别
+             * @default null
+             */
+            level: string | null;
+            /**
+             * Name
+             * @description 姓名（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Phone
+             * @description 手机号码
+             * @default null
+             */
+            phone: string | null;
+            /**
+             * Practice Cert No
+             * @description 执业证书编号
+             * @default null
+             */
+            practice_cert_no: string | null;
+            /**
+             * Procedure
+             * @description 考核程序：simple | general
+             * @default null
+             */
+            procedure: string | null;
+            /**
+             * Qualification Cert No
+             * @description 资格证书编号
+             * @default null
+             */
+            qualification_cert_no: string | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /**
+         * ResultRow
+         * @description One assessment in the 成绩评定 / 再次考核 lists.
+         */
+        ResultRow: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Cycle Id */
+            cycle_id: number;
+            /** Deregistration Recommended */
+            deregistration_recommended: boolean;
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            /** Fail Reason */
+            fail_reason: string;
+            /** Fail Reason Label */
+            fail_reason_label: string;
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** No Promotion */
+            no_promotion: boolean;
+            physician: components["schemas"]["ResultPhysician"];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspended From */
+            suspended_from: string | null;
+            /** Suspension Months */
+            suspension_months: number | null;
+            /** Version */
+            version: number;
+            /** Violation */
+            violation: boolean;
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
+        };
+        /**
+         * ReviewQueue
+         * @description A review queue (menu) of the caller's role.
+         */
+        ReviewQueue: {
+            /** Label */
+            label: string;
+            /** Queue */
+            queue: string;
+        };
+        /**
+         * ScoredResultRow
+         * @description …with each paper's scores and what 确认 decides.
+         */
+        ScoredResultRow: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Cycle Id */
+            cycle_id: number;
+            /** Deregistration Recommended */
+            deregistration_recommended: boolean;
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            /** Fail Reason */
+            fail_reason: string;
+            /** Fail Reason Label */
+            fail_reason_label: string;
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** No Promotion */
+            no_promotion: boolean;
+            /** Papers */
+            papers: components["schemas"]["PaperScore"][];
+            physician: components["schemas"]["ResultPhysician"];
+            preview: components["schemas"]["VerdictPreview"];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspended From */
+            suspended_from: string | null;
+            /** Suspension Months */
+            suspension_months: number | null;
+            /** Version */
+            version: number;
+            /** Violation */
+            violation: boolean;
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
+        };
         /** SelfAssessmentItem */
         SelfAssessmentItem: {
             /**
@@ -1804,6 +4362,86 @@ export interface components {
             group_label: string;
             /** Text */
             text: string;
+        };
+        /** StatsColumn */
+        StatsColumn: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+        };
+        /**
+         * StatsInstitutionRow
+         * @description A health institution and its counts per column.
+         */
+        StatsInstitutionRow: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Region */
+            region: string;
+        };
+        /**
+         * StatsKind
+         * @description progress=考核进度统计；results=考核结果统计
+         * @enum {string}
+         */
+        StatsKind: "progress" | "results";
+        /**
+         * StatsRegionRow
+         * @description A child region (or 本级) and its counts per column.
+         */
+        StatsRegionRow: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+        };
+        /**
+         * StatsSnapshotView
+         * @description 统计结果 of the caller's scope: the latest snapshot with its 统计时间 (not real time), and
+         *     the refresh in progress, if any.
+         */
+        StatsSnapshotView: {
+            /** Columns */
+            columns: components["schemas"]["StatsColumn"][];
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /**
+             * Computed At Text
+             * @description 统计时间（北京时间）
+             */
+            computed_at_text: string;
+            /** Cycles */
+            cycles: components["schemas"]["Ref"][];
+            /** Duration Ms */
+            duration_ms: number;
+            /** Institutions */
+            institutions: components["schemas"]["StatsInstitutionRow"][];
+            kind: components["schemas"]["Labelled_StatsKind_"];
+            /** Notice */
+            notice: string;
+            /** Realtime */
+            realtime: boolean;
+            refreshing: components["schemas"]["JobStarted"] | null;
+            /** Regions */
+            regions: components["schemas"]["StatsRegionRow"][];
+            /** Total */
+            total: {
+                [key: string]: number;
+            };
         };
         /**
          * TransferCreated
@@ -1923,6 +4561,182 @@ export interface components {
             status: components["schemas"]["Labelled_TransferStatus_"];
             to_org: components["schemas"]["Ref"] | null;
         };
+        /**
+         * Unassigned
+         * @description 撤销: the institutions removed.
+         */
+        Unassigned: {
+            /** Removed */
+            removed: number[];
+        };
+        /**
+         * UnmarkBody
+         * @description 撤销疑似作弊标记 (administrations): an optional reason.
+         */
+        UnmarkBody: {
+            /**
+             * Reason
+             * @description 撤销理由（可选）
+             * @default
+             */
+            reason: string;
+        };
+        /** UnmarkedBy */
+        UnmarkedBy: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            org: components["schemas"]["Ref"] | null;
+        };
+        /**
+         * VerdictPreview
+         * @description What 确认 would decide.
+         */
+        VerdictPreview: {
+            /** Fail Reason */
+            fail_reason: string;
+            /** Fail Reason Label */
+            fail_reason_label: string;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+        };
+        /**
+         * ViolationProcessed
+         * @description 处理: the new state, 违纪不合格.
+         */
+        ViolationProcessed: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Cycle Id */
+            cycle_id: number;
+            delay: components["schemas"]["Labelled_DelayStatus_"];
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"];
+            /** Fail Reason */
+            fail_reason: string;
+            /** From Status */
+            from_status: string;
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"];
+            /** Physician Id */
+            physician_id: number;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** To Status */
+            to_status: string;
+            /** Version */
+            version: number;
+            /** Violation */
+            violation: boolean;
+        };
+        /**
+         * ViolationRow
+         * @description 违纪处理记录: …with who processed it, when and why.
+         */
+        ViolationRow: {
+            actions: components["schemas"]["ExamineeActions"];
+            /** Assessment Id */
+            assessment_id: number;
+            /** Checks */
+            checks: number;
+            /** Concluded At */
+            concluded_at: string | null;
+            /** Cycle Id */
+            cycle_id: number;
+            /** Flagged Checks */
+            flagged_checks: number;
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** Last Check At */
+            last_check_at: string | null;
+            /** Lowest Similarity */
+            lowest_similarity: number | null;
+            mark: components["schemas"]["MarkState"];
+            /** Papers */
+            papers: components["schemas"]["ExamineePaper"][];
+            /**
+             * Photos
+             * @description 照片页的接口地址
+             */
+            photos: string;
+            physician: components["schemas"]["ExamineePhysician"];
+            processed: components["schemas"]["ProcessedBy"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspected */
+            suspected: boolean;
+            /** Violation */
+            violation: boolean;
+            worst_decision: components["schemas"]["Choice"] | null;
+        };
+        /** VoidedCertificateView */
+        VoidedCertificateView: {
+            /** Number */
+            number: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Voided At
+             * Format: date-time
+             */
+            voided_at: string;
+        };
+        /**
+         * MaterialFile
+         * @description An uploaded application material.
+         */
+        server__schemas__assessment_orgs__MaterialFile: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Size */
+            size: number;
+        };
+        /**
+         * MaterialFile
+         * @description One file the physician submitted; open it with GET …/materials/<file id>.
+         */
+        server__schemas__materials__MaterialFile: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @description photo 标准照片 | procedure_proof 简易程序证明材料 | exemption_proof 免考证明材料
+             */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+        };
     };
     responses: {
         /** @description 请求有误 */
@@ -1996,6 +4810,927 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    admin_assessment_list_applications: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构名称（包含） */
+                name?: string;
+                /** @description pending | approved | rejected */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApplicationRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_submit_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationSubmit"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_get_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDetail"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_approve_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_download_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 图片或 PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_reject_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationReject"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_batch_apply_permission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyPermissionBatch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_set_apply_permission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyPermission"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_set_industry_assessor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessorSetting"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentOrgRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_list_assessment_institutions: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构名称（包含） */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AssessorRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdList"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Assigned"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_list_assigned: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构名称（包含） */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                assessor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AssessmentOrgRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_unassign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessor_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdList"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unassigned"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_upload_materials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_MaterialFile_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_my_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationStatusView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_my_institutions: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构名称（包含） */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AssessmentOrgRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessment_list_unassigned: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构名称（包含） */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AssessmentOrgRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_list_assessments: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 待办列表（GET /assessments/queues） */
+                queue?: string;
+                /** @description 考核周期（默认：当前周期） */
+                cycle_id?: number;
+                /** @description 考核状态（可多个，逗号分隔） */
+                status?: string;
+                /** @description 修改状态 */
+                modification?: string;
+                /** @description 免考状态 */
+                exemption?: string;
+                /** @description 延期状态 */
+                delay?: string;
+                /** @description 考核程序：simple | general */
+                procedure?: string;
+                /** @description 卫生机构 */
+                institution_id?: number;
+                /** @description 科室 */
+                department_id?: number;
+                /** @description 执业类别 */
+                category?: string;
+                /** @description 执业级别 */
+                level?: string;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 执业证书编号 */
+                practice_cert_no?: string;
+                /** @description 资格证书编号 */
+                qualification_cert_no?: string;
+                /** @description 手机号码 */
+                phone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ProgressRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_act_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_list_cycle_physicians: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 待办列表（GET /assessments/queues） */
+                queue?: string;
+                /** @description 考核周期（默认：当前周期） */
+                cycle_id?: number;
+                /** @description 考核状态（可多个，逗号分隔） */
+                status?: string;
+                /** @description 修改状态 */
+                modification?: string;
+                /** @description 免考状态 */
+                exemption?: string;
+                /** @description 延期状态 */
+                delay?: string;
+                /** @description 考核程序：simple | general */
+                procedure?: string;
+                /** @description 卫生机构 */
+                institution_id?: number;
+                /** @description 科室 */
+                department_id?: number;
+                /** @description 执业类别 */
+                category?: string;
+                /** @description 执业级别 */
+                level?: string;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 执业证书编号 */
+                practice_cert_no?: string;
+                /** @description 资格证书编号 */
+                qualification_cert_no?: string;
+                /** @description 手机号码 */
+                phone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CyclePhysicianPage"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_cancel_include_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhysicianIds"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncludeBatchResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_include_batch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhysicianIds"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncludeBatchResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_cancel_include: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                physician_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_include: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                physician_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_list_queues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_ReviewQueue_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_get_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentRecord"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_assessments_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+                action: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MoveResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     admin_appeals_appeal_of: {
         parameters: {
             query?: never;
@@ -2047,6 +5782,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AppealView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_results_print_certificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
                 };
             };
             400: components["responses"]["E400"];
@@ -2544,6 +6308,460 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    admin_proctoring_list_examinees: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 考核周期（默认：当前周期） */
+                cycle_id?: number;
+                /** @description 最低相似度 ≤ x（0-1） */
+                max_similarity?: number;
+                /** @description 核验结果：camera_covered, multiple_faces, low_similarity, review, no_face, invalid_image, no_reference, passed（可多个，逗号分隔） */
+                decision?: string;
+                /** @description 疑似作弊 */
+                suspected?: boolean;
+                /** @description 违纪不合格 */
+                violation?: boolean;
+                /** @description 卫生机构 */
+                institution_id?: number;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description similarity（默认）| -similarity | id */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExamineeRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_proctoring_check_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                check_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 图片 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_proctoring_list_violations: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 考核周期（默认：当前周期） */
+                cycle_id?: number;
+                /** @description 最低相似度 ≤ x（0-1） */
+                max_similarity?: number;
+                /** @description 核验结果：camera_covered, multiple_faces, low_similarity, review, no_face, invalid_image, no_reference, passed（可多个，逗号分隔） */
+                decision?: string;
+                /** @description 疑似作弊 */
+                suspected?: boolean;
+                /** @description 违纪不合格 */
+                violation?: boolean;
+                /** @description 卫生机构 */
+                institution_id?: number;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description similarity（默认）| -similarity | id */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ViolationRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_proctoring_examinee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExamineeDetail"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_proctoring_mark: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_proctoring_reference_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 图片 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_proctoring_process: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProcessBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViolationProcessed"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_proctoring_unmark: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assessment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnmarkBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_results_reexam_candidates: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 考核周期（默认：当前周期） */
+                cycle_id?: number;
+                /** @description 卫生机构 */
+                institution_id?: number;
+                /** @description 科室 */
+                department_id?: number;
+                /** @description 执业类别 */
+                category?: string;
+                /** @description 执业级别 */
+                level?: string;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 执业证书编号 */
+                practice_cert_no?: string;
+                /** @description 资格证书编号 */
+                qualification_cert_no?: string;
+                /** @description 手机号码 */
+                phone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ResultRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_results_reexam_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReexamConfirmBatch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_results_reexam_confirm_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReexamConfirmAll"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_results_reexam_results: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 考核周期（默认：当前周期） */
+                cycle_id?: number;
+                /** @description 卫生机构 */
+                institution_id?: number;
+                /** @description 科室 */
+                department_id?: number;
+                /** @description 执业类别 */
+                category?: string;
+                /** @description 执业级别 */
+                level?: string;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 执业证书编号 */
+                practice_cert_no?: string;
+                /** @description 资格证书编号 */
+                qualification_cert_no?: string;
+                /** @description 手机号码 */
+                phone?: string;
+                /** @description 考核程序：simple | general */
+                procedure?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ScoredResultRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     admin_regions_regions_tree: {
         parameters: {
             query?: {
@@ -2628,6 +6846,222 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_results_judging_list: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 考核周期（默认：当前周期） */
+                cycle_id?: number;
+                /** @description 卫生机构 */
+                institution_id?: number;
+                /** @description 科室 */
+                department_id?: number;
+                /** @description 执业类别 */
+                category?: string;
+                /** @description 执业级别 */
+                level?: string;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 执业证书编号 */
+                practice_cert_no?: string;
+                /** @description 资格证书编号 */
+                qualification_cert_no?: string;
+                /** @description 手机号码 */
+                phone?: string;
+                /** @description 考核程序：simple | general */
+                procedure?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ScoredResultRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_latest_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsSnapshotView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_excel_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_refresh_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_latest_results: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsSnapshotView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_excel_results: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_refresh_results: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStarted"];
                 };
             };
             400: components["responses"]["E400"];

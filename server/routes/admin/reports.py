@@ -21,8 +21,11 @@ from collections.abc import Awaitable, Callable
 from sanic import Blueprint, HTTPResponse
 from sanic.request import Request
 
+from server.routes.api import endpoint
 from server.routes.guards import actor_of, require
 from server.routes.render import attachment, ok, page, paging
+from server.schemas.common import XLSX_FILE
+from server.schemas.statistics import JobStarted, StatsSnapshotView
 from server.services.access import Role
 from server.services.platform import jobs
 from server.services.reports import exports, statistics
@@ -33,30 +36,37 @@ ADMIN, HI, AI = Role.ADMINISTRATION, Role.HEALTH_INSTITUTION, Role.ASSESSMENT_IN
 Handler = Callable[[Request], Awaitable[HTTPResponse]]
 
 
+KIND_LABELS = {"progress": "考核进度统计", "results": "考核结果统计"}
+
+
 def _refresh(kind: str) -> Handler:
-    @require(ADMIN, HI, AI)
     async def handler(request: Request) -> HTTPResponse:
         job = await statistics.start_refresh(actor=actor_of(request), kind=kind)
         return ok(jobs.job_view(job), status=202)
 
-    return handler
+    handler.__name__ = f"refresh_{kind}"
+    handler.__doc__ = f"刷新统计（{KIND_LABELS[kind]}）: 202 with the job; 409 statistics_running."
+    return endpoint(ADMIN, HI, AI, response=JobStarted, status=202)(handler)
 
 
 def _latest(kind: str) -> Handler:
-    @require(ADMIN, HI, AI)
     async def handler(request: Request) -> HTTPResponse:
         return ok(await statistics.latest_view(actor=actor_of(request), kind=kind))
 
-    return handler
+    handler.__name__ = f"latest_{kind}"
+    handler.__doc__ = (f"{KIND_LABELS[kind]}: the latest snapshot with computed_at (统计时间); "
+                       "404 statistics_not_found before the first refresh.")
+    return endpoint(ADMIN, HI, AI, response=StatsSnapshotView)(handler)
 
 
 def _excel(kind: str) -> Handler:
-    @require(ADMIN, HI, AI)
     async def handler(request: Request) -> HTTPResponse:
         data, filename = await statistics.snapshot_excel(actor=actor_of(request), kind=kind)
         return attachment(data, filename)
 
-    return handler
+    handler.__name__ = f"excel_{kind}"
+    handler.__doc__ = f"下载{KIND_LABELS[kind]} as Excel (统计时间 in the first row)."
+    return endpoint(ADMIN, HI, AI, response=XLSX_FILE)(handler)
 
 
 def _export(what: str) -> Handler:
