@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from server.models import AccountStatus, OrgKind
+from server.schemas.common import Labelled, Out
+from server.services.access import Role
+
 
 class StaffLogin(BaseModel):
     code: str = Field(min_length=1, max_length=64, description="机构账号")
@@ -17,3 +21,53 @@ class PasswordChange(BaseModel):
 
 class RoleSwitch(BaseModel):
     role: str = Field(description="health_institution | assessment_institution | industry_org")
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+class StaffLoggedIn(Out):
+    """登录 succeeded: the session token and the roles the account may act in."""
+
+    token: str
+    must_change_password: bool
+    role: Role
+    roles: list[Labelled[Role]]
+
+
+class RoleSwitched(Out):
+    role: Role
+    label: str
+
+
+class MeAccount(Out):
+    id: int
+    code: str
+    status: AccountStatus
+    must_change_password: bool
+    wechat_bound: bool
+
+
+class MeRegion(Out):
+    id: int
+    name: str
+    level: str
+
+
+class MeOrg(Out):
+    id: int
+    name: str
+    kind: OrgKind
+    kind_label: str
+    region: MeRegion
+    is_assessment_institution: bool
+
+
+class CurrentAccount(Out):
+    """The console's header and menus: the account, its organisation and its roles."""
+
+    account: MeAccount
+    org: MeOrg
+    role: Labelled[Role]
+    roles: list[Labelled[Role]]
+    is_province: bool
