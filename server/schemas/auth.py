@@ -3,8 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from server.models import AccountStatus, OrgKind
-from server.schemas.common import Labelled, Out
-from server.services.access import Role
+from server.schemas.common import Choice, Out
 
 
 class StaffLogin(BaseModel):
@@ -31,12 +30,12 @@ class StaffLoggedIn(Out):
 
     token: str
     must_change_password: bool
-    role: Role
-    roles: list[Labelled[Role]]
+    role: str = Field(description="health_institution | assessment_institution | industry_org | administration")
+    roles: list[Choice]
 
 
 class RoleSwitched(Out):
-    role: Role
+    role: str = Field(description="health_institution | assessment_institution | industry_org | administration")
     label: str
 
 
@@ -68,6 +67,6 @@ class CurrentAccount(Out):
 
     account: MeAccount
     org: MeOrg
-    role: Labelled[Role]
-    roles: list[Labelled[Role]]
+    role: Choice
+    roles: list[Choice]
     is_province: bool

@@ -16,7 +16,7 @@ from server.schemas.auth import (
     StaffLoggedIn,
     StaffLogin,
 )
-from server.schemas.common import Done, Labelled
+from server.schemas.common import Choice, Done
 from server.services.access import Role
 from server.services.accounts import sessions, staff_auth
 from server.services.accounts.me import current_account_view
@@ -32,8 +32,8 @@ async def login(request: Request, body: StaffLogin):
         code=body.code, password=body.password, captcha_id=body.captcha_id, captcha_answer=body.captcha,
         ip=request.client_ip or request.ip,
     )
-    return StaffLoggedIn(token=result.token, must_change_password=result.must_change_password, role=result.role,
-                         roles=[Labelled.of(r) for r in result.roles])
+    return StaffLoggedIn(token=result.token, must_change_password=result.must_change_password, role=result.role.value,
+                         roles=[Choice(value=r.value, label=r.label) for r in result.roles])
 
 
 @bp.post("/logout")
@@ -67,4 +67,4 @@ async def switch_role(request: Request, body: RoleSwitch):
     except ValueError:
         raise ValidationFailed("身份无效", code="invalid_role") from None
     role = await staff_auth.switch_role(actor=actor_of(request), role=role)
-    return RoleSwitched(role=role, label=role.label)
+    return RoleSwitched(role=role.value, label=role.label)
