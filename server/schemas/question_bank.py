@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from server.models import Difficulty, PaperType, PracticeCategory, QuestionType
 from server.schemas.common import In, Labelled, Out, PageQuery
@@ -22,6 +22,13 @@ class QuestionFilters(In):
     active: bool | None = Field(default=None, description="启用状态")
     keyword: str | None = Field(default=None, max_length=200, description="题干关键词")
     code: str | None = Field(default=None, max_length=64, description="试题编号")
+
+    @field_validator("active", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: object) -> object:
+        if isinstance(value, str) and value not in ("true", "false"):
+            raise ValueError("参数active应为true或false")
+        return value
 
     def filters(self) -> dict:
         return self.model_dump(exclude={"bank", "page", "size"})
