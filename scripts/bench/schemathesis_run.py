@@ -89,7 +89,8 @@ def run_caller(st: Path, url: str, token: str, args: argparse.Namespace, report:
            "--checks", "not_a_server_error", "-n", str(args.n), "--max-time", str(args.max_time), "--workers", "1",
            "--seed", "7", "--no-shrink", "--report", "ndjson", "--report-ndjson-path", str(report),
            "--suppress-health-check", "all", "--continue-on-failure", "--request-timeout", "30"]
-    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
+                         cwd=report.parent)  # its .schemathesis cache goes there, not into the checkout
     text = out.stdout + out.stderr
     failing = sorted(set(re.findall(r"^_+ ((?:GET|POST|PUT|PATCH|DELETE) \S+) _+$", text, re.M)))
     cases = re.search(r"Test cases:\s*\n?\s*(\d+) generated", text) or re.search(r"(\d+) generated", text)

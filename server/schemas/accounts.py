@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+
+from server.models import AccountStatus, OrgKind
+from server.schemas.common import Labelled, Out, PageQuery
 
 MAX_BATCH = 500
 
@@ -59,3 +63,38 @@ class AssessorSetting(BaseModel):
     """行业组织承担考核机构角色: on or off."""
 
     enabled: bool
+
+
+# --- typed contract (issue #10): queries and answers of 所辖机构账户管理 ------------------------
+
+
+class AccountFilterQuery(PageQuery):
+    """?kind=&status=&name=&code=&region_id= (values checked by the service)."""
+
+    kind: str | None = Field(default=None, max_length=32, description="机构类型")
+    status: str | None = Field(default=None, max_length=32, description="账号状态")
+    name: str | None = Field(default=None, max_length=128, description="机构名称（包含）")
+    code: str | None = Field(default=None, max_length=64, description="机构账号（包含）")
+    region_id: int | None = Field(default=None, description="地区")
+
+
+class AccountRegion(Out):
+    id: int
+    name: str
+    level: str
+
+
+class AccountRow(Out):
+    """One organisation account in 所辖机构账户管理."""
+
+    id: int
+    code: str
+    status: Labelled[AccountStatus]
+    org_id: int
+    name: str
+    kind: Labelled[OrgKind]
+    region: AccountRegion
+    address: str
+    may_apply_assessment: bool
+    is_assessment_institution: bool
+    created_at: datetime

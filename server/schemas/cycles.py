@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from server.models import PaperType, PasswordRule
+from server.schemas.common import In, Labelled, Out, Ref
 
 Item = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
@@ -99,3 +100,84 @@ class ExemptionReasonUpdate(Strict):
     """【编辑】 a 免考理由."""
 
     text: str = Field(min_length=1, max_length=255, description="免考理由")
+
+
+# --- typed contract (issue #10): queries and answers ---------------------------------------------
+
+
+class CurrentCycleQuery(In):
+    province_id: int | None = Field(default=None, description="省份（国家级查看某省时）")
+
+
+class WindowsView(Out):
+    """The cycle's windows in Beijing time (null = not set yet)."""
+
+    enrol_start: datetime | None
+    enrol_end: datetime | None
+    evaluation_start: datetime | None
+    evaluation_end: datetime | None
+    exam_start: datetime | None
+    exam_end: datetime | None
+    judging_start: datetime | None
+    judging_end: datetime | None
+    reexam_start: datetime | None
+    reexam_end: datetime | None
+    delay_deadline: datetime | None
+
+
+class ExemptionReasonItem(Out):
+    id: int
+    text: str
+    sort: int
+
+
+class ExemptionOpen(Out):
+    humanities: bool
+    professional: bool
+
+
+class CycleView(Out):
+    """本周期考核设置: dates, windows, 考核内容, 考试参数, 简易程序条件, 初始密码规则, 免考设置."""
+
+    id: int
+    name: str
+    province: Ref
+    start_date: date
+    end_date: date
+    is_current: bool
+    windows: WindowsView
+    window_labels: dict[str, str]
+    evaluation_items: dict[str, list[str]]
+    exam_settings: dict[str, dict[str, Any]] = Field(description="按试卷类型（humanities / professional）的考试参数")
+    simple_conditions: list[str]
+    physician_password_rule: Labelled[PasswordRule]
+    exemption_open: ExemptionOpen
+    exemption_reasons: dict[str, list[ExemptionReasonItem]]
+
+
+class ConfirmationCycle(Out):
+    id: int
+    name: str
+    start_date: date
+    end_date: date
+
+
+class CycleConfirmationView(Out):
+    """考核周期起止日期告知 and whether this institution confirmed it (去确认)."""
+
+    cycle: ConfirmationCycle
+    confirmed: bool
+    confirmed_at: datetime | None
+
+
+class ExemptionReasonView(Out):
+    id: int
+    cycle_id: int
+    paper: PaperType
+    text: str
+    sort: int
+
+
+class ExemptionOpenView(Out):
+    paper: PaperType
+    open: bool

@@ -7,11 +7,13 @@ number or a landline with area code (0771-1234567), since offices give desk phon
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from server.models import AccountStatus, OrgKind
 from server.models.base import LabelledEnum
+from server.schemas.common import In, Labelled, Out, PageQuery, Ref
 
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
@@ -147,3 +149,106 @@ class DepartmentBatch(Strict):
 class DepartmentUpdate(Strict):
     name: str = Field(min_length=1, max_length=64, description="科室名称")
     description: str | None = Field(default=None, max_length=255, description="科室介绍；不传则不变")
+
+
+# --- typed contract (issue #10): queries and answers ---------------------------------------------
+
+
+class OrgRegion(Out):
+    id: int
+    name: str
+    level: str
+
+
+class OrgForm(Out):
+    key: str
+    label: str
+
+
+class OwnOrg(Out):
+    """本机构信息: the organisation and its forms (the stored values of each, or null)."""
+
+    id: int
+    name: str
+    kind: Labelled[OrgKind]
+    region: OrgRegion
+    credit_code: str | None
+    address: str | None
+    is_assessment_institution: bool
+    may_apply_assessment: bool
+    forms: list[OrgForm]
+    info: dict[str, dict[str, Any] | None]
+
+
+class InstitutionQuery(PageQuery):
+    """卫生机构管理 → 查询."""
+
+    name: str | None = Field(default=None, max_length=128, description="机构名称（包含）")
+    region_id: int | None = Field(default=None, description="地区")
+    is_assessment_institution: str | None = Field(default=None, max_length=8, description="是否考核机构 (true/false)")
+
+
+class InstitutionAccount(Out):
+    code: str | None
+    status: Labelled[AccountStatus] | None
+    active: bool
+
+
+class InstitutionRow(Out):
+    """One health institution in 卫生机构管理 (phone masked in the list)."""
+
+    id: int
+    name: str
+    region: OrgRegion
+    credit_code: str | None
+    address: str | None
+    is_assessment_institution: bool
+    may_apply_assessment: bool
+    account: InstitutionAccount
+    contact: str | None
+    phone: str
+    assessor: Ref | None
+    cycle_confirmed: bool
+
+
+class InstitutionDetail(InstitutionRow):
+    """卫生机构管理 → 查看: the row with the full phone and the 本机构信息 form."""
+
+    info: dict[str, Any] | None
+
+
+class DepartmentQuery(In):
+    org_id: int | None = Field(default=None, description="机构（默认本机构）")
+
+
+class DepartmentNode(Out):
+    id: int
+    name: str
+    description: str
+    level: int
+    level_label: str
+    parent_id: int | None
+    physician_count: int
+    children: list[DepartmentNode]
+
+
+class DepartmentTree(Out):
+    """科室信息 as a tree (一级科室 with their 二级科室); count = all departments."""
+
+    org: Ref
+    data: list[DepartmentNode]
+    count: int
+
+
+class DepartmentView(Out):
+    id: int
+    org_id: int
+    parent_id: int | None
+    name: str
+    description: str
+    level: int
+
+
+class DepartmentsCreated(Out):
+    data: list[DepartmentView]
+    count: int

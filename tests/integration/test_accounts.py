@@ -440,3 +440,26 @@ async def test_export_wrong_role_and_bad_filter(client):
     r = await client.get(f"{BASE}/export", headers=auth(await token_for(w.gx_admin)),
                          params={"region_id": w.gz.id})
     assert r.status_code == 403 and r.json()["code"] == "out_of_jurisdiction"
+
+
+# --- the audit log of these writes (typed contract, issue #10) ----------------------------------
+
+
+async def test_audit_log_lists_account_writes_filtered_by_action_and_time(client):
+    w = await make_world()
+    token = await token_for(w.nn_admin)
+    assert (await _create(client, token, region_id=w.xingning.id)).status_code == 201
+    r = await client.get("/api/v1/admin/audit-logs", headers=auth(token),
+                         params={"action": "account.", "since": "2000-01-01T00:00:00+08:00"})
+    assert r.status_code == 200, r.text
+    rows = r.json()["data"]
+    assert rows and all(row["action"].startswith("account.") for row in rows)
+    r = await client.get("/api/v1/admin/audit-logs", headers=auth(token), params={"until": "2000-01-01T00:00:00"})
+    assert r.status_code == 200 and r.json()["data"] == []
+
+
+async def test_audit_log_refuses_a_time_that_is_not_one(client):
+    w = await make_world()
+    r = await client.get("/api/v1/admin/audit-logs", headers=auth(await token_for(w.nn_admin)),
+                         params={"since": "yesterday"})
+    assert r.status_code == 422 and r.json()["code"] == "invalid_query"

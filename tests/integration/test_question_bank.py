@@ -146,6 +146,8 @@ async def test_list_questions_scope_and_filters(app, client):
     assert r.json()["count"] == 2 and all(q["knowledge_point"] == "方剂学" for q in r.json()["data"])
     assert (await client.get(f"{ADMIN}/questions?keyword=广西", headers=auth(gx))).json()["count"] == 2
     assert (await client.get(f"{ADMIN}/questions?qtype=essay", headers=auth(gx))).status_code == 422
+    r = await client.get(f"{ADMIN}/questions?active=1", headers=auth(gx))  # true or false only
+    assert r.status_code == 422 and r.json()["code"] == "invalid_query"
     national = await token_for(w.national)
     assert (await client.get(f"{ADMIN}/questions?size=100", headers=auth(national))).json()["count"] == 9
     assert (await client.get(f"{ADMIN}/questions?bank={w.gz.id}", headers=auth(national))).json()["count"] == 2

@@ -386,3 +386,19 @@ async def test_institution_import_recognises_an_existing_credit_code(client):
     errors = await _error_rows(client, token, job["id"])
     assert errors[0][-1] == "该机构已存在，所在地区或机构类型不能通过导入修改"
     assert await AuditLog.filter(action="org.import_update", target_id=str(w.hospital2.id)).exists()
+
+
+async def test_raw_upload_is_named_by_the_filename_query_and_listed_by_job_kind(client):
+    w = await _world()
+    token = await token_for(w.hospital)
+    r = await client.post(f"{URL}?filename=本院医师.xlsx",
+                          headers={**auth(token), "content-type": "application/octet-stream"},
+                          content=xlsx([[cn(1), idn(1), "执业医师", "临床", credit(1), "", "", "13800000001"]]))
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+    assert (await Job.get(id=job_id)).params["filename"] == "本院医师.xlsx"
+    await wait_for_job(client, token, job_id)
+    listed = await client.get("/api/v1/admin/jobs", headers=auth(token), params={"kind": "physician_import"})
+    assert listed.status_code == 200 and [j["id"] for j in listed.json()["data"]] == [job_id]
+    other = await client.get("/api/v1/admin/jobs", headers=auth(token), params={"kind": "institution_import"})
+    assert other.status_code == 200 and other.json()["count"] == 0

@@ -4,6 +4,128 @@
  */
 
 export interface paths {
+    "/api/v1/admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 所辖机构账户列表 (查询). */
+        get: operations["admin_accounts_list_accounts"];
+        put?: never;
+        /** 新增 → 确认新增. */
+        post: operations["admin_accounts_create_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/batch-activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量激活: {done: [ids], failed: [{id, code, message}]}. */
+        post: operations["admin_accounts_batch_activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 批量导出: the filtered list as 所辖机构账户.xlsx. */
+        get: operations["admin_accounts_export_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** get_account */
+        get: operations["admin_accounts_get_account"];
+        /** 修改 → 确认修改 (未激活 only). */
+        put: operations["admin_accounts_update_account"];
+        post?: never;
+        /** 删除 (未激活 only). */
+        delete: operations["admin_accounts_delete_account"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{account_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 激活. */
+        post: operations["admin_accounts_activate_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{account_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 注销. */
+        post: operations["admin_accounts_cancel_account"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/accounts/{account_id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重置密码 → 666666. */
+        post: operations["admin_accounts_reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/assessment/applications": {
         parameters: {
             query?: never;
@@ -553,6 +675,298 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 操作日志: filter by action prefix, target, time range. */
+        get: operations["admin_audit_audit_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登录: 机构账号 + 密码 + 验证码. */
+        post: operations["admin_auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** logout */
+        post: operations["admin_auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** me */
+        get: operations["admin_auth_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 初始化设置 / 安全设置 → 修改密码. */
+        post: operations["admin_auth_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/switch-role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 身份切换: 卫生机构 ⇄ 考核机构. */
+        post: operations["admin_auth_switch_role"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 新建本周期 (name, 起止日期). */
+        post: operations["admin_cycles_create_cycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本周期考核设置 (read): the caller's province; ?province_id= for the national office. */
+        get: operations["admin_cycles_current_cycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/current/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核周期起止日期告知: whether this institution has confirmed (去确认). */
+        get: operations["admin_cycles_get_confirmation"];
+        put?: never;
+        /** 【去确认】 the current cycle dates (idempotent). */
+        post: operations["admin_cycles_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** get_cycle */
+        get: operations["admin_cycles_get_cycle"];
+        /** 修改周期名称与起止日期. */
+        put: operations["admin_cycles_update_cycle"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/evaluation-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 【编辑考核内容】→【保存】. */
+        put: operations["admin_cycles_set_evaluation_items"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/exam-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 考试参数 (fields left out keep their value). */
+        put: operations["admin_cycles_set_exam_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/exemption-reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 免考设置 →【添加免考理由】. */
+        post: operations["admin_cycles_add_exemption_reason"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/exemption-reasons/{reason_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 免考设置 →【编辑】. */
+        put: operations["admin_cycles_edit_exemption_reason"];
+        post?: never;
+        /** 免考设置 →【删除】. */
+        delete: operations["admin_cycles_delete_exemption_reason"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/exemptions/{paper}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 免考设置 →【关闭申请】. */
+        post: operations["admin_cycles_close_exemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/exemptions/{paper}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 免考设置 →【开启申请】 (paper: humanities | professional). */
+        post: operations["admin_cycles_open_exemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/password-rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 医师初始密码规则. */
+        put: operations["admin_cycles_set_password_rule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/cycles/{cycle_id}/publish-violations": {
         parameters: {
             query?: never;
@@ -587,6 +1001,263 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/cycles/{cycle_id}/simple-conditions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 简易程序条件. */
+        put: operations["admin_cycles_set_simple_conditions"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/cycles/{cycle_id}/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 【保存时间设置】. */
+        put: operations["admin_cycles_set_windows"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 科室信息 as a tree; ?org_id= for an institution in the caller's jurisdiction. */
+        get: operations["admin_orgs_list_departments"];
+        put?: never;
+        /** 创建一级科室 / 二级科室 → 单一创建. */
+        post: operations["admin_orgs_create_department"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/departments/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量创建 (all or nothing; bad rows listed in details.rows). */
+        post: operations["admin_orgs_create_departments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/departments/{dept_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改科室名称 / 科室介绍. */
+        put: operations["admin_orgs_update_department"];
+        post?: never;
+        /** 删除科室 (refused while used by physicians or with 二级科室). */
+        delete: operations["admin_orgs_delete_department"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出记录: this organisation's exports, newest first, with progress. */
+        get: operations["admin_reports_list_exports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/exports/exam-progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导出考试进展: 202 with the job; the file when it is done (导出记录). */
+        post: operations["admin_reports_export_exam_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/exports/physicians": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导出医师信息列表: 202 with the job; the file when it is done (导出记录). */
+        post: operations["admin_reports_export_physicians"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/exports/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导出考核进度: 202 with the job; the file when it is done (导出记录). */
+        post: operations["admin_reports_export_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/imports/institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导入机构 (accounts created 未激活). */
+        post: operations["admin_imports_import_institutions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/imports/institutions/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载模板 (机构). */
+        get: operations["admin_imports_institution_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/imports/physicians": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导入医师: 202 with the job id; follow it at /jobs/<id>. */
+        post: operations["admin_imports_import_physicians"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/imports/physicians/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载模板 (医师). */
+        get: operations["admin_imports_physician_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 卫生机构管理 → 查询: ?name=&region_id=&is_assessment_institution=&page=&size=. */
+        get: operations["admin_orgs_list_institutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/institutions/{org_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 卫生机构管理 → 查看. */
+        get: operations["admin_orgs_get_institution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/institutions/{org_id}/cancel": {
         parameters: {
             query?: never;
@@ -614,6 +1285,92 @@ export interface paths {
         get?: never;
         /** 修改名称 / 隶属关系调整 of an active institution in the jurisdiction. */
         put: operations["admin_upkeep_update_institution"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构的后台任务 (newest first). */
+        get: operations["admin_jobs_list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 任务进度: status, counters and percent. */
+        get: operations["admin_jobs_get_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{job_id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 错误报告 (行号, the original cells, 错误原因). */
+        get: operations["admin_jobs_job_errors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{job_id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 结果文件 (e.g. an export), streamed from storage. */
+        get: operations["admin_jobs_job_result"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orgs/self": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构信息: the caller's organisation and its forms (卫健委/考核管理委员会/考核办公室 or 本机构信息). */
+        get: operations["admin_orgs_get_self"];
+        /** 【编辑】→【确认】/【保存】/【提交】 of 本机构信息; each form sent replaces the stored one. */
+        put: operations["admin_orgs_update_self"];
         post?: never;
         delete?: never;
         options?: never;
@@ -895,6 +1652,196 @@ export interface paths {
         put?: never;
         /** 撤销疑似作弊标记 (administrations, within their jurisdiction). */
         post: operations["admin_proctoring_unmark"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/cycles/{cycle_id}/blueprints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 组卷方案: 人文医学 and 业务水平 of each category, with the bank's availability. */
+        get: operations["admin_question_bank_list_blueprints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/cycles/{cycle_id}/blueprints/{paper_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One paper's 组卷方案 (?category= for 业务水平). */
+        get: operations["admin_question_bank_get_blueprint"];
+        /** 保存组卷方案 (省级专属). 422 bank_shortage lists what the bank lacks. */
+        put: operations["admin_question_bank_set_blueprint"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/cycles/{cycle_id}/papers/draw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 抽取试卷 for every active assessment of the cycle (background job; idempotent). */
+        post: operations["admin_question_bank_draw_papers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出试题 (same filters as the list). */
+        get: operations["admin_question_bank_export_questions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导入试题 (multipart field file, or the raw body): 202 with the job; follow it at /jobs/<id>. */
+        post: operations["admin_question_bank_import_questions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/import/template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载模板. */
+        get: operations["admin_question_bank_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/knowledge-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 知识点 and their active questions per type: ?bank&paper_type&category. */
+        get: operations["admin_question_bank_knowledge_points"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 试题列表: ?bank=national|province|<省份ID>&paper_type&category&knowledge_point&qtype&active&keyword&code. */
+        get: operations["admin_question_bank_list_questions"];
+        put?: never;
+        /** 新增试题 (into the bank the caller keeps). */
+        post: operations["admin_question_bank_create_question"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/questions/{question_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 查看试题 (answer and explanation included). */
+        get: operations["admin_question_bank_get_question"];
+        /** 修改试题 (a question in use keeps its type, options and answer). */
+        put: operations["admin_question_bank_update_question"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/questions/{question_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 停用 (no longer drawn). */
+        post: operations["admin_question_bank_disable_question"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/question-bank/questions/{question_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 启用. */
+        post: operations["admin_question_bank_enable_question"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1233,6 +2180,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/wechat/binding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 绑定状态: {bound, openid (masked), qrcode_pending}. */
+        get: operations["admin_wechat_binding"];
+        put?: never;
+        post?: never;
+        /** 解除绑定. */
+        delete: operations["admin_wechat_unbind"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wechat/binding-qrcode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 绑定微信: a temporary QR code to scan with WeChat: {ticket, url, image_url, expires_in}. */
+        post: operations["admin_wechat_binding_qrcode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/captcha": {
         parameters: {
             query?: never;
@@ -1493,6 +2475,150 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccountCreate
+         * @description 新增: 机构账号 + 机构名称 + 地区 + 机构类型 + 详细地址.
+         */
+        AccountCreate: {
+            /**
+             * Address
+             * @description 详细地址
+             * @default null
+             */
+            address: string | null;
+            /**
+             * Code
+             * @description 机构账号（建议使用统一社会信用代码）
+             */
+            code: string;
+            /**
+             * Kind
+             * @description administration | health_institution | industry_org
+             */
+            kind: string;
+            /**
+             * Name
+             * @description 机构名称
+             */
+            name: string;
+            /**
+             * Region Id
+             * @description 所在地区
+             */
+            region_id: number;
+        };
+        /**
+         * AccountFilterQuery
+         * @description ?kind=&status=&name=&code=&region_id= (values checked by the service).
+         */
+        AccountFilterQuery: {
+            /**
+             * Code
+             * @description 机构账号（包含）
+             * @default null
+             */
+            code: string | null;
+            /**
+             * Kind
+             * @description 机构类型
+             * @default null
+             */
+            kind: string | null;
+            /**
+             * Name
+             * @description 机构名称（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Region Id
+             * @description 地区
+             * @default null
+             */
+            region_id: number | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+            /**
+             * Status
+             * @description 账号状态
+             * @default null
+             */
+            status: string | null;
+        };
+        /** AccountRegion */
+        AccountRegion: {
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * AccountRow
+         * @description One organisation account in 所辖机构账户管理.
+         */
+        AccountRow: {
+            /** Address */
+            address: string;
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            kind: components["schemas"]["Labelled_OrgKind_"];
+            /** May Apply Assessment */
+            may_apply_assessment: boolean;
+            /** Name */
+            name: string;
+            /** Org Id */
+            org_id: number;
+            region: components["schemas"]["AccountRegion"];
+            status: components["schemas"]["Labelled_AccountStatus_"];
+        };
+        /**
+         * AccountStatus
+         * @description inactive=未激活；active=激活；cancelled=注销
+         * @enum {string}
+         */
+        AccountStatus: "inactive" | "active" | "cancelled";
+        /**
+         * AccountUpdate
+         * @description 修改 (only while 未激活): any of name / address / region.
+         */
+        AccountUpdate: {
+            /**
+             * Address
+             * @default null
+             */
+            address: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Region Id
+             * @default null
+             */
+            region_id: number | null;
+        };
         /**
          * ActionIn
          * @description The body of one move: its fields depend on the action named in the path (validated with that
@@ -1856,6 +2982,85 @@ export interface components {
          */
         AttemptStatus: "in_progress" | "submitted";
         /**
+         * AuditLogQuery
+         * @description 操作日志: filter by action prefix, target, time range.
+         */
+        AuditLogQuery: {
+            /**
+             * Action
+             * @description 操作（前缀匹配）
+             * @default null
+             */
+            action: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Since
+             * @description 起（含），如2026-01-31T00:00:00+08:00
+             * @default null
+             */
+            since: string | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+            /**
+             * Target Id
+             * @description 对象 id
+             * @default null
+             */
+            target_id: string | null;
+            /**
+             * Target Type
+             * @description 对象类型
+             * @default null
+             */
+            target_type: string | null;
+            /**
+             * Until
+             * @description 止（不含）
+             * @default null
+             */
+            until: string | null;
+        };
+        /** AuditLogRow */
+        AuditLogRow: {
+            /** Action */
+            action: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /**
+             * Actor Type
+             * @description staff | physician | system
+             */
+            actor_type: string;
+            /** After */
+            after: unknown;
+            /** Before */
+            before: unknown;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /** Org Id */
+            org_id: number | null;
+            /** Target Id */
+            target_id: string | null;
+            /** Target Type */
+            target_type: string;
+        };
+        /**
          * AvailableAction
          * @description A button the caller may press now.
          */
@@ -1870,6 +3075,16 @@ export interface components {
             label: string;
             /** Needs Reason */
             needs_reason: boolean;
+        };
+        /** BankLabel */
+        BankLabel: {
+            /** Label */
+            label: string;
+            /**
+             * Value
+             * @description national 或省份 ID
+             */
+            value: string;
         };
         /**
          * BatchBody
@@ -1905,6 +3120,135 @@ export interface components {
             done: unknown[];
             /** Failed */
             failed: components["schemas"]["BatchFailure"][];
+        };
+        /**
+         * BindingQrcode
+         * @description A temporary QR code to scan with WeChat.
+         */
+        BindingQrcode: {
+            /**
+             * Expires In
+             * @description 有效期（秒）
+             */
+            expires_in: number;
+            /**
+             * Image Url
+             * @description 二维码图片地址
+             */
+            image_url: string;
+            /** Ticket */
+            ticket: string;
+            /** Url */
+            url: string;
+        };
+        /**
+         * BindingStatus
+         * @description 绑定状态 (openid masked).
+         */
+        BindingStatus: {
+            /** Bound */
+            bound: boolean;
+            /**
+             * Openid
+             * @description 已绑定的 openid（脱敏）
+             */
+            openid: string;
+            /**
+             * Qrcode Pending
+             * @description 二维码已生成、尚未扫码
+             */
+            qrcode_pending: boolean;
+        };
+        /**
+         * BlueprintIn
+         * @description 保存组卷方案: the counts per knowledge point (and type), summing to the paper's question count.
+         */
+        BlueprintIn: {
+            /**
+             * @description 执业类别（业务水平必填）
+             * @default null
+             */
+            category: components["schemas"]["PracticeCategory"] | null;
+            /** Items */
+            items: components["schemas"]["BlueprintItem"][];
+        };
+        /** BlueprintItem */
+        BlueprintItem: {
+            /**
+             * Count
+             * @description 题量
+             */
+            count: number;
+            /**
+             * Knowledge Point
+             * @description 知识点
+             */
+            knowledge_point: string;
+            /**
+             * @description 题型；空 = 不限题型
+             * @default null
+             */
+            qtype: components["schemas"]["QuestionType"] | null;
+        };
+        /** BlueprintItemView */
+        BlueprintItemView: {
+            /** Available */
+            available: number;
+            /** Count */
+            count: number;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Qtype */
+            qtype: string | null;
+        };
+        /** BlueprintQuery */
+        BlueprintQuery: {
+            /**
+             * @description 执业类别（业务水平）
+             * @default null
+             */
+            category: components["schemas"]["PracticeCategory"] | null;
+        };
+        /** BlueprintShortage */
+        BlueprintShortage: {
+            /** Available */
+            available: number;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Needed */
+            needed: number;
+            /** Qtype */
+            qtype: string | null;
+        };
+        /**
+         * BlueprintView
+         * @description 组卷方案 of one paper, with what the bank holds for it.
+         */
+        BlueprintView: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Cycle Id */
+            cycle_id: number;
+            /** Drawn Papers */
+            drawn_papers: number;
+            /**
+             * Is Default
+             * @description 尚未保存，按题库默认生成
+             */
+            is_default: boolean;
+            /** Items */
+            items: components["schemas"]["BlueprintItemView"][];
+            /** Knowledge Points */
+            knowledge_points: components["schemas"]["PoolKnowledgePoint"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Question Count */
+            question_count: number;
+            /** Shortages */
+            shortages: components["schemas"]["BlueprintShortage"][];
+        };
+        /** Blueprints */
+        Blueprints: {
+            /** Data */
+            data: components["schemas"]["BlueprintView"][];
         };
         /** Captcha */
         Captcha: {
@@ -1945,6 +3289,127 @@ export interface components {
             label: string;
             /** Value */
             value: string;
+        };
+        /**
+         * CommitteeInfo
+         * @description 本机构信息 → 考核管理委员会.
+         */
+        CommitteeInfo: {
+            /**
+             * Address
+             * @description 地址
+             * @default
+             */
+            address: string;
+            /**
+             * Contact
+             * @description 联系人
+             */
+            contact: string;
+            /**
+             * Email
+             * @description 邮箱
+             * @default
+             */
+            email: string;
+            /**
+             * Leader
+             * @description 负责人（主任）
+             * @default
+             */
+            leader: string;
+            /**
+             * Members
+             * @description 委员会成员
+             * @default
+             */
+            members: string;
+            /**
+             * Name
+             * @description 委员会名称
+             */
+            name: string;
+            /**
+             * Phone
+             * @description 联系电话
+             */
+            phone: string;
+            /**
+             * Postcode
+             * @description 邮编
+             * @default
+             */
+            postcode: string;
+        };
+        /** ConfirmationCycle */
+        ConfirmationCycle: {
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+        };
+        /**
+         * CurrentAccount
+         * @description The console's header and menus: the account, its organisation and its roles.
+         */
+        CurrentAccount: {
+            account: components["schemas"]["MeAccount"];
+            /** Is Province */
+            is_province: boolean;
+            org: components["schemas"]["MeOrg"];
+            role: components["schemas"]["Choice"];
+            /** Roles */
+            roles: components["schemas"]["Choice"][];
+        };
+        /** CurrentCycleQuery */
+        CurrentCycleQuery: {
+            /**
+             * Province Id
+             * @description 省份（国家级查看某省时）
+             * @default null
+             */
+            province_id: number | null;
+        };
+        /**
+         * CycleConfirmationView
+         * @description 考核周期起止日期告知 and whether this institution confirmed it (去确认).
+         */
+        CycleConfirmationView: {
+            /** Confirmed */
+            confirmed: boolean;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            cycle: components["schemas"]["ConfirmationCycle"];
+        };
+        /** CycleCreate */
+        CycleCreate: {
+            /**
+             * End Date
+             * Format: date
+             * @description 考核周期结束日期
+             */
+            end_date: string;
+            /**
+             * Name
+             * @description 周期名称，如 2024-2026周期
+             */
+            name: string;
+            /**
+             * Start Date
+             * Format: date
+             * @description 考核周期开始日期
+             */
+            start_date: string;
         };
         /**
          * CyclePhysicianPage
@@ -1999,6 +3464,150 @@ export interface components {
             status: components["schemas"]["Labelled_AssessmentStatus_"];
         };
         /**
+         * CycleUpdate
+         * @description 修改周期名称与起止日期 (the windows must still fit).
+         */
+        CycleUpdate: {
+            /**
+             * End Date
+             * Format: date
+             * @description 考核周期结束日期
+             */
+            end_date: string;
+            /**
+             * Name
+             * @description 周期名称，如 2024-2026周期
+             */
+            name: string;
+            /**
+             * Start Date
+             * Format: date
+             * @description 考核周期开始日期
+             */
+            start_date: string;
+        };
+        /**
+         * CycleView
+         * @description 本周期考核设置: dates, windows, 考核内容, 考试参数, 简易程序条件, 初始密码规则, 免考设置.
+         */
+        CycleView: {
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            /** Evaluation Items */
+            evaluation_items: {
+                [key: string]: string[];
+            };
+            /**
+             * Exam Settings
+             * @description 按试卷类型（humanities / professional）的考试参数
+             */
+            exam_settings: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            exemption_open: components["schemas"]["ExemptionOpen"];
+            /** Exemption Reasons */
+            exemption_reasons: {
+                [key: string]: components["schemas"]["ExemptionReasonItem"][];
+            };
+            /** Id */
+            id: number;
+            /** Is Current */
+            is_current: boolean;
+            /** Name */
+            name: string;
+            physician_password_rule: components["schemas"]["Labelled_PasswordRule_"];
+            province: components["schemas"]["Ref"];
+            /** Simple Conditions */
+            simple_conditions: string[];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** Window Labels */
+            window_labels: {
+                [key: string]: string;
+            };
+            windows: components["schemas"]["WindowsView"];
+        };
+        /**
+         * CycleWindows
+         * @description 【保存时间设置】: every window replaced; null = not set yet. Naive times are Beijing time.
+         */
+        CycleWindows: {
+            /**
+             * Delay Deadline
+             * @description 延期申请截止
+             * @default null
+             */
+            delay_deadline: string | null;
+            /**
+             * Enrol End
+             * @description 报名结束
+             * @default null
+             */
+            enrol_end: string | null;
+            /**
+             * Enrol Start
+             * @description 报名开始
+             * @default null
+             */
+            enrol_start: string | null;
+            /**
+             * Evaluation End
+             * @description 评定结束
+             * @default null
+             */
+            evaluation_end: string | null;
+            /**
+             * Evaluation Start
+             * @description 评定开始
+             * @default null
+             */
+            evaluation_start: string | null;
+            /**
+             * Exam End
+             * @description 首轮考核结束
+             * @default null
+             */
+            exam_end: string | null;
+            /**
+             * Exam Start
+             * @description 首轮考核开始
+             * @default null
+             */
+            exam_start: string | null;
+            /**
+             * Judging End
+             * @description 成绩评定结束
+             * @default null
+             */
+            judging_end: string | null;
+            /**
+             * Judging Start
+             * @description 成绩评定开始
+             * @default null
+             */
+            judging_start: string | null;
+            /**
+             * Reexam End
+             * @description 再次考核结束
+             * @default null
+             */
+            reexam_end: string | null;
+            /**
+             * Reexam Start
+             * @description 再次考核开始
+             * @default null
+             */
+            reexam_start: string | null;
+        };
+        /**
          * Decision
          * @description 通过 / 驳回 (a rejection needs its reason).
          */
@@ -2019,6 +3628,39 @@ export interface components {
          */
         DelayStatus: "none" | "hi_pending" | "admin_pending" | "approved" | "rejected";
         /**
+         * DepartmentBatch
+         * @description 批量创建: rows under one parent (none = 一级科室).
+         */
+        DepartmentBatch: {
+            /** Items */
+            items: components["schemas"]["DepartmentRow"][];
+            /**
+             * Parent Id
+             * @default null
+             */
+            parent_id: number | null;
+        };
+        /** DepartmentCreate */
+        DepartmentCreate: {
+            /**
+             * Description
+             * @description 科室介绍
+             * @default
+             */
+            description: string;
+            /**
+             * Name
+             * @description 科室名称
+             */
+            name: string;
+            /**
+             * Parent Id
+             * @description 上级（一级）科室；空 = 创建一级科室
+             * @default null
+             */
+            parent_id: number | null;
+        };
+        /**
          * DepartmentMove
          * @description 调整科室: the physicians (ids) and their new department.
          */
@@ -2028,6 +3670,101 @@ export interface components {
             /** 医师 */
             physician_ids: number[];
         };
+        /** DepartmentNode */
+        DepartmentNode: {
+            /** Children */
+            children: components["schemas"]["DepartmentNode"][];
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: number;
+            /** Level Label */
+            level_label: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
+            /** Physician Count */
+            physician_count: number;
+        };
+        /** DepartmentQuery */
+        DepartmentQuery: {
+            /**
+             * Org Id
+             * @description 机构（默认本机构）
+             * @default null
+             */
+            org_id: number | null;
+        };
+        /** DepartmentRow */
+        DepartmentRow: {
+            /**
+             * Description
+             * @description 科室介绍
+             * @default
+             */
+            description: string;
+            /**
+             * Name
+             * @description 科室名称（空名称在服务中逐行报告）
+             */
+            name: string;
+        };
+        /**
+         * DepartmentTree
+         * @description 科室信息 as a tree (一级科室 with their 二级科室); count = all departments.
+         */
+        DepartmentTree: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["DepartmentNode"][];
+            org: components["schemas"]["Ref"];
+        };
+        /** DepartmentUpdate */
+        DepartmentUpdate: {
+            /**
+             * Description
+             * @description 科室介绍；不传则不变
+             * @default null
+             */
+            description: string | null;
+            /**
+             * Name
+             * @description 科室名称
+             */
+            name: string;
+        };
+        /** DepartmentView */
+        DepartmentView: {
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Org Id */
+            org_id: number;
+            /** Parent Id */
+            parent_id: number | null;
+        };
+        /** DepartmentsCreated */
+        DepartmentsCreated: {
+            /** Count */
+            count: number;
+            /** Data */
+            data: components["schemas"]["DepartmentView"][];
+        };
+        /**
+         * Difficulty
+         * @description easy=易；medium=中；hard=难
+         * @enum {string}
+         */
+        Difficulty: "easy" | "medium" | "hard";
         /**
          * Done
          * @description A move that returns nothing else.
@@ -2091,6 +3828,27 @@ export interface components {
             message: string;
         };
         /**
+         * EvaluationItems
+         * @description 【编辑考核内容】: the items of 工作成绩 / 职业道德 / 业务水平.
+         */
+        EvaluationItems: {
+            /**
+             * Ethics
+             * @description 职业道德
+             */
+            ethics: string[];
+            /**
+             * Professional Level
+             * @description 业务水平
+             */
+            professional_level: string[];
+            /**
+             * Work Performance
+             * @description 工作成绩
+             */
+            work_performance: string[];
+        };
+        /**
          * ExamInfo
          * @description 考核详情: what the physician confirms before the 试卷列表.
          */
@@ -2137,6 +3895,52 @@ export interface components {
              * @description 考核详情中显示的考核
              */
             assessment_id: number;
+        };
+        /**
+         * ExamProgressExportQuery
+         * @description 考试进展导出.
+         */
+        ExamProgressExportQuery: {
+            /**
+             * Cycle Id
+             * @description 考核周期 id（默认本周期）
+             * @default null
+             */
+            cycle_id: string | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * Institution Id
+             * @description 卫生机构 id
+             * @default null
+             */
+            institution_id: string | null;
+            /**
+             * Name
+             * @description 姓名（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Procedure
+             * @description 考核程序（general / simple，可逗号分隔）
+             * @default null
+             */
+            procedure: string | null;
+        };
+        /**
+         * ExamSettings
+         * @description 考试参数: fields left out keep their current value.
+         */
+        ExamSettings: {
+            /** @default null */
+            humanities: components["schemas"]["HumanitiesSettings"] | null;
+            /** @default null */
+            professional: components["schemas"]["ProfessionalSettings"] | null;
         };
         /** ExamWindow */
         ExamWindow: {
@@ -2266,12 +4070,91 @@ export interface components {
             violation: boolean;
             worst_decision: components["schemas"]["Choice"] | null;
         };
+        /** ExemptionOpen */
+        ExemptionOpen: {
+            /** Humanities */
+            humanities: boolean;
+            /** Professional */
+            professional: boolean;
+        };
+        /** ExemptionOpenView */
+        ExemptionOpenView: {
+            /** Open */
+            open: boolean;
+            paper: components["schemas"]["PaperType"];
+        };
+        /**
+         * ExemptionReasonCreate
+         * @description 【添加免考理由】.
+         */
+        ExemptionReasonCreate: {
+            /**
+             * 试卷类型
+             * @description humanities 人文医学 | professional 业务水平
+             */
+            paper: components["schemas"]["PaperType"];
+            /**
+             * Text
+             * @description 免考理由
+             */
+            text: string;
+        };
+        /** ExemptionReasonItem */
+        ExemptionReasonItem: {
+            /** Id */
+            id: number;
+            /** Sort */
+            sort: number;
+            /** Text */
+            text: string;
+        };
+        /**
+         * ExemptionReasonUpdate
+         * @description 【编辑】 a 免考理由.
+         */
+        ExemptionReasonUpdate: {
+            /**
+             * Text
+             * @description 免考理由
+             */
+            text: string;
+        };
+        /** ExemptionReasonView */
+        ExemptionReasonView: {
+            /** Cycle Id */
+            cycle_id: number;
+            /** Id */
+            id: number;
+            paper: components["schemas"]["PaperType"];
+            /** Sort */
+            sort: number;
+            /** Text */
+            text: string;
+        };
         /**
          * ExemptionStatus
          * @description none=未申请；hi_pending=待卫生机构审核；ai_pending=待考核机构复核；approved=免考通过；returned=驳回需补充材料；refused=驳回禁止再次申请
          * @enum {string}
          */
         ExemptionStatus: "none" | "hi_pending" | "ai_pending" | "approved" | "returned" | "refused";
+        /**
+         * ExportListQuery
+         * @description 导出记录 (newest first).
+         */
+        ExportListQuery: {
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
         /**
          * FaceCheckView
          * @description One face check of the examinee (image link null once deleted).
@@ -2351,6 +4234,57 @@ export interface components {
             status: string;
         };
         /**
+         * HealthCommissionInfo
+         * @description 本机构信息 → 卫健委.
+         */
+        HealthCommissionInfo: {
+            /**
+             * Address
+             * @description 地址
+             * @default
+             */
+            address: string;
+            /**
+             * Contact
+             * @description 联系人
+             */
+            contact: string;
+            /**
+             * Email
+             * @description 邮箱
+             * @default
+             */
+            email: string;
+            /**
+             * Fax
+             * @description 传真
+             * @default
+             */
+            fax: string;
+            /**
+             * Leader
+             * @description 负责人
+             * @default
+             */
+            leader: string;
+            /**
+             * Name
+             * @description 机构名称
+             */
+            name: string;
+            /**
+             * Phone
+             * @description 联系电话
+             */
+            phone: string;
+            /**
+             * Postcode
+             * @description 邮编
+             * @default
+             */
+            postcode: string;
+        };
+        /**
          * HoldingIn
          * @description 调入暂存区申请.
          */
@@ -2399,6 +4333,48 @@ export interface components {
          */
         HoldingReason: "deceased" | "retired" | "left" | "closed" | "reg_rejected";
         /**
+         * HumanitiesSettings
+         * @description 人文医学.
+         */
+        HumanitiesSettings: {
+            /**
+             * Duration Minutes
+             * @description 考试时长（分钟）
+             * @default null
+             */
+            duration_minutes: number | null;
+            /**
+             * Max Attempts
+             * @description 最多考试次数
+             * @default null
+             */
+            max_attempts: number | null;
+            /**
+             * Mid Checks
+             * @description 考中人脸核验次数
+             * @default null
+             */
+            mid_checks: number | null;
+            /**
+             * Pass Score
+             * @description 合格分数线
+             * @default null
+             */
+            pass_score: number | null;
+            /**
+             * Question Count
+             * @description 题量
+             * @default null
+             */
+            question_count: number | null;
+            /**
+             * Show Score
+             * @description 交卷后是否向医师显示分数
+             * @default null
+             */
+            show_score: boolean | null;
+        };
+        /**
          * IdList
          * @description 批量操作: the ids of the rows ticked in the list.
          */
@@ -2423,6 +4399,14 @@ export interface components {
             /** Failed */
             failed: components["schemas"]["BatchFailure"][];
         };
+        /** InstitutionAccount */
+        InstitutionAccount: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string | null;
+            status: components["schemas"]["Labelled_AccountStatus_"] | null;
+        };
         /** InstitutionCancelled */
         InstitutionCancelled: {
             /**
@@ -2436,6 +4420,104 @@ export interface components {
              */
             physicians_to_holding: number;
         };
+        /**
+         * InstitutionCategory
+         * @description general_hospital=综合医院；tcm_hospital=中医医院；integrated_hospital=中西医结合医院；ethnic_hospital=民族医医院；specialty_hospital=专科医院；maternal_child=妇幼保健院；community_centre=社区卫生服务中心（站）；township_centre=乡镇卫生院；clinic=门诊部、诊所；cdc=疾病预防控制中心；other=其他
+         * @enum {string}
+         */
+        InstitutionCategory: "general_hospital" | "tcm_hospital" | "integrated_hospital" | "ethnic_hospital" | "specialty_hospital" | "maternal_child" | "community_centre" | "township_centre" | "clinic" | "cdc" | "other";
+        /**
+         * InstitutionDetail
+         * @description 卫生机构管理 → 查看: the row with the full phone and the 本机构信息 form.
+         */
+        InstitutionDetail: {
+            account: components["schemas"]["InstitutionAccount"];
+            /** Address */
+            address: string | null;
+            assessor: components["schemas"]["Ref"] | null;
+            /** Contact */
+            contact: string | null;
+            /** Credit Code */
+            credit_code: string | null;
+            /** Cycle Confirmed */
+            cycle_confirmed: boolean;
+            /** Id */
+            id: number;
+            /** Info */
+            info: {
+                [key: string]: unknown;
+            } | null;
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            /** May Apply Assessment */
+            may_apply_assessment: boolean;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            region: components["schemas"]["OrgRegion"];
+        };
+        /**
+         * InstitutionInfo
+         * @description 本机构信息 of a health institution (or an industry organisation).
+         */
+        InstitutionInfo: {
+            /**
+             * Address
+             * @description 地址
+             * @default
+             */
+            address: string;
+            /**
+             * Beds
+             * @description 床位数
+             * @default null
+             */
+            beds: number | null;
+            /** @description 机构类别 */
+            category: components["schemas"]["InstitutionCategory"];
+            /**
+             * Contact
+             * @description 联系人
+             */
+            contact: string;
+            /**
+             * Email
+             * @description 邮箱
+             * @default
+             */
+            email: string;
+            /**
+             * Intro
+             * @description 机构简介
+             * @default
+             */
+            intro: string;
+            /**
+             * Legal Person
+             * @description 法人
+             */
+            legal_person: string;
+            /** @description 机构级别 */
+            level: components["schemas"]["InstitutionLevel"];
+            /**
+             * Phone
+             * @description 联系电话
+             */
+            phone: string;
+            /**
+             * Postcode
+             * @description 邮编
+             * @default
+             */
+            postcode: string;
+        };
+        /**
+         * InstitutionLevel
+         * @description level3=三级；level2=二级；level1=一级；unrated=未定级
+         * @enum {string}
+         */
+        InstitutionLevel: "level3" | "level2" | "level1" | "unrated";
         /** InstitutionOption */
         InstitutionOption: {
             /** Id */
@@ -2444,6 +4526,69 @@ export interface components {
             name: string;
             /** Region */
             region: string;
+        };
+        /**
+         * InstitutionQuery
+         * @description 卫生机构管理 → 查询.
+         */
+        InstitutionQuery: {
+            /**
+             * Is Assessment Institution
+             * @description 是否考核机构 (true/false)
+             * @default null
+             */
+            is_assessment_institution: string | null;
+            /**
+             * Name
+             * @description 机构名称（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Region Id
+             * @description 地区
+             * @default null
+             */
+            region_id: number | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /**
+         * InstitutionRow
+         * @description One health institution in 卫生机构管理 (phone masked in the list).
+         */
+        InstitutionRow: {
+            account: components["schemas"]["InstitutionAccount"];
+            /** Address */
+            address: string | null;
+            assessor: components["schemas"]["Ref"] | null;
+            /** Contact */
+            contact: string | null;
+            /** Credit Code */
+            credit_code: string | null;
+            /** Cycle Confirmed */
+            cycle_confirmed: boolean;
+            /** Id */
+            id: number;
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            /** May Apply Assessment */
+            may_apply_assessment: boolean;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            region: components["schemas"]["OrgRegion"];
         };
         /** InstitutionSearch */
         InstitutionSearch: {
@@ -2506,6 +4651,30 @@ export interface components {
             data: components["schemas"]["TransferView"][];
         };
         /**
+         * JobQuery
+         * @description 本机构的后台任务; ?kind= narrows to one kind (e.g. import_physicians).
+         */
+        JobQuery: {
+            /**
+             * Kind
+             * @description 任务类型
+             * @default null
+             */
+            kind: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /**
          * JobStarted
          * @description A background job (GET /jobs/<id> for its progress and outcome).
          */
@@ -2551,6 +4720,101 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "queued" | "running" | "succeeded" | "failed";
+        /**
+         * JobView
+         * @description One job with its progress (follow it at /jobs/<id>; files at /jobs/<id>/result and /errors).
+         */
+        JobView: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Failed */
+            failed: number;
+            /** Finished */
+            finished: boolean;
+            /** Finished At */
+            finished_at: string | null;
+            /** Has Errors */
+            has_errors: boolean;
+            /** Has Result */
+            has_result: boolean;
+            /** Id */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string | null;
+            /**
+             * Outcome
+             * @description 任务结果摘要（按任务类型）
+             * @default null
+             */
+            outcome: unknown;
+            /**
+             * Percent
+             * @description 进度（0-100）
+             */
+            percent: number;
+            /** Processed */
+            processed: number;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["Labelled_JobStatus_"];
+            /** Succeeded */
+            succeeded: number;
+            /** Total */
+            total: number;
+        };
+        /** KnowledgePointCount */
+        KnowledgePointCount: {
+            /**
+             * By Type
+             * @description 按题型的启用试题数
+             */
+            by_type: {
+                [key: string]: number;
+            };
+            /** Category */
+            category: string | null;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Paper Type */
+            paper_type: string;
+            /** Total */
+            total: number;
+        };
+        /** KnowledgePointQuery */
+        KnowledgePointQuery: {
+            /**
+             * Bank
+             * @description national | province | <省份ID>
+             * @default null
+             */
+            bank: string | null;
+            /**
+             * @description 执业类别
+             * @default null
+             */
+            category: components["schemas"]["PracticeCategory"] | null;
+            /**
+             * @description 试卷类型
+             * @default null
+             */
+            paper_type: components["schemas"]["PaperType"] | null;
+        };
+        /** KnowledgePoints */
+        KnowledgePoints: {
+            /** Data */
+            data: components["schemas"]["KnowledgePointCount"][];
+        };
+        /** Labelled[AccountStatus] */
+        Labelled_AccountStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["AccountStatus"];
+        };
         /** Labelled[AppealStatus] */
         Labelled_AppealStatus_: {
             /** Label */
@@ -2580,6 +4844,12 @@ export interface components {
             /** Label */
             label: string;
             value: components["schemas"]["DelayStatus"];
+        };
+        /** Labelled[Difficulty] */
+        Labelled_Difficulty_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["Difficulty"];
         };
         /** Labelled[ExemptionStatus] */
         Labelled_ExemptionStatus_: {
@@ -2641,6 +4911,12 @@ export interface components {
             label: string;
             value: components["schemas"]["PaperType"];
         };
+        /** Labelled[PasswordRule] */
+        Labelled_PasswordRule_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["PasswordRule"];
+        };
         /** Labelled[PhysicianLevel] */
         Labelled_PhysicianLevel_: {
             /** Label */
@@ -2664,6 +4940,12 @@ export interface components {
             /** Label */
             label: string;
             value: components["schemas"]["ProctoringAction"];
+        };
+        /** Labelled[QuestionType] */
+        Labelled_QuestionType_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["QuestionType"];
         };
         /** Labelled[RegionLevel] */
         Labelled_RegionLevel_: {
@@ -2774,6 +5056,40 @@ export interface components {
              */
             simple_conditions: string[];
         };
+        /** MeAccount */
+        MeAccount: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Must Change Password */
+            must_change_password: boolean;
+            status: components["schemas"]["AccountStatus"];
+            /** Wechat Bound */
+            wechat_bound: boolean;
+        };
+        /** MeOrg */
+        MeOrg: {
+            /** Id */
+            id: number;
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            kind: components["schemas"]["OrgKind"];
+            /** Kind Label */
+            kind_label: string;
+            /** Name */
+            name: string;
+            region: components["schemas"]["MeRegion"];
+        };
+        /** MeRegion */
+        MeRegion: {
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+        };
         /**
          * ModificationStatus
          * @description none=无；requested=申请修改待审核；allowed=已允许修改；submitted=修改待确认
@@ -2810,6 +5126,58 @@ export interface components {
             version: number;
         };
         /**
+         * OfficeInfo
+         * @description 本机构信息 → 考核办公室.
+         */
+        OfficeInfo: {
+            /**
+             * Address
+             * @description 地址
+             * @default
+             */
+            address: string;
+            /**
+             * Contact
+             * @description 联系人
+             */
+            contact: string;
+            /**
+             * Email
+             * @description 邮箱
+             * @default
+             */
+            email: string;
+            /**
+             * Leader
+             * @description 负责人
+             * @default
+             */
+            leader: string;
+            /**
+             * Name
+             * @description 办公室名称
+             */
+            name: string;
+            /**
+             * Phone
+             * @description 联系电话
+             */
+            phone: string;
+            /**
+             * Postcode
+             * @description 邮编
+             * @default
+             */
+            postcode: string;
+        };
+        /** OrgForm */
+        OrgForm: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+        };
+        /**
          * OrgKind
          * @description administration=卫生行政机构；health_institution=卫生机构；industry_org=行业组织
          * @enum {string}
@@ -2838,6 +5206,31 @@ export interface components {
              * @default 20
              */
             size: number;
+        };
+        /** OrgRegion */
+        OrgRegion: {
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * OrgSelfUpdate
+         * @description PUT /orgs/self: one or more forms, each replacing the stored form.
+         *
+         *     Administrations send health_commission / committee / office, institutions send institution.
+         */
+        OrgSelfUpdate: {
+            /** @default null */
+            committee: components["schemas"]["CommitteeInfo"] | null;
+            /** @default null */
+            health_commission: components["schemas"]["HealthCommissionInfo"] | null;
+            /** @default null */
+            institution: components["schemas"]["InstitutionInfo"] | null;
+            /** @default null */
+            office: components["schemas"]["OfficeInfo"] | null;
         };
         /**
          * OutboxChannel
@@ -2937,6 +5330,48 @@ export interface components {
          * @enum {string}
          */
         OutboxStatus: "pending" | "sent" | "failed";
+        /**
+         * OwnOrg
+         * @description 本机构信息: the organisation and its forms (the stored values of each, or null).
+         */
+        OwnOrg: {
+            /** Address */
+            address: string | null;
+            /** Credit Code */
+            credit_code: string | null;
+            /** Forms */
+            forms: components["schemas"]["OrgForm"][];
+            /** Id */
+            id: number;
+            /** Info */
+            info: {
+                [key: string]: {
+                    [key: string]: unknown;
+                } | null;
+            };
+            /** Is Assessment Institution */
+            is_assessment_institution: boolean;
+            kind: components["schemas"]["Labelled_OrgKind_"];
+            /** May Apply Assessment */
+            may_apply_assessment: boolean;
+            /** Name */
+            name: string;
+            region: components["schemas"]["OrgRegion"];
+        };
+        /** Page[AccountRow] */
+        Page_AccountRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["AccountRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
         /** Page[ApplicationRow] */
         Page_ApplicationRow_: {
             /**
@@ -2979,6 +5414,20 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** Page[AuditLogRow] */
+        Page_AuditLogRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["AuditLogRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
         /** Page[ExamineeRow] */
         Page_ExamineeRow_: {
             /**
@@ -2988,6 +5437,34 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["ExamineeRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[InstitutionRow] */
+        Page_InstitutionRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["InstitutionRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[JobView] */
+        Page_JobView_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["JobView"][];
             /** Page */
             page: number;
             /** Size */
@@ -3044,6 +5521,20 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["ProgressRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[QuestionView] */
+        Page_QuestionView_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["QuestionView"][];
             /** Page */
             page: number;
             /** Size */
@@ -3141,6 +5632,13 @@ export interface components {
          * @enum {string}
          */
         PaperType: "humanities" | "professional";
+        /** PasswordChange */
+        PasswordChange: {
+            /** New Password */
+            new_password: string;
+            /** Old Password */
+            old_password: string;
+        };
         /**
          * PasswordReset
          * @description 忘记密码 → 重置密码.
@@ -3169,6 +5667,19 @@ export interface components {
              * @default true
              */
             ok: boolean;
+        };
+        /**
+         * PasswordRule
+         * @description phone_code=首次登录凭登记手机的验证码；initial_password=机构发放的个人初始密码；fixed=初始密码666666；id_last6=证件号码后六位（X大写）
+         * @enum {string}
+         */
+        PasswordRule: "phone_code" | "initial_password" | "fixed" | "id_last6";
+        /**
+         * PasswordRuleUpdate
+         * @description 医师初始密码规则: fixed (666666) | id_last6 (证件号码后六位，X大写).
+         */
+        PasswordRuleUpdate: {
+            rule: components["schemas"]["PasswordRule"];
         };
         /** PendingQuery */
         PendingQuery: {
@@ -3257,6 +5768,54 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * PhysicianExportQuery
+         * @description 医师信息列表导出.
+         */
+        PhysicianExportQuery: {
+            /**
+             * Category
+             * @description 执业类别（可逗号分隔）
+             * @default null
+             */
+            category: string | null;
+            /**
+             * Department Id
+             * @description 科室 id
+             * @default null
+             */
+            department_id: string | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * Institution Id
+             * @description 卫生机构 id
+             * @default null
+             */
+            institution_id: string | null;
+            /**
+             * Level
+             * @description 执业级别（可逗号分隔）
+             * @default null
+             */
+            level: string | null;
+            /**
+             * Name
+             * @description 姓名（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Registry Status
+             * @description 登记状态（可逗号分隔）
+             * @default null
+             */
+            registry_status: string | null;
         };
         /**
          * PhysicianIds
@@ -3375,6 +5934,17 @@ export interface components {
             token: string;
             /** Wechat Bound */
             wechat_bound: boolean;
+        };
+        /** PoolKnowledgePoint */
+        PoolKnowledgePoint: {
+            /** By Type */
+            by_type: {
+                [key: string]: number;
+            };
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Total */
+            total: number;
         };
         /**
          * PracticeCategory
@@ -3523,6 +6093,96 @@ export interface components {
              * @default null
              */
             violation: boolean | null;
+        };
+        /**
+         * ProfessionalSettings
+         * @description 业务水平: 执业医师 pass line, and the 执业助理医师 one.
+         */
+        ProfessionalSettings: {
+            /**
+             * Duration Minutes
+             * @description 考试时长（分钟）
+             * @default null
+             */
+            duration_minutes: number | null;
+            /**
+             * Max Attempts
+             * @description 最多考试次数
+             * @default null
+             */
+            max_attempts: number | null;
+            /**
+             * Mid Checks
+             * @description 考中人脸核验次数
+             * @default null
+             */
+            mid_checks: number | null;
+            /**
+             * Pass Score
+             * @description 合格分数线
+             * @default null
+             */
+            pass_score: number | null;
+            /**
+             * Pass Score Assistant
+             * @description 执业助理医师合格分数线
+             * @default null
+             */
+            pass_score_assistant: number | null;
+            /**
+             * Question Count
+             * @description 题量
+             * @default null
+             */
+            question_count: number | null;
+            /**
+             * Show Score
+             * @description 交卷后是否向医师显示分数
+             * @default null
+             */
+            show_score: boolean | null;
+        };
+        /**
+         * ProgressExportQuery
+         * @description 考核进度导出.
+         */
+        ProgressExportQuery: {
+            /**
+             * Cycle Id
+             * @description 考核周期 id（默认本周期）
+             * @default null
+             */
+            cycle_id: string | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             * @default null
+             */
+            id_number: string | null;
+            /**
+             * Institution Id
+             * @description 卫生机构 id
+             * @default null
+             */
+            institution_id: string | null;
+            /**
+             * Name
+             * @description 姓名（包含）
+             * @default null
+             */
+            name: string | null;
+            /**
+             * Procedure
+             * @description 考核程序（general / simple，可逗号分隔）
+             * @default null
+             */
+            procedure: string | null;
+            /**
+             * Status
+             * @description 考核状态（可逗号分隔多个）
+             * @default null
+             */
+            status: string | null;
         };
         /** ProgressPhysician */
         ProgressPhysician: {
@@ -3732,6 +6392,291 @@ export interface components {
             data: components["schemas"]["PublishedViolation"][];
             /** Province */
             province: string;
+        };
+        /** QuestionCreate */
+        QuestionCreate: {
+            /**
+             * Answer
+             * @description 正确答案，如 ["A", "C"]
+             */
+            answer: string[];
+            /**
+             * @description 执业类别（业务水平必填）
+             * @default null
+             */
+            category: components["schemas"]["PracticeCategory"] | null;
+            /**
+             * Code
+             * @description 题目编码（留空自动生成）
+             * @default null
+             */
+            code: string | null;
+            /**
+             * @description easy 易 | medium 中 | hard 难
+             * @default medium
+             */
+            difficulty: components["schemas"]["Difficulty"];
+            /**
+             * Explanation
+             * @description 解析
+             * @default
+             */
+            explanation: string;
+            /**
+             * Knowledge Point
+             * @description 知识点
+             */
+            knowledge_point: string;
+            /**
+             * Options
+             * @description 选项内容，按A、B、C…顺序
+             */
+            options?: string[];
+            /**
+             * 试卷类型
+             * @description humanities 人文医学 | professional 业务水平
+             */
+            paper_type: components["schemas"]["PaperType"];
+            /** @description single 单选题 | multiple 多选题 | judge 判断题 */
+            qtype: components["schemas"]["QuestionType"];
+            /**
+             * Specialty
+             * @description 专业；空 = 本类别通用
+             * @default
+             */
+            specialty: string;
+            /**
+             * Stem
+             * @description 题干
+             */
+            stem: string;
+        };
+        /**
+         * QuestionFilters
+         * @description The list's (and the export's) filters.
+         */
+        QuestionFilters: {
+            /**
+             * Active
+             * @description 启用状态
+             * @default null
+             */
+            active: boolean | null;
+            /**
+             * Bank
+             * @description national | province | <省份ID>
+             * @default null
+             */
+            bank: string | null;
+            /**
+             * @description 执业类别
+             * @default null
+             */
+            category: components["schemas"]["PracticeCategory"] | null;
+            /**
+             * Code
+             * @description 试题编号
+             * @default null
+             */
+            code: string | null;
+            /**
+             * Keyword
+             * @description 题干关键词
+             * @default null
+             */
+            keyword: string | null;
+            /**
+             * Knowledge Point
+             * @description 知识点
+             * @default null
+             */
+            knowledge_point: string | null;
+            /**
+             * @description 试卷类型
+             * @default null
+             */
+            paper_type: components["schemas"]["PaperType"] | null;
+            /**
+             * @description 题型
+             * @default null
+             */
+            qtype: components["schemas"]["QuestionType"] | null;
+        };
+        /**
+         * QuestionIn
+         * @description 新增 / 修改试题. Options are the texts in order (keys A, B, C… by position); a judge
+         *     question's options may be left out (正确 / 错误). ``answer``: the correct keys.
+         */
+        QuestionIn: {
+            /**
+             * Answer
+             * @description 正确答案，如 ["A", "C"]
+             */
+            answer: string[];
+            /**
+             * @description 执业类别（业务水平必填）
+             * @default null
+             */
+            category: components["schemas"]["PracticeCategory"] | null;
+            /**
+             * @description easy 易 | medium 中 | hard 难
+             * @default medium
+             */
+            difficulty: components["schemas"]["Difficulty"];
+            /**
+             * Explanation
+             * @description 解析
+             * @default
+             */
+            explanation: string;
+            /**
+             * Knowledge Point
+             * @description 知识点
+             */
+            knowledge_point: string;
+            /**
+             * Options
+             * @description 选项内容，按A、B、C…顺序
+             */
+            options?: string[];
+            /**
+             * 试卷类型
+             * @description humanities 人文医学 | professional 业务水平
+             */
+            paper_type: components["schemas"]["PaperType"];
+            /** @description single 单选题 | multiple 多选题 | judge 判断题 */
+            qtype: components["schemas"]["QuestionType"];
+            /**
+             * Specialty
+             * @description 专业；空 = 本类别通用
+             * @default
+             */
+            specialty: string;
+            /**
+             * Stem
+             * @description 题干
+             */
+            stem: string;
+        };
+        /** QuestionOption */
+        QuestionOption: {
+            /** Key */
+            key: string;
+            /** Text */
+            text: string;
+        };
+        /**
+         * QuestionQuery
+         * @description 试题列表.
+         */
+        QuestionQuery: {
+            /**
+             * Active
+             * @description 启用状态
+             * @default null
+             */
+            active: boolean | null;
+            /**
+             * Bank
+             * @description national | province | <省份ID>
+             * @default null
+             */
+            bank: string | null;
+            /**
+             * @description 执业类别
+             * @default null
+             */
+            category: components["schemas"]["PracticeCategory"] | null;
+            /**
+             * Code
+             * @description 试题编号
+             * @default null
+             */
+            code: string | null;
+            /**
+             * Keyword
+             * @description 题干关键词
+             * @default null
+             */
+            keyword: string | null;
+            /**
+             * Knowledge Point
+             * @description 知识点
+             * @default null
+             */
+            knowledge_point: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * @description 试卷类型
+             * @default null
+             */
+            paper_type: components["schemas"]["PaperType"] | null;
+            /**
+             * @description 题型
+             * @default null
+             */
+            qtype: components["schemas"]["QuestionType"] | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /**
+         * QuestionType
+         * @description single=单选题；multiple=多选题；judge=判断题
+         * @enum {string}
+         */
+        QuestionType: "single" | "multiple" | "judge";
+        /**
+         * QuestionView
+         * @description One question, answer and explanation included.
+         */
+        QuestionView: {
+            /** Active */
+            active: boolean;
+            /** Answer */
+            answer: string[];
+            bank: components["schemas"]["BankLabel"];
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            difficulty: components["schemas"]["Labelled_Difficulty_"];
+            /** Explanation */
+            explanation: string;
+            /** Id */
+            id: number;
+            /**
+             * In Use
+             * @description 已抽入正式试卷（题型、选项、答案不可再改）
+             */
+            in_use: boolean;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Options */
+            options: components["schemas"]["QuestionOption"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Specialty */
+            specialty: string;
+            /** Stem */
+            stem: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         /** Recipient */
         Recipient: {
@@ -4312,6 +7257,24 @@ export interface components {
             /** Queue */
             queue: string;
         };
+        /** RoleSwitch */
+        RoleSwitch: {
+            /**
+             * Role
+             * @description health_institution | assessment_institution | industry_org
+             */
+            role: string;
+        };
+        /** RoleSwitched */
+        RoleSwitched: {
+            /** Label */
+            label: string;
+            /**
+             * Role
+             * @description health_institution | assessment_institution | industry_org | administration
+             */
+            role: string;
+        };
         /**
          * ScoredResultRow
          * @description …with each paper's scores and what 确认 decides.
@@ -4362,6 +7325,48 @@ export interface components {
             group_label: string;
             /** Text */
             text: string;
+        };
+        /**
+         * SimpleConditions
+         * @description 简易程序条件.
+         */
+        SimpleConditions: {
+            /** Conditions */
+            conditions: string[];
+        };
+        /**
+         * StaffLoggedIn
+         * @description 登录 succeeded: the session token and the roles the account may act in.
+         */
+        StaffLoggedIn: {
+            /** Must Change Password */
+            must_change_password: boolean;
+            /**
+             * Role
+             * @description health_institution | assessment_institution | industry_org | administration
+             */
+            role: string;
+            /** Roles */
+            roles: components["schemas"]["Choice"][];
+            /** Token */
+            token: string;
+        };
+        /** StaffLogin */
+        StaffLogin: {
+            /**
+             * Captcha
+             * @description 验证码
+             */
+            captcha: string;
+            /** Captcha Id */
+            captcha_id: string;
+            /**
+             * Code
+             * @description 机构账号
+             */
+            code: string;
+            /** Password */
+            password: string;
         };
         /** StatsColumn */
         StatsColumn: {
@@ -4591,6 +7596,18 @@ export interface components {
             org: components["schemas"]["Ref"] | null;
         };
         /**
+         * UploadQuery
+         * @description A file sent as the raw request body names itself here (a multipart `file` carries its name).
+         */
+        UploadQuery: {
+            /**
+             * Filename
+             * @description 文件名（仅当请求体为文件本身时）
+             * @default
+             */
+            filename: string;
+        };
+        /**
          * VerdictPreview
          * @description What 确认 would decide.
          */
@@ -4685,6 +7702,34 @@ export interface components {
              * Format: date-time
              */
             voided_at: string;
+        };
+        /**
+         * WindowsView
+         * @description The cycle's windows in Beijing time (null = not set yet).
+         */
+        WindowsView: {
+            /** Delay Deadline */
+            delay_deadline: string | null;
+            /** Enrol End */
+            enrol_end: string | null;
+            /** Enrol Start */
+            enrol_start: string | null;
+            /** Evaluation End */
+            evaluation_end: string | null;
+            /** Evaluation Start */
+            evaluation_start: string | null;
+            /** Exam End */
+            exam_end: string | null;
+            /** Exam Start */
+            exam_start: string | null;
+            /** Judging End */
+            judging_end: string | null;
+            /** Judging Start */
+            judging_start: string | null;
+            /** Reexam End */
+            reexam_end: string | null;
+            /** Reexam Start */
+            reexam_start: string | null;
         };
         /**
          * MaterialFile
@@ -4810,6 +7855,330 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    admin_accounts_list_accounts: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构类型 */
+                kind?: string;
+                /** @description 账号状态 */
+                status?: string;
+                /** @description 机构名称（包含） */
+                name?: string;
+                /** @description 机构账号（包含） */
+                code?: string;
+                /** @description 地区 */
+                region_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AccountRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_create_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountCreate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_batch_activate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdList"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_export_accounts: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构类型 */
+                kind?: string;
+                /** @description 账号状态 */
+                status?: string;
+                /** @description 机构名称（包含） */
+                name?: string;
+                /** @description 机构账号（包含） */
+                code?: string;
+                /** @description 地区 */
+                region_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_get_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_update_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountUpdate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_delete_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_activate_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_cancel_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRow"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_accounts_reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     admin_assessment_list_applications: {
         parameters: {
             query?: {
@@ -5910,6 +9279,626 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    admin_audit_audit_logs: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 操作（前缀匹配） */
+                action?: string;
+                /** @description 对象类型 */
+                target_type?: string;
+                /** @description 对象 id */
+                target_id?: string;
+                /** @description 起（含），如2026-01-31T00:00:00+08:00 */
+                since?: string;
+                /** @description 止（不含） */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditLogRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_auth_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffLogin"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffLoggedIn"];
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_auth_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_auth_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentAccount"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_auth_change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_auth_switch_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleSwitch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleSwitched"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_create_cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CycleCreate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_current_cycle: {
+        parameters: {
+            query?: {
+                /** @description 省份（国家级查看某省时） */
+                province_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_get_confirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleConfirmationView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleConfirmationView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_get_cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_update_cycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CycleUpdate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_set_evaluation_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationItems"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_set_exam_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExamSettings"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_add_exemption_reason: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionReasonCreate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExemptionReasonView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_edit_exemption_reason: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+                reason_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionReasonUpdate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExemptionReasonView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_delete_exemption_reason: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+                reason_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_close_exemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+                paper: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExemptionOpenView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_open_exemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+                paper: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExemptionOpenView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_set_password_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordRuleUpdate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     admin_publication_set_publication: {
         parameters: {
             query?: never;
@@ -5976,6 +9965,573 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    admin_cycles_set_simple_conditions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimpleConditions"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_cycles_set_windows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CycleWindows"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_list_departments: {
+        parameters: {
+            query?: {
+                /** @description 机构（默认本机构） */
+                org_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentTree"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_create_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentCreate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_create_departments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentBatch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentsCreated"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_update_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dept_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_delete_department: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dept_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_list_exports: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobView_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_export_exam_progress: {
+        parameters: {
+            query?: {
+                /** @description 考核程序（general / simple，可逗号分隔） */
+                procedure?: string;
+                /** @description 卫生机构 id */
+                institution_id?: string;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 考核周期 id（默认本周期） */
+                cycle_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_export_physicians: {
+        parameters: {
+            query?: {
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 卫生机构 id */
+                institution_id?: string;
+                /** @description 科室 id */
+                department_id?: string;
+                /** @description 执业类别（可逗号分隔） */
+                category?: string;
+                /** @description 执业级别（可逗号分隔） */
+                level?: string;
+                /** @description 登记状态（可逗号分隔） */
+                registry_status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_reports_export_progress: {
+        parameters: {
+            query?: {
+                /** @description 考核状态（可逗号分隔多个） */
+                status?: string;
+                /** @description 考核程序（general / simple，可逗号分隔） */
+                procedure?: string;
+                /** @description 卫生机构 id */
+                institution_id?: string;
+                /** @description 姓名（包含） */
+                name?: string;
+                /** @description 证件号码 */
+                id_number?: string;
+                /** @description 考核周期 id（默认本周期） */
+                cycle_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_imports_import_institutions: {
+        parameters: {
+            query?: {
+                /** @description 文件名（仅当请求体为文件本身时） */
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_imports_institution_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_imports_import_physicians: {
+        parameters: {
+            query?: {
+                /** @description 文件名（仅当请求体为文件本身时） */
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_imports_physician_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_list_institutions: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 机构名称（包含） */
+                name?: string;
+                /** @description 地区 */
+                region_id?: number;
+                /** @description 是否考核机构 (true/false) */
+                is_assessment_institution?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InstitutionRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_get_institution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionDetail"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     admin_upkeep_cancel_institution: {
         parameters: {
             query?: never;
@@ -6027,6 +10583,185 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstitutionView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_jobs_list_jobs: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description 任务类型 */
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobView_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_jobs_get_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_jobs_job_errors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_jobs_job_result: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_get_self: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnOrg"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_update_self: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrgSelfUpdate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnOrg"];
                 };
             };
             400: components["responses"]["E400"];
@@ -6583,6 +11318,472 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MarkResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_list_blueprints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blueprints"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_get_blueprint: {
+        parameters: {
+            query?: {
+                /** @description 执业类别（业务水平） */
+                category?: components["schemas"]["PracticeCategory"];
+            };
+            header?: never;
+            path: {
+                cycle_id: number;
+                paper_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_set_blueprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+                paper_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlueprintIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_draw_papers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_export_questions: {
+        parameters: {
+            query?: {
+                /** @description national | province | <省份ID> */
+                bank?: string;
+                /** @description 试卷类型 */
+                paper_type?: components["schemas"]["PaperType"];
+                /** @description 执业类别 */
+                category?: components["schemas"]["PracticeCategory"];
+                /** @description 题型 */
+                qtype?: components["schemas"]["QuestionType"];
+                /** @description 知识点 */
+                knowledge_point?: string;
+                /** @description 启用状态 */
+                active?: boolean;
+                /** @description 题干关键词 */
+                keyword?: string;
+                /** @description 试题编号 */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_import_questions: {
+        parameters: {
+            query?: {
+                /** @description 文件名（仅当请求体为文件本身时） */
+                filename?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_import_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Excel 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_knowledge_points: {
+        parameters: {
+            query?: {
+                /** @description national | province | <省份ID> */
+                bank?: string;
+                /** @description 试卷类型 */
+                paper_type?: components["schemas"]["PaperType"];
+                /** @description 执业类别 */
+                category?: components["schemas"]["PracticeCategory"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgePoints"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_list_questions: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                /** @description national | province | <省份ID> */
+                bank?: string;
+                /** @description 试卷类型 */
+                paper_type?: components["schemas"]["PaperType"];
+                /** @description 执业类别 */
+                category?: components["schemas"]["PracticeCategory"];
+                /** @description 题型 */
+                qtype?: components["schemas"]["QuestionType"];
+                /** @description 知识点 */
+                knowledge_point?: string;
+                /** @description 启用状态 */
+                active?: boolean;
+                /** @description 题干关键词 */
+                keyword?: string;
+                /** @description 试题编号 */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_QuestionView_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_create_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionCreate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_get_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_update_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionIn"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_disable_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_question_bank_enable_question: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionView"];
                 };
             };
             400: components["responses"]["E400"];
@@ -7226,6 +12427,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TransferCreated"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_wechat_binding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindingStatus"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_wechat_unbind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindingStatus"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_wechat_binding_qrcode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindingQrcode"];
                 };
             };
             400: components["responses"]["E400"];

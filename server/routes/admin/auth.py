@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic_ext import validate
 
 from server.errors import ValidationFailed
-from server.routes.guards import actor_of, require
-from server.routes.render import ok
-from server.schemas.auth import PasswordChange, RoleSwitch, StaffLogin
+from server.routes.api import endpoint
+from server.routes.guards import actor_of
+from server.schemas.auth import (
+    CurrentAccount,
+    PasswordChange,
+    RoleSwitch,
+    RoleSwitched,
+    StaffLoggedIn,
+    StaffLogin,
+)
+from server.schemas.common import Choice, Done
 from server.services.access import Role
 from server.services.accounts import sessions, staff_auth
 from server.services.accounts.me import current_account_view
@@ -18,47 +25,41 @@ bp = Blueprint("admin_auth", url_prefix="/auth")
 
 
 @bp.post("/login")
-@validate(json=StaffLogin)
+@endpoint(public=True, body=StaffLogin, response=StaffLoggedIn)
 async def login(request: Request, body: StaffLogin):
     """登录: 机构账号 + 密码 + 验证码."""
     result = await staff_auth.login_staff(
         code=body.code, password=body.password, captcha_id=body.captcha_id, captcha_answer=body.captcha,
         ip=request.client_ip or request.ip,
     )
-    return ok({
-        "token": result.token,
-        "must_change_password": result.must_change_password,
-        "role": result.role.value,
-        "roles": [{"value": r.value, "label": r.label} for r in result.roles],
-    })
+    return StaffLoggedIn(token=result.token, must_change_password=result.must_change_password, role=result.role.value,
+                         roles=[Choice(value=r.value, label=r.label) for r in result.roles])
 
 
 @bp.post("/logout")
-@require(setup=True)
+@endpoint(setup=True, response=Done)
 async def logout(request: Request):
     await sessions.end_session(actor_of(request).token)
-    return ok()
+    return Done()
 
 
 @bp.get("/me")
-@require(setup=True)
+@endpoint(setup=True, response=CurrentAccount)
 async def me(request: Request):
-    return ok(await current_account_view(actor_of(request)))
+    return await current_account_view(actor_of(request))
 
 
 @bp.post("/password")
-@require(setup=True)
-@validate(json=PasswordChange)
+@endpoint(setup=True, body=PasswordChange, response=Done)
 async def change_password(request: Request, body: PasswordChange):
     """初始化设置 / 安全设置 → 修改密码."""
     await staff_auth.change_staff_password(actor=actor_of(request), old_password=body.old_password,
                                      new_password=body.new_password)
-    return ok()
+    return Done()
 
 
 @bp.post("/switch-role")
-@require()
-@validate(json=RoleSwitch)
+@endpoint(body=RoleSwitch, response=RoleSwitched)
 async def switch_role(request: Request, body: RoleSwitch):
     """身份切换: 卫生机构 ⇄ 考核机构."""
     try:
@@ -66,4 +67,4 @@ async def switch_role(request: Request, body: RoleSwitch):
     except ValueError:
         raise ValidationFailed("身份无效", code="invalid_role") from None
     role = await staff_auth.switch_role(actor=actor_of(request), role=role)
-    return ok({"role": role.value, "label": role.label})
+    return RoleSwitched(role=role.value, label=role.label)

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic_ext import validate
 
-from server.routes.guards import actor_of, require
-from server.routes.render import int_arg, ok, page, paging
-from server.schemas.orgs import DepartmentBatch, DepartmentCreate, DepartmentUpdate, OrgSelfUpdate
+from server.routes.api import endpoint
+from server.routes.guards import actor_of
+from server.schemas.common import Done, Page
+from server.schemas.orgs import (
+    DepartmentBatch,
+    DepartmentCreate,
+    DepartmentQuery,
+    DepartmentsCreated,
+    DepartmentTree,
+    DepartmentUpdate,
+    DepartmentView,
+    InstitutionDetail,
+    InstitutionQuery,
+    InstitutionRow,
+    OrgSelfUpdate,
+    OwnOrg,
+)
 from server.services.access import Role
 from server.services.registry import departments, orgs
 
@@ -19,84 +32,78 @@ HOSPITAL = Role.HEALTH_INSTITUTION
 
 
 @bp.get("/orgs/self")
-@require()
+@endpoint(response=OwnOrg)
 async def get_self(request: Request):
     """本机构信息: the caller's organisation and its forms (卫健委/考核管理委员会/考核办公室 or 本机构信息)."""
-    return ok(await orgs.get_own_org(actor=actor_of(request)))
+    return await orgs.get_own_org(actor=actor_of(request))
 
 
 @bp.put("/orgs/self")
-@require(ADMIN, HOSPITAL, Role.INDUSTRY_ORG)
-@validate(json=OrgSelfUpdate)
+@endpoint(ADMIN, HOSPITAL, Role.INDUSTRY_ORG, body=OrgSelfUpdate, response=OwnOrg)
 async def update_self(request: Request, body: OrgSelfUpdate):
     """【编辑】→【确认】/【保存】/【提交】 of 本机构信息; each form sent replaces the stored one."""
     forms = {key: value for key, value in body.model_dump(mode="json").items() if value is not None}
-    return ok(await orgs.update_own_org(actor=actor_of(request), forms=forms))
+    return await orgs.update_own_org(actor=actor_of(request), forms=forms)
 
 
 @bp.get("/institutions")
-@require(ADMIN)
-async def list_institutions(request: Request):
+@endpoint(ADMIN, query=InstitutionQuery, response=Page[InstitutionRow])
+async def list_institutions(request: Request, query: InstitutionQuery):
     """卫生机构管理 → 查询: ?name=&region_id=&is_assessment_institution=&page=&size=."""
-    page_no, size = paging(request)
     rows, count = await orgs.list_institutions(
         actor=actor_of(request),
-        name=request.args.get("name"),
-        region_id=int_arg(request, "region_id"),
-        is_assessment_institution=orgs.parse_bool(request.args.get("is_assessment_institution"),
-                                                  "is_assessment_institution"),
-        page_no=page_no, size=size,
+        name=query.name,
+        region_id=query.region_id,
+        is_assessment_institution=orgs.parse_bool(query.is_assessment_institution, "is_assessment_institution"),
+        page_no=query.page, size=query.size,
     )
-    return page(rows, count, page_no=page_no, size=size)
+    return Page.of(rows, count, query)
 
 
 @bp.get("/institutions/<org_id:int>")
-@require(ADMIN)
+@endpoint(ADMIN, response=InstitutionDetail)
 async def get_institution(request: Request, org_id: int):
     """卫生机构管理 → 查看."""
-    return ok(await orgs.get_institution(actor=actor_of(request), org_id=org_id))
+    return await orgs.get_institution(actor=actor_of(request), org_id=org_id)
 
 
 @bp.get("/departments")
-@require(ADMIN, HOSPITAL, Role.ASSESSMENT_INSTITUTION)
-async def list_departments(request: Request):
+@endpoint(ADMIN, HOSPITAL, Role.ASSESSMENT_INSTITUTION, query=DepartmentQuery, response=DepartmentTree)
+async def list_departments(request: Request, query: DepartmentQuery):
     """科室信息 as a tree; ?org_id= for an institution in the caller's jurisdiction."""
-    return ok(await departments.department_tree(actor=actor_of(request), org_id=int_arg(request, "org_id")))
+    return await departments.department_tree(actor=actor_of(request), org_id=query.org_id)
 
 
 @bp.post("/departments")
-@require(HOSPITAL)
-@validate(json=DepartmentCreate)
+@endpoint(HOSPITAL, body=DepartmentCreate, response=DepartmentView, status=201)
 async def create_department(request: Request, body: DepartmentCreate):
     """创建一级科室 / 二级科室 → 单一创建."""
     row = await departments.create_department(actor=actor_of(request), name=body.name,
                                               description=body.description, parent_id=body.parent_id)
-    return ok(row, status=201)
+    return row
 
 
 @bp.post("/departments/batch")
-@require(HOSPITAL)
-@validate(json=DepartmentBatch)
+@endpoint(HOSPITAL, body=DepartmentBatch, response=DepartmentsCreated, status=201)
 async def create_departments(request: Request, body: DepartmentBatch):
     """批量创建 (all or nothing; bad rows listed in details.rows)."""
     rows = await departments.create_departments(
         actor=actor_of(request), parent_id=body.parent_id, rows=[item.model_dump() for item in body.items]
     )
-    return ok({"data": rows, "count": len(rows)}, status=201)
+    return DepartmentsCreated(data=rows, count=len(rows))
 
 
 @bp.put("/departments/<dept_id:int>")
-@require(HOSPITAL)
-@validate(json=DepartmentUpdate)
+@endpoint(HOSPITAL, body=DepartmentUpdate, response=DepartmentView)
 async def update_department(request: Request, dept_id: int, body: DepartmentUpdate):
     """修改科室名称 / 科室介绍."""
-    return ok(await departments.update_department(actor=actor_of(request), dept_id=dept_id, name=body.name,
-                                                  description=body.description))
+    return await departments.update_department(actor=actor_of(request), dept_id=dept_id, name=body.name,
+                                               description=body.description)
 
 
 @bp.delete("/departments/<dept_id:int>")
-@require(HOSPITAL)
+@endpoint(HOSPITAL, response=Done)
 async def delete_department(request: Request, dept_id: int):
     """删除科室 (refused while used by physicians or with 二级科室)."""
     await departments.delete_department(actor=actor_of(request), dept_id=dept_id)
-    return ok()
+    return Done()

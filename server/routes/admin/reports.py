@@ -22,9 +22,16 @@ from sanic import Blueprint, HTTPResponse
 from sanic.request import Request
 
 from server.routes.api import endpoint
-from server.routes.guards import actor_of, require
-from server.routes.render import attachment, ok, page, paging
-from server.schemas.common import XLSX_FILE
+from server.routes.guards import actor_of
+from server.routes.render import attachment, ok
+from server.schemas.common import XLSX_FILE, In, Page
+from server.schemas.exports import (
+    ExamProgressExportQuery,
+    ExportListQuery,
+    PhysicianExportQuery,
+    ProgressExportQuery,
+)
+from server.schemas.jobs import JobView
 from server.schemas.statistics import JobStarted, StatsSnapshotView
 from server.services.access import Role
 from server.services.platform import jobs
@@ -69,13 +76,23 @@ def _excel(kind: str) -> Handler:
     return endpoint(ADMIN, HI, AI, response=XLSX_FILE)(handler)
 
 
-def _export(what: str) -> Handler:
-    @require(ADMIN, HI, AI)
-    async def handler(request: Request) -> HTTPResponse:
-        filters = {name: request.args.get(name) for name in exports.EXPORTS[what].filters}
-        job = await exports.start_export(actor=actor_of(request), what=what, filters=filters)
-        return ok(jobs.job_view(job), status=202)
+EXPORT_QUERIES: dict[str, type[In]] = {
+    "progress": ProgressExportQuery, "exam_progress": ExamProgressExportQuery, "physicians": PhysicianExportQuery,
+}
 
+
+def _export(what: str) -> Handler:
+    model = EXPORT_QUERIES[what]
+    if set(model.model_fields) != set(exports.EXPORTS[what].filters):  # the query names every filter
+        raise RuntimeError(f"export {what}: query fields differ from the service's filters")
+
+    @endpoint(ADMIN, HI, AI, query=model, response=JobView, status=202)
+    async def handler(request: Request, query: In):
+        job = await exports.start_export(actor=actor_of(request), what=what, filters=query.model_dump())
+        return jobs.job_view(job)
+
+    handler.__name__ = f"export_{what}"  # a stable operationId per export
+    handler.__doc__ = f"导出{exports.EXPORTS[what].title}: 202 with the job; the file when it is done (导出记录)."
     return handler
 
 
@@ -88,9 +105,8 @@ for _what in exports.EXPORTS:
 
 
 @bp.get("/exports")
-@require(ADMIN, HI, AI)
-async def list_exports(request: Request) -> HTTPResponse:
+@endpoint(ADMIN, HI, AI, query=ExportListQuery, response=Page[JobView])
+async def list_exports(request: Request, query: ExportListQuery):
     """导出记录: this organisation's exports, newest first, with progress."""
-    page_no, size = paging(request)
-    rows, count = await exports.list_exports(actor=actor_of(request), page_no=page_no, size=size)
-    return page([jobs.job_view(j) for j in rows], count, page_no=page_no, size=size)
+    rows, count = await exports.list_exports(actor=actor_of(request), page_no=query.page, size=query.size)
+    return Page.of([jobs.job_view(j) for j in rows], count, query)
