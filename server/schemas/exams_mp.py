@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from server.models import AssessmentStatus, PhysicianLevel, PracticeCategory, Procedure
+from server.models import AssessmentStatus, PhysicianLevel, PracticeCategory, Procedure, QuestionType
 from server.schemas.common import Labelled, Out
 
 MAX_SEQ = 2**53  # a client counter (JavaScript's safe integers)
@@ -72,3 +72,28 @@ class ExamInfo(Out):
     exam_stage: bool = Field(description="是否处于测评阶段（可确认考核信息）")
     confirmed: bool
     confirmed_at: datetime | None
+
+
+# --- a paper as the physician sees it (real or 模拟) ----------------------------------------------
+class OptionView(Out):
+    label: str = Field(description="显示字母 A、B、C…")
+    text: str
+
+
+class PaperQuestion(Out):
+    """One question of a paper as shown: never its answer."""
+
+    no: int = Field(description="题号（1起）")
+    qtype: Labelled[QuestionType]
+    stem: str
+    options: list[OptionView]
+
+
+class ReviewedQuestion(PaperQuestion):
+    """After submission (模拟考试): what was chosen, the right letters and the explanation."""
+
+    chosen: list[str]
+    answer: list[str]
+    correct: bool
+    explanation: str
+    question_id: int
