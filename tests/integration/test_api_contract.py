@@ -77,8 +77,6 @@ NOT_YET: set[str] = {
     "GET /api/v1/mp/enrolment/photo",
     "GET /api/v1/mp/exemption",
     "GET /api/v1/mp/home",
-    "GET /api/v1/mp/results",
-    "GET /api/v1/mp/results/certificate",
     "GET /api/v1/mp/uploads/<file_id:str>",
     "POST /api/v1/admin/accounts",
     "POST /api/v1/admin/accounts/<account_id:int>/activate",
