@@ -501,6 +501,145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核进度: the whole current record, results once reviewed, history, actions. */
+        get: operations["mp_assessment_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resume: questions, saved answers, remaining seconds, the face gate. */
+        get: operations["mp_exams_resume"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存多题答案 (offline replay): all validated, each applied if its seq is newer. */
+        put: operations["mp_exams_save_answers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/answers/{position}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存一题答案 {answer, seq}: idempotent, ordered by seq. */
+        put: operations["mp_exams_save_answer"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/face-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 人脸核验 (multipart: the picture in any file field, ``moment`` = start | mid | submit | snapshot;
+         * @description a snapshot (随机抓拍, when ``gate.snapshot_due``) never blocks the exam).
+         */
+        post: operations["mp_exams_face_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/face-gate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The face gate: the check required now, and the checks made so far. */
+        get: operations["mp_exams_face_gate_state"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 交卷 (idempotent; after the deadline it finalises with what was saved). */
+        post: operations["mp_exams_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/bind-phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 绑定手机. */
+        post: operations["mp_auth_bind_phone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mp/auth/first-login": {
         parameters: {
             query?: never;
@@ -569,6 +708,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 医师登录: 证件号码 + 密码 (+ wx.login code to bind the WeChat identity). */
+        post: operations["mp_auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** logout */
+        post: operations["mp_auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 初始化设置 / 安全设置 → 修改密码. */
+        post: operations["mp_auth_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mp/auth/register": {
         parameters: {
             query?: never;
@@ -620,6 +810,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/auth/sms-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 获取验证码 (phone binding). */
+        post: operations["mp_auth_sms_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/unbind-wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 解除微信绑定 (after set-up). */
+        post: operations["mp_auth_unbind_wechat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/wechat-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 微信一键登录 for a physician who bound this WeChat at an earlier login. */
+        post: operations["mp_auth_wechat_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/delay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申请延期考核: with a reason, before the deadline. */
+        post: operations["mp_assessment_apply_delay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mp/delay/form": {
         parameters: {
             query?: never;
@@ -631,6 +889,109 @@ export interface paths {
         get: operations["mp_documents_my_delay_form"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The five steps (drafts over registry data), read-only fields marked, what is missing. */
+        get: operations["mp_assessment_enrolment_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The physician's current photo (JPEG). */
+        get: operations["mp_assessment_photo"];
+        put?: never;
+        /** 照片上传 (multipart): a 1-inch portrait photo, JPEG or PNG by content. */
+        post: operations["mp_assessment_upload_photo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交信息: to the health institution for review. */
+        post: operations["mp_assessment_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment/{step}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存 one step: basic / practice / experience / self_assessment / procedure. */
+        put: operations["mp_assessment_save_step"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 试卷列表 (after 确认考核信息, 409 ``exam_info_unconfirmed`` before): each paper, attempts used / left, best score, status, whether it can be entered. */
+        get: operations["mp_exams_exam_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exams/face-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 人脸信息采集授权 (before the first exam). */
+        post: operations["mp_exams_face_consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -671,6 +1032,403 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/exams/{paper_type}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 进入: the open attempt (any device) or a new one waiting for the start face check. */
+        post: operations["mp_exams_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exemption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 申请免考入口: the paper, open or not, the province's reasons, the current application. */
+        get: operations["mp_assessment_exemption"];
+        put?: never;
+        /** 提交免考申请: reasons, proofs (at least one), note. */
+        post: operations["mp_assessment_apply_exemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 首页: 未开通报名 / 已开通报名, the stage, what to do next, unread messages, actions. */
+        get: operations["mp_assessment_home"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 个人信息 + 初始化设置 flags (reachable during set-up, so the app knows what is left). */
+        get: operations["mp_me_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ?page=&size=&order=newest|unread: {data, count, page, size, unread}. */
+        get: operations["mp_messages_list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/messages/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 全部已读. */
+        post: operations["mp_messages_mark_all_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/messages/{message_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 标为已读 (only the physician's own message). */
+        post: operations["mp_messages_mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/modification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改信息 (允许修改后): {basic?, practice?, experience?}; 姓名 and 证件号码 stay locked. */
+        put: operations["mp_assessment_save_modification"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/modification/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申请修改 (after enrolment), with an optional note. */
+        post: operations["mp_assessment_request_modification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/modification/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交修改: for the institution's 确认修改. */
+        post: operations["mp_assessment_submit_modification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交练习答案: checked on the server; answer and explanation come back; wrong ones are collected. */
+        post: operations["mp_practice_answers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/knowledge-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 练习目录: 人文医学 and 业务水平 (the physician's category) knowledge points. */
+        get: operations["mp_practice_knowledge_points"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/mock-tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** list_mocks */
+        get: operations["mp_practice_list_mocks"];
+        put?: never;
+        /** 开始模拟考试 (drawn like a real paper; not timed). */
+        post: operations["mp_practice_create_mock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/mock-tests/{mock_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** get_mock */
+        get: operations["mp_practice_get_mock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/mock-tests/{mock_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 交卷: score and review (idempotent). */
+        post: operations["mp_practice_submit_mock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 章节练习: ?paper_type=&knowledge_point=&count=10&qtype= — questions without answers. */
+        get: operations["mp_practice_questions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/wrong-answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 错题收藏 (?paper_type=&knowledge_point=). */
+        get: operations["mp_practice_list_wrong"];
+        put?: never;
+        /** 收藏错题. */
+        post: operations["mp_practice_add_wrong"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/wrong-answers/{question_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 移出错题收藏. */
+        delete: operations["mp_practice_remove_wrong"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/procedure/resubmit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新选择考核程序 (after 驳回): 简易程序 or 一般程序, optionally with a new self-assessment. */
+        post: operations["mp_assessment_resubmit_procedure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核结果: outcome, paper scores, re-exam details (暂停执业, 不得评优和晋升), the notice. */
+        get: operations["mp_results_my_result"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/results/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 下载考核结果通知书 (PDF), only the physician's own and only when 合格 (?assessment_id= for an
+         * @description earlier cycle).
+         */
+        get: operations["mp_results_my_certificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传证明材料 (multipart): images or PDFs, checked by content; their ids. */
+        post: operations["mp_assessment_upload_proofs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/uploads/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the physician's own uploads. */
+        get: operations["mp_assessment_own_upload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/violations/{province_code}": {
         parameters: {
             query?: never;
@@ -692,6 +1450,99 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActionOut
+         * @description A move the caller may make now (a button).
+         */
+        ActionOut: {
+            /** Action */
+            action: string;
+            /** Batch */
+            batch: boolean;
+            /** Flow */
+            flow: string;
+            /** Label */
+            label: string;
+            /** Needs Reason */
+            needs_reason: boolean;
+        };
+        /** AllRead */
+        AllRead: {
+            /** Unread */
+            unread: number;
+            /** Updated */
+            updated: number;
+        };
+        /**
+         * AnswerBatch
+         * @description 保存多题答案 (offline replay).
+         */
+        AnswerBatch: {
+            /** Answers */
+            answers: components["schemas"]["AnswerItem"][];
+        };
+        /** AnswerItem */
+        AnswerItem: {
+            /**
+             * Answer
+             * @description 所选选项，如 ["A"] 或 ["A", "C"]
+             */
+            answer: string[];
+            /**
+             * Position
+             * @description 题号（1起）
+             */
+            position: number;
+            /**
+             * Seq
+             * @description 客户端递增序号
+             */
+            seq: number;
+        };
+        /**
+         * AnswerSave
+         * @description 保存一题答案: the display letters chosen and the client's sequence number (increasing with
+         *     every change the client makes; a lower or equal one than stored is ignored).
+         */
+        AnswerSave: {
+            /**
+             * Answer
+             * @description 所选选项，如 ["A"] 或 ["A", "C"]
+             */
+            answer: string[];
+            /**
+             * Seq
+             * @description 客户端递增序号
+             */
+            seq: number;
+        };
+        /**
+         * AnswerSaved
+         * @description 保存一题答案: applied or ignored (an older seq), what is stored, the time left.
+         */
+        AnswerSaved: {
+            /** Applied */
+            applied: boolean;
+            /** Chosen */
+            chosen: string[] | null;
+            /** Position */
+            position: number;
+            /** Remaining Seconds */
+            remaining_seconds: number;
+            /** Saved */
+            saved: boolean;
+            /** Seq */
+            seq: number | null;
+        };
+        /** AnswersSaved */
+        AnswersSaved: {
+            /** Remaining Seconds */
+            remaining_seconds: number;
+            /** Results */
+            results: components["schemas"]["BatchSavedItem"][];
+            /** Saved */
+            saved: boolean;
+        };
         /**
          * AppealApply
          * @description 申请复核: why, and proofs uploaded beforehand (POST /api/v1/mp/uploads).
@@ -755,11 +1606,129 @@ export interface components {
             status: components["schemas"]["Labelled_AppealStatus_"];
         };
         /**
+         * AssessmentRecord
+         * @description 考核进度: the whole current record, results once reviewed, history, buttons.
+         */
+        AssessmentRecord: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            cycle: components["schemas"]["CycleOut"];
+            delay: components["schemas"]["Labelled_DelayStatus_"] | null;
+            delay_detail: components["schemas"]["DelayDetail"];
+            evaluation: components["schemas"]["EvaluationOut"] | null;
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+            exemption_detail: components["schemas"]["ExemptionDetail"];
+            /** Hint */
+            hint: string;
+            /** History */
+            history: components["schemas"]["HistoryRow"][];
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"] | null;
+            modification_detail: components["schemas"]["ModificationDetail"];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Submitted */
+            submitted: boolean;
+            /** Version */
+            version: number;
+        };
+        /**
          * AssessmentStatus
          * @description not_included=未开通报名；included=已开通报名；enrol_submitted=待卫生机构审核；enrol_returned=报名信息被驳回；enrol_reported=待考核机构确认；enrolled=待卫生机构评定；procedure_returned=待重新选择考核程序；evaluated=待考核机构复核；awaiting_exam=待参加测评；exams_done=待成绩评定；qualified=合格；failed=不合格；reexam_listed=待再次考核；reexam_done=再次考核待评定；final_failed=再次考核不合格；left=已退出当前周期
          * @enum {string}
          */
         AssessmentStatus: "not_included" | "included" | "enrol_submitted" | "enrol_returned" | "enrol_reported" | "enrolled" | "procedure_returned" | "evaluated" | "awaiting_exam" | "exams_done" | "qualified" | "failed" | "reexam_listed" | "reexam_done" | "final_failed" | "left";
+        /**
+         * AssessmentSummary
+         * @description The assessment's states and the buttons: the answer of every move the physician makes.
+         */
+        AssessmentSummary: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            delay: components["schemas"]["Labelled_DelayStatus_"] | null;
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+            /** Hint */
+            hint: string;
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"] | null;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Version */
+            version: number;
+        };
+        /** AttemptResult */
+        AttemptResult: {
+            /** Auto Submitted */
+            auto_submitted: boolean;
+            /** Pass Line */
+            pass_line: number | null;
+            /** Passed */
+            passed: boolean | null;
+            /**
+             * Score
+             * @description 得分（省份不公布分数时为空）
+             */
+            score: number | null;
+            /** Score Visible */
+            score_visible: boolean;
+        };
+        /**
+         * AttemptStatus
+         * @description in_progress=答题中；submitted=已交卷
+         * @enum {string}
+         */
+        AttemptStatus: "in_progress" | "submitted";
+        /**
+         * AttemptView
+         * @description One attempt: the server's clock, the gate, saved answers; the paper while it runs; the result
+         *     once submitted.
+         */
+        AttemptView: {
+            /** Answered Count */
+            answered_count: number;
+            /** Attempt No */
+            attempt_no: number;
+            /** Clock Running */
+            clock_running: boolean;
+            /** Deadline */
+            deadline: string | null;
+            /** Duration Minutes */
+            duration_minutes: number;
+            gate: components["schemas"]["FaceGate"];
+            /** Id */
+            id: number;
+            paper: components["schemas"]["ClientPaper"] | null;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /** Question Count */
+            question_count: number;
+            /** Remaining Seconds */
+            remaining_seconds: number;
+            result: components["schemas"]["AttemptResult"] | null;
+            /**
+             * Saved Answers
+             * @description 题号 → 已保存的答案
+             */
+            saved_answers: {
+                [key: string]: components["schemas"]["SavedAnswer"];
+            };
+            /**
+             * Server Time
+             * Format: date-time
+             */
+            server_time: string;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["Labelled_AttemptStatus_"];
+            /** Submitted At */
+            submitted_at: string | null;
+        };
         /** BatchFailure */
         BatchFailure: {
             /** Code */
@@ -779,6 +1748,17 @@ export interface components {
             /** Failed */
             failed: components["schemas"]["BatchFailure"][];
         };
+        /** BatchSavedItem */
+        BatchSavedItem: {
+            /** Applied */
+            applied: boolean;
+            /** Chosen */
+            chosen: string[] | null;
+            /** Position */
+            position: number;
+            /** Seq */
+            seq: number | null;
+        };
         /** Captcha */
         Captcha: {
             /**
@@ -791,6 +1771,32 @@ export interface components {
              * @description PNG 图片（data URL）
              */
             image: string;
+        };
+        /** CertificateLink */
+        CertificateLink: {
+            /** Available */
+            available: boolean;
+            /**
+             * Download
+             * @description 下载地址（合格时）
+             */
+            download: string | null;
+            /**
+             * Number
+             * @description 通知书编号
+             */
+            number: string | null;
+        };
+        /**
+         * CertificateQuery
+         * @description ?assessment_id= for an earlier cycle's notice (default: the current one).
+         */
+        CertificateQuery: {
+            /**
+             * 考核记录
+             * @default null
+             */
+            assessment_id: number | null;
         };
         /**
          * ChangeInstitution
@@ -810,6 +1816,33 @@ export interface components {
             reason: string;
         };
         /**
+         * CheckedAnswer
+         * @description 提交练习答案: the right answer, the explanation, what was chosen.
+         */
+        CheckedAnswer: {
+            /**
+             * Answer
+             * @description 正确答案（选项键）
+             */
+            answer: string[];
+            /** Chosen */
+            chosen: string[];
+            /** Correct */
+            correct: boolean;
+            /** Explanation */
+            explanation: string;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
+        };
+        /**
          * Choice
          * @description One option of an enum, for pickers.
          */
@@ -818,6 +1851,55 @@ export interface components {
             label: string;
             /** Value */
             value: string;
+        };
+        /**
+         * ClientPaper
+         * @description The paper on the physician's screen: never an answer, explanation or original key.
+         */
+        ClientPaper: {
+            /** Attempt No */
+            attempt_no: number;
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Paper Id */
+            paper_id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Points Each */
+            points_each: number;
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: components["schemas"]["PaperQuestion"][];
+            /** Total Score */
+            total_score: number;
+        };
+        /** CycleOut */
+        CycleOut: {
+            /** Delay Deadline */
+            delay_deadline: string | null;
+            /** End Date */
+            end_date: string | null;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Start Date */
+            start_date: string | null;
+            /** Windows */
+            windows: components["schemas"]["CycleWindowOut"][];
+        };
+        /** CycleWindowOut */
+        CycleWindowOut: {
+            /** End */
+            end: string | null;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Open */
+            open: boolean;
+            /** Start */
+            start: string | null;
         };
         /**
          * Decision
@@ -834,6 +1916,31 @@ export interface components {
             reason: string;
         };
         /**
+         * DelayApply
+         * @description 申请延期考核: the reason is required.
+         */
+        DelayApply: {
+            /**
+             * Reason
+             * @description 延期理由
+             */
+            reason: string;
+        };
+        /** DelayDetail */
+        DelayDetail: {
+            /** Reason */
+            reason: string;
+            /** Review Reason */
+            review_reason: string;
+            status: components["schemas"]["Labelled_DelayStatus_"] | null;
+        };
+        /**
+         * DelayStatus
+         * @description none=未申请；hi_pending=待卫生机构审批；admin_pending=待卫生行政部门审批；approved=延期已批准；rejected=延期被驳回
+         * @enum {string}
+         */
+        DelayStatus: "none" | "hi_pending" | "admin_pending" | "approved" | "rejected";
+        /**
          * DepartmentMove
          * @description 调整科室: the physicians (ids) and their new department.
          */
@@ -842,6 +1949,17 @@ export interface components {
             department_id: number;
             /** 医师 */
             physician_ids: number[];
+        };
+        /** DepartmentOption */
+        DepartmentOption: {
+            /** Id */
+            id: number;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
         };
         /**
          * Done
@@ -853,6 +1971,66 @@ export interface components {
              * @default true
              */
             ok: boolean;
+        };
+        /** EnrolmentLimits */
+        EnrolmentLimits: {
+            /** Report Max */
+            report_max: number;
+            /** Self Text Max */
+            self_text_max: number;
+        };
+        /** EnrolmentPickers */
+        EnrolmentPickers: {
+            /** Category */
+            category: components["schemas"]["Labelled_PracticeCategory_"][];
+            /** Level */
+            level: components["schemas"]["Labelled_PhysicianLevel_"][];
+            /**
+             * Specialties
+             * @description 执业类别 → 从事专业
+             */
+            specialties: {
+                [key: string]: string[];
+            };
+        };
+        /**
+         * EnrolmentView
+         * @description 我要报名: the five steps (drafts over registry data), read-only fields, what is missing.
+         */
+        EnrolmentView: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Complete */
+            complete: boolean;
+            /** Departments */
+            departments: components["schemas"]["DepartmentOption"][];
+            /** Editable */
+            editable: boolean;
+            /**
+             * Evaluation Items
+             * @description 考核内容：work_performance / ethics 的各项
+             */
+            evaluation_items: {
+                [key: string]: string[];
+            };
+            limits: components["schemas"]["EnrolmentLimits"];
+            /** Missing */
+            missing: components["schemas"]["MissingField"][];
+            /**
+             * Mode
+             * @description enrolment 报名 | modification 修改 | view 只读
+             */
+            mode: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"] | null;
+            photo: components["schemas"]["PhotoRef"];
+            pickers: components["schemas"]["EnrolmentPickers"];
+            /** Proofs */
+            proofs: components["schemas"]["OwnFile"][];
+            /** Simple Conditions */
+            simple_conditions: components["schemas"]["SimpleCondition"][];
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Steps */
+            steps: components["schemas"]["StepView"][];
         };
         /**
          * EnumCatalogue
@@ -884,6 +2062,24 @@ export interface components {
              * @description 中文错误信息
              */
             message: string;
+        };
+        /** EvaluationOut */
+        EvaluationOut: {
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            /** Institution */
+            institution: string;
+            /** Opinion */
+            opinion: string;
+            /**
+             * Other Site Opinions
+             * @description 多机构执业 新增意见 {org_name, opinion}
+             */
+            other_site_opinions: {
+                [key: string]: unknown;
+            }[];
+            result: components["schemas"]["Labelled_ItemResult_"];
+            review: components["schemas"]["ReviewOut"];
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
         };
         /**
          * ExamInfo
@@ -933,6 +2129,72 @@ export interface components {
              */
             assessment_id: number;
         };
+        /**
+         * ExamList
+         * @description 试卷列表 (after 确认考核信息).
+         */
+        ExamList: {
+            /** Assessment Id */
+            assessment_id: number;
+            assessment_status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Face Consent */
+            face_consent: boolean;
+            /** Papers */
+            papers: components["schemas"]["ExamPaperRow"][];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /**
+             * Server Time
+             * Format: date-time
+             */
+            server_time: string;
+            window: components["schemas"]["ExamWindow"];
+        };
+        /**
+         * ExamPaperRow
+         * @description One paper of the 试卷列表.
+         */
+        ExamPaperRow: {
+            /** Attempts Left */
+            attempts_left: number;
+            /** Attempts Used */
+            attempts_used: number;
+            /**
+             * Best Score
+             * @description 最高分（省份不公布分数时为空）
+             */
+            best_score: number | null;
+            /** Can Enter */
+            can_enter: boolean;
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Exempt */
+            exempt: boolean;
+            /** Max Attempts */
+            max_attempts: number;
+            /** Open Attempt Id */
+            open_attempt_id: number | null;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Pass Line */
+            pass_line: number | null;
+            /** Passed */
+            passed: boolean | null;
+            /** Question Count */
+            question_count: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Reason Code
+             * @description 不能进入的原因代码（可进入时为空）
+             */
+            reason_code: string;
+            /** Required */
+            required: boolean;
+            /** Score Visible */
+            score_visible: boolean;
+            /** @description exempt | not_required | passed | in_progress | awaiting_start | failed | ... */
+            status: components["schemas"]["Choice"];
+        };
         /** ExamWindow */
         ExamWindow: {
             /** End */
@@ -946,6 +2208,205 @@ export interface components {
             /** Start */
             start: string | null;
         };
+        /** ExemptionApplication */
+        ExemptionApplication: {
+            /** Note */
+            note: string;
+            /** Proofs */
+            proofs: components["schemas"]["OwnFile"][];
+            /** Reason Ids */
+            reason_ids: number[];
+            /** Reason Texts */
+            reason_texts: string[];
+        };
+        /**
+         * ExemptionApply
+         * @description 申请免考: the province's reasons that apply, the proofs, a note.
+         */
+        ExemptionApply: {
+            /**
+             * Note
+             * @description 说明
+             * @default
+             */
+            note: string;
+            /**
+             * Proof Ids
+             * @description 证明材料
+             */
+            proof_ids: string[];
+            /**
+             * Reason Ids
+             * @description 免考理由
+             */
+            reason_ids: number[];
+        };
+        /** ExemptionDetail */
+        ExemptionDetail: {
+            /** Note */
+            note: string;
+            /** Paper */
+            paper: string | null;
+            /** Reason */
+            reason: string;
+            /** Reasons */
+            reasons: string[];
+            status: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+        };
+        /** ExemptionReasonOut */
+        ExemptionReasonOut: {
+            /** Id */
+            id: number;
+            /** Text */
+            text: string;
+        };
+        /**
+         * ExemptionStatus
+         * @description none=未申请；hi_pending=待卫生机构审核；ai_pending=待考核机构复核；approved=免考通过；returned=驳回需补充材料；refused=驳回禁止再次申请
+         * @enum {string}
+         */
+        ExemptionStatus: "none" | "hi_pending" | "ai_pending" | "approved" | "returned" | "refused";
+        /**
+         * ExemptionView
+         * @description 申请免考入口: the paper, open or not, the province's reasons, the current application.
+         */
+        ExemptionView: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            application: components["schemas"]["ExemptionApplication"] | null;
+            /** Can Apply */
+            can_apply: boolean;
+            /** Last Reason */
+            last_reason: string;
+            /** Open */
+            open: boolean;
+            paper: components["schemas"]["Labelled_PaperType_"] | null;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            /** Reasons */
+            reasons: components["schemas"]["ExemptionReasonOut"][];
+            status: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+        };
+        /**
+         * FaceCheckDone
+         * @description 人脸核验: the check, the gate and the attempt after it.
+         */
+        FaceCheckDone: {
+            attempt: components["schemas"]["AttemptView"];
+            check: components["schemas"]["FaceCheckOut"];
+            gate: components["schemas"]["FaceGate"];
+        };
+        /**
+         * FaceCheckForm
+         * @description 人脸核验: ``moment`` (a form field, or a query argument).
+         */
+        FaceCheckForm: {
+            /**
+             * 核验时机
+             * @description start | mid | submit | snapshot
+             * @default null
+             */
+            moment: string | null;
+        };
+        /** FaceCheckOut */
+        FaceCheckOut: {
+            /** Decision */
+            decision: string;
+            /** Faces */
+            faces: number | null;
+            /** Id */
+            id: number;
+            moment: components["schemas"]["Labelled_FaceMoment_"];
+            /** Needs Review */
+            needs_review: boolean;
+            /** Passed */
+            passed: boolean;
+            /** Reason */
+            reason: string;
+            /** Similarity */
+            similarity: number | null;
+        };
+        /** FaceCheckRow */
+        FaceCheckRow: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Decision */
+            decision: string;
+            /** Faces */
+            faces: number | null;
+            /** Id */
+            id: number;
+            moment: components["schemas"]["Labelled_FaceMoment_"];
+            /** Needs Review */
+            needs_review: boolean;
+            /** Passed */
+            passed: boolean;
+            /** Reason */
+            reason: string;
+            /** Similarity */
+            similarity: number | null;
+        };
+        /**
+         * FaceConsentBody
+         * @description 人脸信息采集授权.
+         */
+        FaceConsentBody: {
+            /**
+             * Agree
+             * @description 同意采集人脸信息用于考核监考
+             */
+            agree: boolean;
+        };
+        /** FaceConsentGiven */
+        FaceConsentGiven: {
+            /** Consented */
+            consented: boolean;
+            /**
+             * Consented At
+             * Format: date-time
+             */
+            consented_at: string;
+        };
+        /**
+         * FaceGate
+         * @description The face gate: the check the client must make now (none while open).
+         */
+        FaceGate: {
+            /** Mid Checks Passed */
+            mid_checks_passed: number;
+            /**
+             * Required
+             * @description start | mid | None
+             */
+            required: string | null;
+            /** Snapshot Due */
+            snapshot_due: boolean;
+            /** Start Check Passed */
+            start_check_passed: boolean;
+            /**
+             * State
+             * @description awaiting_start_check | awaiting_mid_check | open | closed
+             */
+            state: string;
+            /** Submit Check Passed */
+            submit_check_passed: boolean;
+        };
+        /** FaceGateView */
+        FaceGateView: {
+            /** Attempt Id */
+            attempt_id: number;
+            /** Checks */
+            checks: components["schemas"]["FaceCheckRow"][];
+            gate: components["schemas"]["FaceGate"];
+        };
+        /**
+         * FaceMoment
+         * @description start=开考核验；mid=考中核验；submit=交卷核验；snapshot=随机抓拍
+         * @enum {string}
+         */
+        FaceMoment: "start" | "mid" | "submit" | "snapshot";
         /**
          * FirstLogin
          * @description 首次登录 with the code sent to the registry's phone (the province's rule phone_code).
@@ -990,6 +2451,39 @@ export interface components {
         Health: {
             /** Status */
             status: string;
+        };
+        /**
+         * HistoryRow
+         * @description One move: what, when, which kind of organisation and why — never who.
+         */
+        HistoryRow: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Flow */
+            flow: string;
+            /** Flow Label */
+            flow_label: string;
+            /** From Status */
+            from_status: components["schemas"]["Choice"] | {
+                [key: string]: unknown;
+            };
+            /** Label */
+            label: string;
+            /** Organisation */
+            organisation: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** To Status */
+            to_status: components["schemas"]["Choice"] | {
+                [key: string]: unknown;
+            };
         };
         /**
          * HoldingIn
@@ -1039,6 +2533,26 @@ export interface components {
          * @enum {string}
          */
         HoldingReason: "deceased" | "retired" | "left" | "closed" | "reg_rejected";
+        /**
+         * Home
+         * @description 首页: 未开通报名 / 已开通报名, the stage, what to do next, unread messages, buttons.
+         */
+        Home: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            assessment: components["schemas"]["AssessmentSummary"] | null;
+            cycle: components["schemas"]["CycleOut"] | null;
+            /** Hint */
+            hint: string;
+            /** Last Reason */
+            last_reason: string;
+            /** Next Steps */
+            next_steps: components["schemas"]["NextStep"][];
+            registration: components["schemas"]["RegistrationOpen"];
+            stage: components["schemas"]["Labelled_AssessmentStatus_"] | null;
+            /** Unread Messages */
+            unread_messages: number;
+        };
         /** InstitutionCancelled */
         InstitutionCancelled: {
             /**
@@ -1095,15 +2609,43 @@ export interface components {
             name: string;
             region: components["schemas"]["Ref"];
         };
+        /**
+         * ItemResult
+         * @description pass=合格；fail=不合格
+         * @enum {string}
+         */
+        ItemResult: "pass" | "fail";
+        /** Items[CheckedAnswer] */
+        Items_CheckedAnswer_: {
+            /** Data */
+            data: components["schemas"]["CheckedAnswer"][];
+        };
         /** Items[InstitutionOption] */
         Items_InstitutionOption_: {
             /** Data */
             data: components["schemas"]["InstitutionOption"][];
         };
+        /** Items[OwnFile] */
+        Items_OwnFile_: {
+            /** Data */
+            data: components["schemas"]["OwnFile"][];
+        };
+        /** Items[PracticeQuestion] */
+        Items_PracticeQuestion_: {
+            /** Data */
+            data: components["schemas"]["PracticeQuestion"][];
+        };
         /** Items[TransferView] */
         Items_TransferView_: {
             /** Data */
             data: components["schemas"]["TransferView"][];
+        };
+        /** KnowledgePointCount */
+        KnowledgePointCount: {
+            /** Count */
+            count: number;
+            /** Knowledge Point */
+            knowledge_point: string;
         };
         /** Labelled[AppealStatus] */
         Labelled_AppealStatus_: {
@@ -1117,11 +2659,47 @@ export interface components {
             label: string;
             value: components["schemas"]["AssessmentStatus"];
         };
+        /** Labelled[AttemptStatus] */
+        Labelled_AttemptStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["AttemptStatus"];
+        };
+        /** Labelled[DelayStatus] */
+        Labelled_DelayStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["DelayStatus"];
+        };
+        /** Labelled[ExemptionStatus] */
+        Labelled_ExemptionStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ExemptionStatus"];
+        };
+        /** Labelled[FaceMoment] */
+        Labelled_FaceMoment_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["FaceMoment"];
+        };
         /** Labelled[HoldingReason] */
         Labelled_HoldingReason_: {
             /** Label */
             label: string;
             value: components["schemas"]["HoldingReason"];
+        };
+        /** Labelled[ItemResult] */
+        Labelled_ItemResult_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ItemResult"];
+        };
+        /** Labelled[ModificationStatus] */
+        Labelled_ModificationStatus_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["ModificationStatus"];
         };
         /** Labelled[OutboxChannel] */
         Labelled_OutboxChannel_: {
@@ -1134,6 +2712,18 @@ export interface components {
             /** Label */
             label: string;
             value: components["schemas"]["OutboxStatus"];
+        };
+        /** Labelled[PaperPurpose] */
+        Labelled_PaperPurpose_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["PaperPurpose"];
+        };
+        /** Labelled[PaperType] */
+        Labelled_PaperType_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["PaperType"];
         };
         /** Labelled[PhysicianLevel] */
         Labelled_PhysicianLevel_: {
@@ -1152,6 +2742,12 @@ export interface components {
             /** Label */
             label: string;
             value: components["schemas"]["Procedure"];
+        };
+        /** Labelled[QuestionType] */
+        Labelled_QuestionType_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["QuestionType"];
         };
         /** Labelled[RegionLevel] */
         Labelled_RegionLevel_: {
@@ -1236,6 +2832,301 @@ export interface components {
              * @description 简易程序: 勾选的条件（文字）
              */
             simple_conditions: string[];
+        };
+        /**
+         * MessagePage
+         * @description One page of messages and the number unread.
+         */
+        MessagePage: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["MessageRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Unread */
+            unread: number;
+        };
+        /**
+         * MessageQuery
+         * @description ?page=&size=&order=newest|unread (at most 50 a page).
+         */
+        MessageQuery: {
+            /**
+             * Order
+             * @description newest 最新在前 | unread 未读在前
+             * @default newest
+             */
+            order: string;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-50）
+             * @default 20
+             */
+            size: number;
+        };
+        /**
+         * MessageRead
+         * @description 标为已读: the message and the number still unread.
+         */
+        MessageRead: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            } | null;
+            /** Id */
+            id: number;
+            /** Read */
+            read: boolean;
+            /** Read At */
+            read_at: string | null;
+            /** Template */
+            template: string;
+            /** Title */
+            title: string;
+            /** Unread */
+            unread: number;
+        };
+        /** MessageRow */
+        MessageRow: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            } | null;
+            /** Id */
+            id: number;
+            /** Read */
+            read: boolean;
+            /** Read At */
+            read_at: string | null;
+            /** Template */
+            template: string;
+            /** Title */
+            title: string;
+        };
+        /** MissingField */
+        MissingField: {
+            /** Field */
+            field: string;
+            /** Label */
+            label: string;
+            /** Step */
+            step: string;
+            /** Step Label */
+            step_label: string;
+        };
+        /** MockCreate */
+        MockCreate: {
+            /**
+             * 试卷类型
+             * @description humanities 人文医学 | professional 业务水平
+             */
+            paper_type: components["schemas"]["PaperType"];
+        };
+        /**
+         * MockDetail
+         * @description A mock test: its questions, reviewed once submitted.
+         */
+        MockDetail: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: (components["schemas"]["ReviewedQuestion"] | components["schemas"]["PaperQuestion"])[];
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /**
+         * MockReviewed
+         * @description 交卷 (模拟): the score and the review.
+         */
+        MockReviewed: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: components["schemas"]["ReviewedQuestion"][];
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /** MockRow */
+        MockRow: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Question Count */
+            question_count: number;
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /**
+         * MockStarted
+         * @description 开始模拟考试: the paper (not timed; the suggested minutes of the real one).
+         */
+        MockStarted: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Points Each */
+            points_each: number;
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: components["schemas"]["PaperQuestion"][];
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Suggested Minutes */
+            suggested_minutes: number;
+        };
+        /**
+         * MockSubmit
+         * @description 交卷: position ("1", "2", …) → the letters chosen.
+         */
+        MockSubmit: {
+            /** Answers */
+            answers?: {
+                [key: string]: string[] | string;
+            };
+        };
+        /**
+         * ModificationBody
+         * @description 修改信息: {basic?, practice?, experience?}, each the fields changed of that step (姓名 and
+         *     证件号码 stay locked).
+         */
+        ModificationBody: Record<string, never>;
+        /** ModificationDetail */
+        ModificationDetail: {
+            /** Pending Changes */
+            pending_changes: {
+                [key: string]: unknown;
+            };
+            /** Reason */
+            reason: string;
+            status: components["schemas"]["Labelled_ModificationStatus_"] | null;
+        };
+        /**
+         * ModificationRequest
+         * @description 申请修改: an optional note on what is to be changed.
+         */
+        ModificationRequest: {
+            /**
+             * Note
+             * @description 修改说明
+             * @default
+             */
+            note: string;
+        };
+        /** ModificationSaved */
+        ModificationSaved: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Pending Changes */
+            pending_changes: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * ModificationStatus
+         * @description none=无；requested=申请修改待审核；allowed=已允许修改；submitted=修改待确认
+         * @enum {string}
+         */
+        ModificationStatus: "none" | "requested" | "allowed" | "submitted";
+        /** NextStep */
+        NextStep: {
+            /**
+             * Key
+             * @description exams | results | certificate
+             */
+            key: string;
+            /** Label */
+            label: string;
+        };
+        /** OptionView */
+        OptionView: {
+            /**
+             * Label
+             * @description 显示字母 A、B、C…
+             */
+            label: string;
+            /** Text */
+            text: string;
         };
         /**
          * OutboxChannel
@@ -1335,6 +3226,60 @@ export interface components {
          * @enum {string}
          */
         OutboxStatus: "pending" | "sent" | "failed";
+        /**
+         * OwnFile
+         * @description One of the physician's uploads.
+         */
+        OwnFile: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Size */
+            size: number;
+        };
+        /**
+         * PageQuery
+         * @description ?page=1&size=20.
+         */
+        PageQuery: {
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /** Page[MockRow] */
+        Page_MockRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["MockRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
         /** Page[OutboxRow] */
         Page_OutboxRow_: {
             /**
@@ -1391,6 +3336,72 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** Page[WrongRow] */
+        Page_WrongRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["WrongRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /**
+         * PaperPurpose
+         * @description first=首轮考核；reexam=再次考核
+         * @enum {string}
+         */
+        PaperPurpose: "first" | "reexam";
+        /**
+         * PaperQuestion
+         * @description One question of a paper as shown: never its answer.
+         */
+        PaperQuestion: {
+            /**
+             * No
+             * @description 题号（1起）
+             */
+            no: number;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Stem */
+            stem: string;
+        };
+        /**
+         * PaperScore
+         * @description One paper against its pass line (not required or exempted papers do not count).
+         */
+        PaperScore: {
+            /** Attempts */
+            attempts: number;
+            /** Best Score */
+            best_score: number | null;
+            /** Exempt */
+            exempt: boolean;
+            /** Label */
+            label: string;
+            /** Max Attempts */
+            max_attempts: number | null;
+            /** Paper */
+            paper: string;
+            /** Pass Line */
+            pass_line: number;
+            /** Passed */
+            passed: boolean | null;
+            /** Required */
+            required: boolean;
+        };
+        /**
+         * PaperType
+         * @description humanities=人文医学；professional=业务水平
+         * @enum {string}
+         */
+        PaperType: "humanities" | "professional";
         /**
          * PasswordReset
          * @description 忘记密码 → 重置密码.
@@ -1454,6 +3465,42 @@ export interface components {
              */
             registered_at: string;
         };
+        /** PhoneBind */
+        PhoneBind: {
+            /**
+             * Phone
+             * @description 手机号码
+             */
+            phone: string;
+            /**
+             * Sms Code
+             * @description 短信验证码
+             */
+            sms_code: string;
+        };
+        /** PhotoRef */
+        PhotoRef: {
+            /** File Id */
+            file_id: string | null;
+        };
+        /** PhotoUploaded */
+        PhotoUploaded: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Content Type */
+            content_type: string;
+            /**
+             * File Id
+             * Format: uuid
+             */
+            file_id: string;
+            /** Height */
+            height: number;
+            /** Size */
+            size: number;
+            /** Width */
+            width: number;
+        };
         /**
          * PhysicianDetail
          * @description 医师信息 (查看): full numbers only for the own institution and administrations in jurisdiction.
@@ -1514,6 +3561,78 @@ export interface components {
          * @enum {string}
          */
         PhysicianLevel: "physician" | "assistant";
+        /** PhysicianLogin */
+        PhysicianLogin: {
+            /**
+             * 图片验证码
+             * @description 图片验证码
+             * @default null
+             */
+            captcha: string | null;
+            /**
+             * 验证码编号
+             * @description 图片验证码编号（失败数次后必填）
+             * @default null
+             */
+            captcha_id: string | null;
+            /**
+             * 微信登录凭证
+             * @description wx.login 的 code（可选，用于绑定微信）
+             * @default null
+             */
+            code: string | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             */
+            id_number: string;
+            /** 密码 */
+            password: string;
+        };
+        /** PhysicianPasswordChange */
+        PhysicianPasswordChange: {
+            /** New Password */
+            new_password: string;
+            /**
+             * Old Password
+             * @description 原密码（首次登录为初始密码）
+             */
+            old_password: string;
+        };
+        /**
+         * PhysicianProfile
+         * @description 个人信息 (the physician's own, unmasked) and the 初始化设置 flags.
+         */
+        PhysicianProfile: {
+            /** Birth Date */
+            birth_date: string | null;
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            department: components["schemas"]["Ref"] | null;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: number;
+            /** Id Number */
+            id_number: string;
+            institution: components["schemas"]["Ref"] | null;
+            level: components["schemas"]["Labelled_PhysicianLevel_"] | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string | null;
+            /** Phone Verified */
+            phone_verified: boolean;
+            /** Practice Cert No */
+            practice_cert_no: string | null;
+            /** Practice Scope */
+            practice_scope: string | null;
+            /** Qualification Cert No */
+            qualification_cert_no: string | null;
+            registry_status: components["schemas"]["Labelled_RegistryStatus_"] | null;
+            setup: components["schemas"]["ProfileSetup"];
+            /** Wechat Bound */
+            wechat_bound: boolean;
+        };
         /**
          * PhysicianQuery
          * @description 医师管理 → 查询.
@@ -1572,6 +3691,48 @@ export interface components {
             size: number;
         };
         /**
+         * PhysicianResult
+         * @description 考核结果: the outcome once judged, the paper scores, the re-exam details, the notice.
+         */
+        PhysicianResult: {
+            /** Assessment Id */
+            assessment_id: number;
+            certificate: components["schemas"]["CertificateLink"];
+            /** Concluded At */
+            concluded_at: string | null;
+            cycle: components["schemas"]["Ref"];
+            /** Deregistration Recommended */
+            deregistration_recommended: boolean;
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            /** Fail Reason */
+            fail_reason: string;
+            /** Fail Reason Label */
+            fail_reason_label: string;
+            /** Judged */
+            judged: boolean;
+            /** No Promotion */
+            no_promotion: boolean;
+            /**
+             * Papers
+             * @description 首轮考核各试卷（已测评时）
+             * @default null
+             */
+            papers: components["schemas"]["PaperScore"][] | null;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            /**
+             * Reexam Papers
+             * @description 再次考核各试卷（有再次考核时）
+             * @default null
+             */
+            reexam_papers: components["schemas"]["PaperScore"][] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspended From */
+            suspended_from: string | null;
+            /** Suspension Months */
+            suspension_months: number | null;
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
+        };
+        /**
          * PhysicianRow
          * @description One physician in 医师管理 (numbers masked).
          */
@@ -1615,6 +3776,27 @@ export interface components {
             /** Wechat Bound */
             wechat_bound: boolean;
         };
+        /** PracticeAnswer */
+        PracticeAnswer: {
+            /**
+             * Answer
+             * @description 所选选项，如 ["A", "C"] 或 "AC"
+             */
+            answer: string[] | string;
+            /** Question Id */
+            question_id: number;
+        };
+        /**
+         * PracticeCatalogue
+         * @description 练习目录: the knowledge points of 人文医学 and of 业务水平 (the physician's category).
+         */
+        PracticeCatalogue: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Humanities */
+            humanities: components["schemas"]["KnowledgePointCount"][];
+            /** Professional */
+            professional: components["schemas"]["KnowledgePointCount"][];
+        };
         /**
          * PracticeCategory
          * @description clinical=临床；tcm=中医；dental=口腔；public_health=公共卫生
@@ -1622,11 +3804,78 @@ export interface components {
          */
         PracticeCategory: "clinical" | "tcm" | "dental" | "public_health";
         /**
+         * PracticeQuery
+         * @description 章节练习: ?paper_type=&knowledge_point=&count=10&qtype=.
+         */
+        PracticeQuery: {
+            /**
+             * 题数
+             * @description 每次练习1至50题
+             * @default 10
+             */
+            count: number;
+            /**
+             * 知识点
+             * @default null
+             */
+            knowledge_point: string | null;
+            /**
+             * 试卷类型
+             * @description humanities 人文医学 | professional 业务水平
+             */
+            paper_type: components["schemas"]["PaperType"];
+            /**
+             * 题型
+             * @description single | multiple | judge
+             * @default null
+             */
+            qtype: components["schemas"]["QuestionType"] | null;
+        };
+        /**
+         * PracticeQuestion
+         * @description A practice question without its answer.
+         */
+        PracticeQuestion: {
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
+        };
+        /**
+         * PracticeSubmit
+         * @description 提交练习答案 (one or many).
+         */
+        PracticeSubmit: {
+            /** Answers */
+            answers: components["schemas"]["PracticeAnswer"][];
+        };
+        /**
          * Procedure
          * @description simple=简易程序；general=一般程序
          * @enum {string}
          */
         Procedure: "simple" | "general";
+        /**
+         * ProcedureResubmitBody
+         * @description 重新选择考核程序: the procedure step's fields (``procedure``: simple | general, with
+         *     ``conditions``, ``proof_ids``, ``report`` for simple), optionally ``self_assessment``.
+         */
+        ProcedureResubmitBody: Record<string, never>;
+        /** ProfileSetup */
+        ProfileSetup: {
+            /** Must Change Password */
+            must_change_password: boolean;
+            /** Needs Phone */
+            needs_phone: boolean;
+            /** Required */
+            required: boolean;
+        };
         /** PublicationSetting */
         PublicationSetting: {
             /** 向社会公布违纪不合格结果 */
@@ -1668,6 +3917,12 @@ export interface components {
             /** Province */
             province: string;
         };
+        /**
+         * QuestionType
+         * @description single=单选题；multiple=多选题；judge=判断题
+         * @enum {string}
+         */
+        QuestionType: "single" | "multiple" | "judge";
         /** Recipient */
         Recipient: {
             /**
@@ -1768,6 +4023,16 @@ export interface components {
             /** 资格证书编码 */
             qualification_cert_no: string;
         };
+        /** RegistrationOpen */
+        RegistrationOpen: {
+            /**
+             * Label
+             * @description 已开通报名 / 未开通报名 / 已退出
+             */
+            label: string;
+            /** Open */
+            open: boolean;
+        };
         /** RegistrationState */
         RegistrationState: {
             institution: components["schemas"]["Ref"];
@@ -1793,6 +4058,82 @@ export interface components {
             /** 密码 */
             password: string;
         };
+        /**
+         * ReviewOut
+         * @description 复核: the reviewing organisation's decision (organisations only, never a person).
+         */
+        ReviewOut: {
+            /**
+             * Decision
+             * @default null
+             */
+            decision: string | null;
+            /**
+             * Ethics Agree
+             * @default null
+             */
+            ethics_agree: boolean | null;
+            /**
+             * Opinion
+             * @default null
+             */
+            opinion: string | null;
+            /** Organisation */
+            organisation: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
+            /**
+             * Reviewed At
+             * @default null
+             */
+            reviewed_at: string | null;
+            /**
+             * Work Agree
+             * @default null
+             */
+            work_agree: boolean | null;
+        };
+        /**
+         * ReviewedQuestion
+         * @description After submission (模拟考试): what was chosen, the right letters and the explanation.
+         */
+        ReviewedQuestion: {
+            /** Answer */
+            answer: string[];
+            /** Chosen */
+            chosen: string[];
+            /** Correct */
+            correct: boolean;
+            /** Explanation */
+            explanation: string;
+            /**
+             * No
+             * @description 题号（1起）
+             */
+            no: number;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
+        };
+        /** SavedAnswer */
+        SavedAnswer: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Chosen */
+            chosen: string[];
+            /** Seq */
+            seq: number;
+        };
         /** SelfAssessmentItem */
         SelfAssessmentItem: {
             /**
@@ -1804,6 +4145,86 @@ export interface components {
             group_label: string;
             /** Text */
             text: string;
+        };
+        /** SimpleCondition */
+        SimpleCondition: {
+            /** Index */
+            index: number;
+            /** Text */
+            text: string;
+        };
+        /** SmsCodeRequest */
+        SmsCodeRequest: {
+            /**
+             * Phone
+             * @description 手机号码
+             */
+            phone: string;
+        };
+        /**
+         * SmsCodeSent
+         * @description 获取验证码 (phone binding): how long the code lives and when another may be asked.
+         */
+        SmsCodeSent: {
+            /** Expires In */
+            expires_in: number;
+            /** Resend After */
+            resend_after: number;
+        };
+        /**
+         * StepBody
+         * @description One step's fields (BasicStep, PracticeStep, ExperienceStep, SelfAssessmentStep or the
+         *     procedure step of `schemas/enrolment.py`), checked step by step with Chinese messages.
+         */
+        StepBody: Record<string, never>;
+        /**
+         * StepSaved
+         * @description 保存: the step as stored now, what is still missing.
+         */
+        StepSaved: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Complete */
+            complete: boolean;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Label */
+            label: string;
+            /** Missing */
+            missing: components["schemas"]["MissingField"][];
+            /** Step */
+            step: string;
+        };
+        /** StepView */
+        StepView: {
+            /**
+             * Data
+             * @description 该步骤的内容（注册系统信息与草稿合并）
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Editable */
+            editable: boolean;
+            /** Label */
+            label: string;
+            /** Missing */
+            missing: components["schemas"]["MissingField"][];
+            /**
+             * Pending
+             * @description 申请修改中待确认的修改
+             */
+            pending: {
+                [key: string]: unknown;
+            } | null;
+            /** Read Only */
+            read_only: string[];
+            /** Saved */
+            saved: boolean;
+            /** Step */
+            step: string;
         };
         /**
          * TransferCreated
@@ -1922,6 +4343,95 @@ export interface components {
             requested_by: string | null;
             status: components["schemas"]["Labelled_TransferStatus_"];
             to_org: components["schemas"]["Ref"] | null;
+        };
+        /** WeChatLogin */
+        WeChatLogin: {
+            /**
+             * 微信登录凭证
+             * @description wx.login 的 code
+             */
+            code: string;
+        };
+        /** WrongAdd */
+        WrongAdd: {
+            /** Question Id */
+            question_id: number;
+        };
+        /** WrongCollected */
+        WrongCollected: {
+            /** Collected */
+            collected: boolean;
+            /** Question Id */
+            question_id: number;
+        };
+        /**
+         * WrongQuery
+         * @description 错题收藏: ?page=&size=&paper_type=&knowledge_point=.
+         */
+        WrongQuery: {
+            /**
+             * 知识点
+             * @default null
+             */
+            knowledge_point: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * 试卷类型
+             * @default null
+             */
+            paper_type: components["schemas"]["PaperType"] | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /** WrongRemoved */
+        WrongRemoved: {
+            /** Collected */
+            collected: boolean;
+            /** Question Id */
+            question_id: number;
+            /** Removed */
+            removed: boolean;
+        };
+        /** WrongRow */
+        WrongRow: {
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
+            /**
+             * Added By
+             * @description auto 答错自动收藏 | manual 手动收藏
+             */
+            added_by: string;
+            /**
+             * Answer
+             * @description 正确答案（选项键）
+             */
+            answer: string[];
+            /** Explanation */
+            explanation: string;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
+            /** Wrong Count */
+            wrong_count: number;
         };
     };
     responses: {
@@ -2936,6 +5446,263 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    mp_assessment_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentRecord"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_save_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerBatch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswersSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_save_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerSave"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_face_check: {
+        parameters: {
+            query?: {
+                /** @description start | mid | submit | snapshot */
+                moment?: string;
+            };
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    image: string;
+                    /**
+                     * 核验时机
+                     * @description start | mid | submit | snapshot
+                     * @default null
+                     */
+                    moment?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceCheckDone"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_face_gate_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceGateView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_bind_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneBind"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     mp_auth_first_login: {
         parameters: {
             query?: never;
@@ -3052,6 +5819,93 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    mp_auth_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhysicianLogin"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianSession"];
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhysicianPasswordChange"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     mp_registration_register: {
         parameters: {
             query?: never;
@@ -3138,6 +5992,124 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    mp_auth_sms_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmsCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsCodeSent"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_unbind_wechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_wechat_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeChatLogin"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianSession"];
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_apply_delay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelayApply"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     mp_documents_my_delay_form: {
         parameters: {
             query?: never;
@@ -3154,6 +6126,212 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_enrolment_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 图片 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_upload_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoUploaded"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_save_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_exam_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExamList"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_face_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaceConsentBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceConsentGiven"];
                 };
             };
             400: components["responses"]["E400"];
@@ -3212,6 +6390,788 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExamInfo"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paper_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_exemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExemptionView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_apply_exemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionApply"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_home: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Home"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_me_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianProfile"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_messages_list_messages: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-50） */
+                size?: number;
+                /** @description newest 最新在前 | unread 未读在前 */
+                order?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_messages_mark_all_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllRead"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_messages_mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRead"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_save_modification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModificationBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModificationSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_request_modification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModificationRequest"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_submit_modification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PracticeSubmit"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_CheckedAnswer_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_knowledge_points: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeCatalogue"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_list_mocks: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MockRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_create_mock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MockCreate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockStarted"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_get_mock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mock_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockDetail"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_submit_mock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mock_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MockSubmit"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockReviewed"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_questions: {
+        parameters: {
+            query: {
+                /** @description humanities 人文医学 | professional 业务水平 */
+                paper_type: components["schemas"]["PaperType"];
+                knowledge_point?: string;
+                /** @description 每次练习1至50题 */
+                count?: number;
+                /** @description single | multiple | judge */
+                qtype?: components["schemas"]["QuestionType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_PracticeQuestion_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_list_wrong: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                paper_type?: components["schemas"]["PaperType"];
+                knowledge_point?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WrongRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_add_wrong: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WrongAdd"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrongCollected"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_remove_wrong: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrongRemoved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_resubmit_procedure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProcedureResubmitBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_results_my_result: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_results_my_certificate: {
+        parameters: {
+            query?: {
+                assessment_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_upload_proofs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_OwnFile_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_own_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 本人上传的照片或证明材料 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             400: components["responses"]["E400"];
