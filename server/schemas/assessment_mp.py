@@ -263,21 +263,21 @@ class StepBody(RootModel[Any]):
     """One step's fields (BasicStep, PracticeStep, ExperienceStep, SelfAssessmentStep or the
     procedure step of `schemas/enrolment.py`), checked step by step with Chinese messages."""
 
-    model_config = ConfigDict(json_schema_extra={"type": "object"})
+    model_config = ConfigDict(json_schema_extra={"type": "object", "additionalProperties": True})
 
 
 class ModificationBody(RootModel[Any]):
     """修改信息: {basic?, practice?, experience?}, each the fields changed of that step (姓名 and
     证件号码 stay locked)."""
 
-    model_config = ConfigDict(json_schema_extra={"type": "object"})
+    model_config = ConfigDict(json_schema_extra={"type": "object", "additionalProperties": True})
 
 
 class ProcedureResubmitBody(RootModel[Any]):
     """重新选择考核程序: the procedure step's fields (``procedure``: simple | general, with
     ``conditions``, ``proof_ids``, ``report`` for simple), optionally ``self_assessment``."""
 
-    model_config = ConfigDict(json_schema_extra={"type": "object"})
+    model_config = ConfigDict(json_schema_extra={"type": "object", "additionalProperties": True})
 
 
 class ModificationSaved(Out):

@@ -3070,7 +3070,9 @@ export interface components {
          * @description 修改信息: {basic?, practice?, experience?}, each the fields changed of that step (姓名 and
          *     证件号码 stay locked).
          */
-        ModificationBody: Record<string, never>;
+        ModificationBody: {
+            [key: string]: unknown;
+        };
         /** ModificationDetail */
         ModificationDetail: {
             /** Pending Changes */
@@ -3866,7 +3868,9 @@ export interface components {
          * @description 重新选择考核程序: the procedure step's fields (``procedure``: simple | general, with
          *     ``conditions``, ``proof_ids``, ``report`` for simple), optionally ``self_assessment``.
          */
-        ProcedureResubmitBody: Record<string, never>;
+        ProcedureResubmitBody: {
+            [key: string]: unknown;
+        };
         /** ProfileSetup */
         ProfileSetup: {
             /** Must Change Password */
@@ -4176,7 +4180,9 @@ export interface components {
          * @description One step's fields (BasicStep, PracticeStep, ExperienceStep, SelfAssessmentStep or the
          *     procedure step of `schemas/enrolment.py`), checked step by step with Chinese messages.
          */
-        StepBody: Record<string, never>;
+        StepBody: {
+            [key: string]: unknown;
+        };
         /**
          * StepSaved
          * @description 保存: the step as stored now, what is still missing.
