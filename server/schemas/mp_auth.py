@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, Field
 
-from server.schemas.common import In, Out
+from server.models import PhysicianLevel, PracticeCategory, RegistryStatus
+from server.schemas.common import In, Labelled, Out, Ref
 
 
 class PhysicianLogin(BaseModel):
@@ -76,3 +79,38 @@ class PhysicianSession(Out):
     needs_phone: bool
     setup_required: bool
     wechat_bound: bool
+
+
+class SmsCodeSent(Out):
+    """获取验证码 (phone binding): how long the code lives and when another may be asked."""
+
+    expires_in: int
+    resend_after: int
+
+
+class ProfileSetup(Out):
+    must_change_password: bool
+    needs_phone: bool
+    required: bool
+
+
+class PhysicianProfile(Out):
+    """个人信息 (the physician's own, unmasked) and the 初始化设置 flags."""
+
+    id: int
+    name: str
+    id_number: str
+    gender: str | None
+    birth_date: date | None
+    phone: str | None
+    phone_verified: bool
+    qualification_cert_no: str | None
+    practice_cert_no: str | None
+    level: Labelled[PhysicianLevel] | None
+    category: Labelled[PracticeCategory] | None
+    practice_scope: str | None
+    institution: Ref | None
+    department: Ref | None
+    registry_status: Labelled[RegistryStatus] | None
+    wechat_bound: bool
+    setup: ProfileSetup

@@ -55,6 +55,9 @@ async def test_list_refuses_bad_query_and_staff(client):
     assert r.status_code == 422 and r.json()["code"] == "invalid_query"
     r = await client.get(f"{API}/messages?size=500", headers=auth(token))
     assert r.status_code == 422 and r.json()["code"] == "invalid_paging"
+    r = await client.get(f"{API}/messages?size=51", headers=auth(token))  # the inbox pages by at most 50
+    assert r.status_code == 422 and r.json()["code"] == "invalid_paging" and "1-50" in r.json()["message"]
+    assert (await client.get(f"{API}/messages?size=50", headers=auth(token))).status_code == 200
     r = await client.get(f"{API}/messages", headers=auth(await token_for(w.hospital)))
     assert r.status_code == 403 and r.json()["code"] == "wrong_role"
 

@@ -100,6 +100,9 @@ async def test_mock_test_drawn_scored_and_never_a_real_paper(app, client):
     mock = r.json()
     assert mock["question_count"] == 50 and mock["submitted"] is False and mock["suggested_minutes"] == 60
     assert not walk_keys(mock["questions"]) & {"answer", "explanation", "key", "question_id"}
+    unsubmitted = await client.get(f"{MP}/mock-tests/{mock['id']}", headers=headers)
+    assert unsubmitted.status_code == 200 and unsubmitted.json()["submitted"] is False
+    assert not walk_keys(unsubmitted.json()["questions"]) & {"answer", "explanation", "question_id"}
     stored = await MockTest.get(id=mock["id"])
     questions = {q.id: q for q in await Question.filter(id__in=stored.question_ids)}
     from server.services.cycles.papers import to_letters
@@ -147,6 +150,8 @@ async def test_wrong_book_add_remove_and_isolation(app, client):
     listed = (await client.get(f"{MP}/wrong-answers", headers=headers)).json()
     assert listed["count"] == 1 and listed["data"][0]["answer"] == ["B"] and listed["data"][0]["added_by"] == "manual"
     assert (await client.get(f"{MP}/wrong-answers?paper_type=professional", headers=headers)).json()["count"] == 0
+    bad = await client.get(f"{MP}/wrong-answers?paper_type=surgery", headers=headers)
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_query"
     assert (await client.get(f"{MP}/wrong-answers", headers=other_headers)).json()["count"] == 0
     r = await client.delete(f"{MP}/wrong-answers/{q.id}", headers=other_headers)
     assert r.status_code == 200 and r.json()["removed"] is False

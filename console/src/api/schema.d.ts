@@ -2284,6 +2284,145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核进度: the whole current record, results once reviewed, history, actions. */
+        get: operations["mp_assessment_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resume: questions, saved answers, remaining seconds, the face gate. */
+        get: operations["mp_exams_resume"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存多题答案 (offline replay): all validated, each applied if its seq is newer. */
+        put: operations["mp_exams_save_answers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/answers/{position}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存一题答案 {answer, seq}: idempotent, ordered by seq. */
+        put: operations["mp_exams_save_answer"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/face-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 人脸核验 (multipart: the picture in any file field, ``moment`` = start | mid | submit | snapshot;
+         * @description a snapshot (随机抓拍, when ``gate.snapshot_due``) never blocks the exam).
+         */
+        post: operations["mp_exams_face_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/face-gate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The face gate: the check required now, and the checks made so far. */
+        get: operations["mp_exams_face_gate_state"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/attempts/{attempt_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 交卷 (idempotent; after the deadline it finalises with what was saved). */
+        post: operations["mp_exams_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/bind-phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 绑定手机. */
+        post: operations["mp_auth_bind_phone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mp/auth/first-login": {
         parameters: {
             query?: never;
@@ -2352,6 +2491,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 医师登录: 证件号码 + 密码 (+ wx.login code to bind the WeChat identity). */
+        post: operations["mp_auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** logout */
+        post: operations["mp_auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 初始化设置 / 安全设置 → 修改密码. */
+        post: operations["mp_auth_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mp/auth/register": {
         parameters: {
             query?: never;
@@ -2403,6 +2593,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mp/auth/sms-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 获取验证码 (phone binding). */
+        post: operations["mp_auth_sms_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/unbind-wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 解除微信绑定 (after set-up). */
+        post: operations["mp_auth_unbind_wechat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/auth/wechat-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 微信一键登录 for a physician who bound this WeChat at an earlier login. */
+        post: operations["mp_auth_wechat_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/delay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申请延期考核: with a reason, before the deadline. */
+        post: operations["mp_assessment_apply_delay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mp/delay/form": {
         parameters: {
             query?: never;
@@ -2414,6 +2672,109 @@ export interface paths {
         get: operations["mp_documents_my_delay_form"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The five steps (drafts over registry data), read-only fields marked, what is missing. */
+        get: operations["mp_assessment_enrolment_view"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The physician's current photo (JPEG). */
+        get: operations["mp_assessment_photo"];
+        put?: never;
+        /** 照片上传 (multipart): a 1-inch portrait photo, JPEG or PNG by content. */
+        post: operations["mp_assessment_upload_photo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交信息: to the health institution for review. */
+        post: operations["mp_assessment_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/enrolment/{step}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存 one step: basic / practice / experience / self_assessment / procedure. */
+        put: operations["mp_assessment_save_step"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 试卷列表 (after 确认考核信息, 409 ``exam_info_unconfirmed`` before): each paper, attempts used / left, best score, status, whether it can be entered. */
+        get: operations["mp_exams_exam_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exams/face-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 人脸信息采集授权 (before the first exam). */
+        post: operations["mp_exams_face_consent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2448,6 +2809,403 @@ export interface paths {
         put?: never;
         /** 确认考核信息 (idempotent, audited): the 试卷列表 and 进入 wait for it. */
         post: operations["mp_exams_confirm_info"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exams/{paper_type}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 进入: the open attempt (any device) or a new one waiting for the start face check. */
+        post: operations["mp_exams_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/exemption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 申请免考入口: the paper, open or not, the province's reasons, the current application. */
+        get: operations["mp_assessment_exemption"];
+        put?: never;
+        /** 提交免考申请: reasons, proofs (at least one), note. */
+        post: operations["mp_assessment_apply_exemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 首页: 未开通报名 / 已开通报名, the stage, what to do next, unread messages, actions. */
+        get: operations["mp_assessment_home"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 个人信息 + 初始化设置 flags (reachable during set-up, so the app knows what is left). */
+        get: operations["mp_me_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ?page=&size=&order=newest|unread: {data, count, page, size, unread}. */
+        get: operations["mp_messages_list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/messages/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 全部已读. */
+        post: operations["mp_messages_mark_all_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/messages/{message_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 标为已读 (only the physician's own message). */
+        post: operations["mp_messages_mark_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/modification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改信息 (允许修改后): {basic?, practice?, experience?}; 姓名 and 证件号码 stay locked. */
+        put: operations["mp_assessment_save_modification"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/modification/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申请修改 (after enrolment), with an optional note. */
+        post: operations["mp_assessment_request_modification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/modification/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交修改: for the institution's 确认修改. */
+        post: operations["mp_assessment_submit_modification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交练习答案: checked on the server; answer and explanation come back; wrong ones are collected. */
+        post: operations["mp_practice_answers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/knowledge-points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 练习目录: 人文医学 and 业务水平 (the physician's category) knowledge points. */
+        get: operations["mp_practice_knowledge_points"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/mock-tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** list_mocks */
+        get: operations["mp_practice_list_mocks"];
+        put?: never;
+        /** 开始模拟考试 (drawn like a real paper; not timed). */
+        post: operations["mp_practice_create_mock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/mock-tests/{mock_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** get_mock */
+        get: operations["mp_practice_get_mock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/mock-tests/{mock_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 交卷: score and review (idempotent). */
+        post: operations["mp_practice_submit_mock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 章节练习: ?paper_type=&knowledge_point=&count=10&qtype= — questions without answers. */
+        get: operations["mp_practice_questions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/wrong-answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 错题收藏 (?paper_type=&knowledge_point=). */
+        get: operations["mp_practice_list_wrong"];
+        put?: never;
+        /** 收藏错题. */
+        post: operations["mp_practice_add_wrong"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/practice/wrong-answers/{question_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 移出错题收藏. */
+        delete: operations["mp_practice_remove_wrong"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/procedure/resubmit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新选择考核程序 (after 驳回): 简易程序 or 一般程序, optionally with a new self-assessment. */
+        post: operations["mp_assessment_resubmit_procedure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核结果: outcome, paper scores, re-exam details (暂停执业, 不得评优和晋升), the notice. */
+        get: operations["mp_results_my_result"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/results/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 下载考核结果通知书 (PDF), only the physician's own and only when 合格 (?assessment_id= for an
+         * @description earlier cycle).
+         */
+        get: operations["mp_results_my_certificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传证明材料 (multipart): images or PDFs, checked by content; their ids. */
+        post: operations["mp_assessment_upload_proofs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mp/uploads/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the physician's own uploads. */
+        get: operations["mp_assessment_own_upload"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2627,6 +3385,99 @@ export interface components {
          */
         ActionIn: {
             [key: string]: unknown;
+        };
+        /**
+         * ActionOut
+         * @description A move the caller may make now (a button).
+         */
+        ActionOut: {
+            /** Action */
+            action: string;
+            /** Batch */
+            batch: boolean;
+            /** Flow */
+            flow: string;
+            /** Label */
+            label: string;
+            /** Needs Reason */
+            needs_reason: boolean;
+        };
+        /** AllRead */
+        AllRead: {
+            /** Unread */
+            unread: number;
+            /** Updated */
+            updated: number;
+        };
+        /**
+         * AnswerBatch
+         * @description 保存多题答案 (offline replay).
+         */
+        AnswerBatch: {
+            /** Answers */
+            answers: components["schemas"]["AnswerItem"][];
+        };
+        /** AnswerItem */
+        AnswerItem: {
+            /**
+             * Answer
+             * @description 所选选项，如 ["A"] 或 ["A", "C"]
+             */
+            answer: string[];
+            /**
+             * Position
+             * @description 题号（1起）
+             */
+            position: number;
+            /**
+             * Seq
+             * @description 客户端递增序号
+             */
+            seq: number;
+        };
+        /**
+         * AnswerSave
+         * @description 保存一题答案: the display letters chosen and the client's sequence number (increasing with
+         *     every change the client makes; a lower or equal one than stored is ignored).
+         */
+        AnswerSave: {
+            /**
+             * Answer
+             * @description 所选选项，如 ["A"] 或 ["A", "C"]
+             */
+            answer: string[];
+            /**
+             * Seq
+             * @description 客户端递增序号
+             */
+            seq: number;
+        };
+        /**
+         * AnswerSaved
+         * @description 保存一题答案: applied or ignored (an older seq), what is stored, the time left.
+         */
+        AnswerSaved: {
+            /** Applied */
+            applied: boolean;
+            /** Chosen */
+            chosen: string[] | null;
+            /** Position */
+            position: number;
+            /** Remaining Seconds */
+            remaining_seconds: number;
+            /** Saved */
+            saved: boolean;
+            /** Seq */
+            seq: number | null;
+        };
+        /** AnswersSaved */
+        AnswersSaved: {
+            /** Remaining Seconds */
+            remaining_seconds: number;
+            /** Results */
+            results: components["schemas"]["BatchSavedItem"][];
+            /** Saved */
+            saved: boolean;
         };
         /**
          * AppealApply
@@ -2863,82 +3714,11 @@ export interface components {
             region: components["schemas"]["Ref"];
         };
         /**
-         * AssessmentRecord
-         * @description 考核进度 → 查看: the whole record of one assessment with history and the caller's actions.
-         */
-        AssessmentRecord: {
-            /** Actions */
-            actions: components["schemas"]["AvailableAction"][];
-            /** Active */
-            active: boolean;
-            /** Attempts */
-            attempts: components["schemas"]["RecordAttempt"][];
-            certificate: components["schemas"]["RecordCertificate"] | null;
-            cycle: components["schemas"]["RecordCycle"];
-            delay: components["schemas"]["RecordDelay"];
-            /** Enrolment */
-            enrolment: components["schemas"]["EnrolmentStep"][];
-            evaluation: components["schemas"]["RecordEvaluation"];
-            exemption: components["schemas"]["RecordExemption"];
-            /** History */
-            history: components["schemas"]["RecordEvent"][];
-            /** Id */
-            id: number;
-            institution: components["schemas"]["Ref"] | null;
-            /** Last Reason */
-            last_reason: string;
-            modification: components["schemas"]["RecordModification"];
-            /** Numbers Masked */
-            numbers_masked: boolean;
-            outcome: components["schemas"]["RecordOutcome"];
-            physician: components["schemas"]["RecordPhysician"];
-            procedure: components["schemas"]["Labelled_Procedure_"] | null;
-            /**
-             * Review
-             * @description 考核机构复核（未复核时为空对象）
-             */
-            review: {
-                [key: string]: unknown;
-            };
-            /** Self Assessment */
-            self_assessment: {
-                [key: string]: unknown;
-            };
-            status: components["schemas"]["Labelled_AssessmentStatus_"];
-            /** Version */
-            version: number;
-            /** Voided Certificates */
-            voided_certificates: components["schemas"]["VoidedCertificateView"][];
-        };
-        /**
          * AssessmentStatus
          * @description not_included=未开通报名；included=已开通报名；enrol_submitted=待卫生机构审核；enrol_returned=报名信息被驳回；enrol_reported=待考核机构确认；enrolled=待卫生机构评定；procedure_returned=待重新选择考核程序；evaluated=待考核机构复核；awaiting_exam=待参加测评；exams_done=待成绩评定；qualified=合格；failed=不合格；reexam_listed=待再次考核；reexam_done=再次考核待评定；final_failed=再次考核不合格；left=已退出当前周期
          * @enum {string}
          */
         AssessmentStatus: "not_included" | "included" | "enrol_submitted" | "enrol_returned" | "enrol_reported" | "enrolled" | "procedure_returned" | "evaluated" | "awaiting_exam" | "exams_done" | "qualified" | "failed" | "reexam_listed" | "reexam_done" | "final_failed" | "left";
-        /**
-         * AssessmentSummary
-         * @description The state of one assessment after a move, with the caller's next actions.
-         */
-        AssessmentSummary: {
-            /** Actions */
-            actions: components["schemas"]["AvailableAction"][];
-            /** Cycle Id */
-            cycle_id: number;
-            delay: components["schemas"]["Labelled_DelayStatus_"];
-            exemption: components["schemas"]["Labelled_ExemptionStatus_"];
-            /** Id */
-            id: number;
-            /** Last Reason */
-            last_reason: string;
-            modification: components["schemas"]["Labelled_ModificationStatus_"];
-            /** Physician Id */
-            physician_id: number;
-            procedure: components["schemas"]["Labelled_Procedure_"] | null;
-            status: components["schemas"]["Labelled_AssessmentStatus_"];
-            /** Version */
-            version: number;
-        };
         /**
          * AssessorRow
          * @description 考核机构列表: with the number of institutions assigned to it.
@@ -2975,12 +3755,73 @@ export interface components {
             /** Assigned */
             assigned: number[];
         };
+        /** AttemptResult */
+        AttemptResult: {
+            /** Auto Submitted */
+            auto_submitted: boolean;
+            /** Pass Line */
+            pass_line: number | null;
+            /** Passed */
+            passed: boolean | null;
+            /**
+             * Score
+             * @description 得分（省份不公布分数时为空）
+             */
+            score: number | null;
+            /** Score Visible */
+            score_visible: boolean;
+        };
         /**
          * AttemptStatus
          * @description in_progress=答题中；submitted=已交卷
          * @enum {string}
          */
         AttemptStatus: "in_progress" | "submitted";
+        /**
+         * AttemptView
+         * @description One attempt: the server's clock, the gate, saved answers; the paper while it runs; the result
+         *     once submitted.
+         */
+        AttemptView: {
+            /** Answered Count */
+            answered_count: number;
+            /** Attempt No */
+            attempt_no: number;
+            /** Clock Running */
+            clock_running: boolean;
+            /** Deadline */
+            deadline: string | null;
+            /** Duration Minutes */
+            duration_minutes: number;
+            gate: components["schemas"]["FaceGate"];
+            /** Id */
+            id: number;
+            paper: components["schemas"]["ClientPaper"] | null;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /** Question Count */
+            question_count: number;
+            /** Remaining Seconds */
+            remaining_seconds: number;
+            result: components["schemas"]["AttemptResult"] | null;
+            /**
+             * Saved Answers
+             * @description 题号 → 已保存的答案
+             */
+            saved_answers: {
+                [key: string]: components["schemas"]["SavedAnswer"];
+            };
+            /**
+             * Server Time
+             * Format: date-time
+             */
+            server_time: string;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["Labelled_AttemptStatus_"];
+            /** Submitted At */
+            submitted_at: string | null;
+        };
         /**
          * AuditLogQuery
          * @description 操作日志: filter by action prefix, target, time range.
@@ -3120,6 +3961,17 @@ export interface components {
             done: unknown[];
             /** Failed */
             failed: components["schemas"]["BatchFailure"][];
+        };
+        /** BatchSavedItem */
+        BatchSavedItem: {
+            /** Applied */
+            applied: boolean;
+            /** Chosen */
+            chosen: string[] | null;
+            /** Position */
+            position: number;
+            /** Seq */
+            seq: number | null;
         };
         /**
          * BindingQrcode
@@ -3263,6 +4115,32 @@ export interface components {
              */
             image: string;
         };
+        /** CertificateLink */
+        CertificateLink: {
+            /** Available */
+            available: boolean;
+            /**
+             * Download
+             * @description 下载地址（合格时）
+             */
+            download: string | null;
+            /**
+             * Number
+             * @description 通知书编号
+             */
+            number: string | null;
+        };
+        /**
+         * CertificateQuery
+         * @description ?assessment_id= for an earlier cycle's notice (default: the current one).
+         */
+        CertificateQuery: {
+            /**
+             * 考核记录
+             * @default null
+             */
+            assessment_id: number | null;
+        };
         /**
          * ChangeInstitution
          * @description 变更卫生机构.
@@ -3281,6 +4159,33 @@ export interface components {
             reason: string;
         };
         /**
+         * CheckedAnswer
+         * @description 提交练习答案: the right answer, the explanation, what was chosen.
+         */
+        CheckedAnswer: {
+            /**
+             * Answer
+             * @description 正确答案（选项键）
+             */
+            answer: string[];
+            /** Chosen */
+            chosen: string[];
+            /** Correct */
+            correct: boolean;
+            /** Explanation */
+            explanation: string;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
+        };
+        /**
          * Choice
          * @description One option of an enum, for pickers.
          */
@@ -3289,6 +4194,27 @@ export interface components {
             label: string;
             /** Value */
             value: string;
+        };
+        /**
+         * ClientPaper
+         * @description The paper on the physician's screen: never an answer, explanation or original key.
+         */
+        ClientPaper: {
+            /** Attempt No */
+            attempt_no: number;
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Paper Id */
+            paper_id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Points Each */
+            points_each: number;
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: components["schemas"]["PaperQuestion"][];
+            /** Total Score */
+            total_score: number;
         };
         /**
          * CommitteeInfo
@@ -3410,6 +4336,21 @@ export interface components {
              * @description 考核周期开始日期
              */
             start_date: string;
+        };
+        /** CycleOut */
+        CycleOut: {
+            /** Delay Deadline */
+            delay_deadline: string | null;
+            /** End Date */
+            end_date: string | null;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Start Date */
+            start_date: string | null;
+            /** Windows */
+            windows: components["schemas"]["CycleWindowOut"][];
         };
         /**
          * CyclePhysicianPage
@@ -3535,6 +4476,19 @@ export interface components {
             };
             windows: components["schemas"]["WindowsView"];
         };
+        /** CycleWindowOut */
+        CycleWindowOut: {
+            /** End */
+            end: string | null;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Open */
+            open: boolean;
+            /** Start */
+            start: string | null;
+        };
         /**
          * CycleWindows
          * @description 【保存时间设置】: every window replaced; null = not set yet. Naive times are Beijing time.
@@ -3622,6 +4576,25 @@ export interface components {
             reason: string;
         };
         /**
+         * DelayApply
+         * @description 申请延期考核: the reason is required.
+         */
+        DelayApply: {
+            /**
+             * Reason
+             * @description 延期理由
+             */
+            reason: string;
+        };
+        /** DelayDetail */
+        DelayDetail: {
+            /** Reason */
+            reason: string;
+            /** Review Reason */
+            review_reason: string;
+            status: components["schemas"]["Labelled_DelayStatus_"] | null;
+        };
+        /**
          * DelayStatus
          * @description none=未申请；hi_pending=待卫生机构审批；admin_pending=待卫生行政部门审批；approved=延期已批准；rejected=延期被驳回
          * @enum {string}
@@ -3688,6 +4661,17 @@ export interface components {
             parent_id: number | null;
             /** Physician Count */
             physician_count: number;
+        };
+        /** DepartmentOption */
+        DepartmentOption: {
+            /** Id */
+            id: number;
+            /** Level */
+            level: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
         };
         /** DepartmentQuery */
         DepartmentQuery: {
@@ -3785,6 +4769,27 @@ export interface components {
             at: string;
             org: components["schemas"]["Ref"] | null;
         };
+        /** EnrolmentLimits */
+        EnrolmentLimits: {
+            /** Report Max */
+            report_max: number;
+            /** Self Text Max */
+            self_text_max: number;
+        };
+        /** EnrolmentPickers */
+        EnrolmentPickers: {
+            /** Category */
+            category: components["schemas"]["Labelled_PracticeCategory_"][];
+            /** Level */
+            level: components["schemas"]["Labelled_PhysicianLevel_"][];
+            /**
+             * Specialties
+             * @description 执业类别 → 从事专业
+             */
+            specialties: {
+                [key: string]: string[];
+            };
+        };
         /** EnrolmentStep */
         EnrolmentStep: {
             /** Data */
@@ -3795,6 +4800,45 @@ export interface components {
             label: string;
             /** Step */
             step: string;
+        };
+        /**
+         * EnrolmentView
+         * @description 我要报名: the five steps (drafts over registry data), read-only fields, what is missing.
+         */
+        EnrolmentView: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Complete */
+            complete: boolean;
+            /** Departments */
+            departments: components["schemas"]["DepartmentOption"][];
+            /** Editable */
+            editable: boolean;
+            /**
+             * Evaluation Items
+             * @description 考核内容：work_performance / ethics 的各项
+             */
+            evaluation_items: {
+                [key: string]: string[];
+            };
+            limits: components["schemas"]["EnrolmentLimits"];
+            /** Missing */
+            missing: components["schemas"]["MissingField"][];
+            /**
+             * Mode
+             * @description enrolment 报名 | modification 修改 | view 只读
+             */
+            mode: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"] | null;
+            photo: components["schemas"]["PhotoRef"];
+            pickers: components["schemas"]["EnrolmentPickers"];
+            /** Proofs */
+            proofs: components["schemas"]["OwnFile"][];
+            /** Simple Conditions */
+            simple_conditions: components["schemas"]["SimpleCondition"][];
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Steps */
+            steps: components["schemas"]["StepView"][];
         };
         /**
          * EnumCatalogue
@@ -3848,6 +4892,24 @@ export interface components {
              */
             work_performance: string[];
         };
+        /** EvaluationOut */
+        EvaluationOut: {
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            /** Institution */
+            institution: string;
+            /** Opinion */
+            opinion: string;
+            /**
+             * Other Site Opinions
+             * @description 多机构执业 新增意见 {org_name, opinion}
+             */
+            other_site_opinions: {
+                [key: string]: unknown;
+            }[];
+            result: components["schemas"]["Labelled_ItemResult_"];
+            review: components["schemas"]["ReviewOut"];
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
+        };
         /**
          * ExamInfo
          * @description 考核详情: what the physician confirms before the 试卷列表.
@@ -3895,6 +4957,72 @@ export interface components {
              * @description 考核详情中显示的考核
              */
             assessment_id: number;
+        };
+        /**
+         * ExamList
+         * @description 试卷列表 (after 确认考核信息).
+         */
+        ExamList: {
+            /** Assessment Id */
+            assessment_id: number;
+            assessment_status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Face Consent */
+            face_consent: boolean;
+            /** Papers */
+            papers: components["schemas"]["ExamPaperRow"][];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            purpose: components["schemas"]["Labelled_PaperPurpose_"];
+            /**
+             * Server Time
+             * Format: date-time
+             */
+            server_time: string;
+            window: components["schemas"]["ExamWindow"];
+        };
+        /**
+         * ExamPaperRow
+         * @description One paper of the 试卷列表.
+         */
+        ExamPaperRow: {
+            /** Attempts Left */
+            attempts_left: number;
+            /** Attempts Used */
+            attempts_used: number;
+            /**
+             * Best Score
+             * @description 最高分（省份不公布分数时为空）
+             */
+            best_score: number | null;
+            /** Can Enter */
+            can_enter: boolean;
+            /** Duration Minutes */
+            duration_minutes: number;
+            /** Exempt */
+            exempt: boolean;
+            /** Max Attempts */
+            max_attempts: number;
+            /** Open Attempt Id */
+            open_attempt_id: number | null;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Pass Line */
+            pass_line: number | null;
+            /** Passed */
+            passed: boolean | null;
+            /** Question Count */
+            question_count: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Reason Code
+             * @description 不能进入的原因代码（可进入时为空）
+             */
+            reason_code: string;
+            /** Required */
+            required: boolean;
+            /** Score Visible */
+            score_visible: boolean;
+            /** @description exempt | not_required | passed | in_progress | awaiting_start | failed | ... */
+            status: components["schemas"]["Choice"];
         };
         /**
          * ExamProgressExportQuery
@@ -4070,6 +5198,51 @@ export interface components {
             violation: boolean;
             worst_decision: components["schemas"]["Choice"] | null;
         };
+        /** ExemptionApplication */
+        ExemptionApplication: {
+            /** Note */
+            note: string;
+            /** Proofs */
+            proofs: components["schemas"]["OwnFile"][];
+            /** Reason Ids */
+            reason_ids: number[];
+            /** Reason Texts */
+            reason_texts: string[];
+        };
+        /**
+         * ExemptionApply
+         * @description 申请免考: the province's reasons that apply, the proofs, a note.
+         */
+        ExemptionApply: {
+            /**
+             * Note
+             * @description 说明
+             * @default
+             */
+            note: string;
+            /**
+             * Proof Ids
+             * @description 证明材料
+             */
+            proof_ids: string[];
+            /**
+             * Reason Ids
+             * @description 免考理由
+             */
+            reason_ids: number[];
+        };
+        /** ExemptionDetail */
+        ExemptionDetail: {
+            /** Note */
+            note: string;
+            /** Paper */
+            paper: string | null;
+            /** Reason */
+            reason: string;
+            /** Reasons */
+            reasons: string[];
+            status: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+        };
         /** ExemptionOpen */
         ExemptionOpen: {
             /** Humanities */
@@ -4108,6 +5281,13 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** ExemptionReasonOut */
+        ExemptionReasonOut: {
+            /** Id */
+            id: number;
+            /** Text */
+            text: string;
+        };
         /**
          * ExemptionReasonUpdate
          * @description 【编辑】 a 免考理由.
@@ -4138,6 +5318,26 @@ export interface components {
          */
         ExemptionStatus: "none" | "hi_pending" | "ai_pending" | "approved" | "returned" | "refused";
         /**
+         * ExemptionView
+         * @description 申请免考入口: the paper, open or not, the province's reasons, the current application.
+         */
+        ExemptionView: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            application: components["schemas"]["ExemptionApplication"] | null;
+            /** Can Apply */
+            can_apply: boolean;
+            /** Last Reason */
+            last_reason: string;
+            /** Open */
+            open: boolean;
+            paper: components["schemas"]["Labelled_PaperType_"] | null;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            /** Reasons */
+            reasons: components["schemas"]["ExemptionReasonOut"][];
+            status: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+        };
+        /**
          * ExportListQuery
          * @description 导出记录 (newest first).
          */
@@ -4154,6 +5354,68 @@ export interface components {
              * @default 20
              */
             size: number;
+        };
+        /**
+         * FaceCheckDone
+         * @description 人脸核验: the check, the gate and the attempt after it.
+         */
+        FaceCheckDone: {
+            attempt: components["schemas"]["AttemptView"];
+            check: components["schemas"]["FaceCheckOut"];
+            gate: components["schemas"]["FaceGate"];
+        };
+        /**
+         * FaceCheckForm
+         * @description 人脸核验: ``moment`` (a form field, or a query argument).
+         */
+        FaceCheckForm: {
+            /**
+             * 核验时机
+             * @description start | mid | submit | snapshot
+             * @default null
+             */
+            moment: string | null;
+        };
+        /** FaceCheckOut */
+        FaceCheckOut: {
+            /** Decision */
+            decision: string;
+            /** Faces */
+            faces: number | null;
+            /** Id */
+            id: number;
+            moment: components["schemas"]["Labelled_FaceMoment_"];
+            /** Needs Review */
+            needs_review: boolean;
+            /** Passed */
+            passed: boolean;
+            /** Reason */
+            reason: string;
+            /** Similarity */
+            similarity: number | null;
+        };
+        /** FaceCheckRow */
+        FaceCheckRow: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Decision */
+            decision: string;
+            /** Faces */
+            faces: number | null;
+            /** Id */
+            id: number;
+            moment: components["schemas"]["Labelled_FaceMoment_"];
+            /** Needs Review */
+            needs_review: boolean;
+            /** Passed */
+            passed: boolean;
+            /** Reason */
+            reason: string;
+            /** Similarity */
+            similarity: number | null;
         };
         /**
          * FaceCheckView
@@ -4188,6 +5450,65 @@ export interface components {
             /** Similarity */
             similarity: number | null;
         };
+        /**
+         * FaceConsentBody
+         * @description 人脸信息采集授权.
+         */
+        FaceConsentBody: {
+            /**
+             * Agree
+             * @description 同意采集人脸信息用于考核监考
+             */
+            agree: boolean;
+        };
+        /** FaceConsentGiven */
+        FaceConsentGiven: {
+            /** Consented */
+            consented: boolean;
+            /**
+             * Consented At
+             * Format: date-time
+             */
+            consented_at: string;
+        };
+        /**
+         * FaceGate
+         * @description The face gate: the check the client must make now (none while open).
+         */
+        FaceGate: {
+            /** Mid Checks Passed */
+            mid_checks_passed: number;
+            /**
+             * Required
+             * @description start | mid | None
+             */
+            required: string | null;
+            /** Snapshot Due */
+            snapshot_due: boolean;
+            /** Start Check Passed */
+            start_check_passed: boolean;
+            /**
+             * State
+             * @description awaiting_start_check | awaiting_mid_check | open | closed
+             */
+            state: string;
+            /** Submit Check Passed */
+            submit_check_passed: boolean;
+        };
+        /** FaceGateView */
+        FaceGateView: {
+            /** Attempt Id */
+            attempt_id: number;
+            /** Checks */
+            checks: components["schemas"]["FaceCheckRow"][];
+            gate: components["schemas"]["FaceGate"];
+        };
+        /**
+         * FaceMoment
+         * @description start=开考核验；mid=考中核验；submit=交卷核验；snapshot=随机抓拍
+         * @enum {string}
+         */
+        FaceMoment: "start" | "mid" | "submit" | "snapshot";
         /**
          * FirstLogin
          * @description 首次登录 with the code sent to the registry's phone (the province's rule phone_code).
@@ -4285,6 +5606,39 @@ export interface components {
             postcode: string;
         };
         /**
+         * HistoryRow
+         * @description One move: what, when, which kind of organisation and why — never who.
+         */
+        HistoryRow: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Flow */
+            flow: string;
+            /** Flow Label */
+            flow_label: string;
+            /** From Status */
+            from_status: components["schemas"]["Choice"] | {
+                [key: string]: unknown;
+            };
+            /** Label */
+            label: string;
+            /** Organisation */
+            organisation: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** To Status */
+            to_status: components["schemas"]["Choice"] | {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * HoldingIn
          * @description 调入暂存区申请.
          */
@@ -4332,6 +5686,26 @@ export interface components {
          * @enum {string}
          */
         HoldingReason: "deceased" | "retired" | "left" | "closed" | "reg_rejected";
+        /**
+         * Home
+         * @description 首页: 未开通报名 / 已开通报名, the stage, what to do next, unread messages, buttons.
+         */
+        Home: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            assessment: components["schemas"]["server__schemas__assessment_mp__AssessmentSummary"] | null;
+            cycle: components["schemas"]["CycleOut"] | null;
+            /** Hint */
+            hint: string;
+            /** Last Reason */
+            last_reason: string;
+            /** Next Steps */
+            next_steps: components["schemas"]["NextStep"][];
+            registration: components["schemas"]["RegistrationOpen"];
+            stage: components["schemas"]["Labelled_AssessmentStatus_"] | null;
+            /** Unread Messages */
+            unread_messages: number;
+        };
         /**
          * HumanitiesSettings
          * @description 人文医学.
@@ -4630,6 +6004,11 @@ export interface components {
          * @enum {string}
          */
         ItemResult: "pass" | "fail";
+        /** Items[CheckedAnswer] */
+        Items_CheckedAnswer_: {
+            /** Data */
+            data: components["schemas"]["CheckedAnswer"][];
+        };
         /** Items[InstitutionOption] */
         Items_InstitutionOption_: {
             /** Data */
@@ -4639,6 +6018,16 @@ export interface components {
         Items_MaterialFile_: {
             /** Data */
             data: components["schemas"]["server__schemas__assessment_orgs__MaterialFile"][];
+        };
+        /** Items[OwnFile] */
+        Items_OwnFile_: {
+            /** Data */
+            data: components["schemas"]["OwnFile"][];
+        };
+        /** Items[PracticeQuestion] */
+        Items_PracticeQuestion_: {
+            /** Data */
+            data: components["schemas"]["PracticeQuestion"][];
         };
         /** Items[ReviewQueue] */
         Items_ReviewQueue_: {
@@ -4767,24 +6156,6 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** KnowledgePointCount */
-        KnowledgePointCount: {
-            /**
-             * By Type
-             * @description 按题型的启用试题数
-             */
-            by_type: {
-                [key: string]: number;
-            };
-            /** Category */
-            category: string | null;
-            /** Knowledge Point */
-            knowledge_point: string;
-            /** Paper Type */
-            paper_type: string;
-            /** Total */
-            total: number;
-        };
         /** KnowledgePointQuery */
         KnowledgePointQuery: {
             /**
@@ -4807,7 +6178,7 @@ export interface components {
         /** KnowledgePoints */
         KnowledgePoints: {
             /** Data */
-            data: components["schemas"]["KnowledgePointCount"][];
+            data: components["schemas"]["server__schemas__question_bank__KnowledgePointCount"][];
         };
         /** Labelled[AccountStatus] */
         Labelled_AccountStatus_: {
@@ -4856,6 +6227,12 @@ export interface components {
             /** Label */
             label: string;
             value: components["schemas"]["ExemptionStatus"];
+        };
+        /** Labelled[FaceMoment] */
+        Labelled_FaceMoment_: {
+            /** Label */
+            label: string;
+            value: components["schemas"]["FaceMoment"];
         };
         /** Labelled[HoldingReason] */
         Labelled_HoldingReason_: {
@@ -5091,6 +6468,277 @@ export interface components {
             name: string;
         };
         /**
+         * MessagePage
+         * @description One page of messages and the number unread.
+         */
+        MessagePage: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["MessageRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Unread */
+            unread: number;
+        };
+        /**
+         * MessageQuery
+         * @description ?page=&size=&order=newest|unread (at most 50 a page).
+         */
+        MessageQuery: {
+            /**
+             * Order
+             * @description newest 最新在前 | unread 未读在前
+             * @default newest
+             */
+            order: string;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-50）
+             * @default 20
+             */
+            size: number;
+        };
+        /**
+         * MessageRead
+         * @description 标为已读: the message and the number still unread.
+         */
+        MessageRead: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            } | null;
+            /** Id */
+            id: number;
+            /** Read */
+            read: boolean;
+            /** Read At */
+            read_at: string | null;
+            /** Template */
+            template: string;
+            /** Title */
+            title: string;
+            /** Unread */
+            unread: number;
+        };
+        /** MessageRow */
+        MessageRow: {
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            } | null;
+            /** Id */
+            id: number;
+            /** Read */
+            read: boolean;
+            /** Read At */
+            read_at: string | null;
+            /** Template */
+            template: string;
+            /** Title */
+            title: string;
+        };
+        /** MissingField */
+        MissingField: {
+            /** Field */
+            field: string;
+            /** Label */
+            label: string;
+            /** Step */
+            step: string;
+            /** Step Label */
+            step_label: string;
+        };
+        /** MockCreate */
+        MockCreate: {
+            /**
+             * 试卷类型
+             * @description humanities 人文医学 | professional 业务水平
+             */
+            paper_type: components["schemas"]["PaperType"];
+        };
+        /**
+         * MockDetail
+         * @description A mock test: its questions, reviewed once submitted.
+         */
+        MockDetail: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: (components["schemas"]["ReviewedQuestion"] | components["schemas"]["PaperQuestion"])[];
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /**
+         * MockReviewed
+         * @description 交卷 (模拟): the score and the review.
+         */
+        MockReviewed: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: components["schemas"]["ReviewedQuestion"][];
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /** MockRow */
+        MockRow: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Question Count */
+            question_count: number;
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+        };
+        /**
+         * MockStarted
+         * @description 开始模拟考试: the paper (not timed; the suggested minutes of the real one).
+         */
+        MockStarted: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Correct Count */
+            correct_count: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            /** Points Each */
+            points_each: number;
+            /** Question Count */
+            question_count: number;
+            /** Questions */
+            questions: components["schemas"]["PaperQuestion"][];
+            /** Score */
+            score: number | null;
+            /** Submitted */
+            submitted: boolean;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Suggested Minutes */
+            suggested_minutes: number;
+        };
+        /**
+         * MockSubmit
+         * @description 交卷: position ("1", "2", …) → the letters chosen.
+         */
+        MockSubmit: {
+            /** Answers */
+            answers?: {
+                [key: string]: string[] | string;
+            };
+        };
+        /**
+         * ModificationBody
+         * @description 修改信息: {basic?, practice?, experience?}, each the fields changed of that step (姓名 and
+         *     证件号码 stay locked).
+         */
+        ModificationBody: {
+            [key: string]: unknown;
+        };
+        /** ModificationDetail */
+        ModificationDetail: {
+            /** Pending Changes */
+            pending_changes: {
+                [key: string]: unknown;
+            };
+            /** Reason */
+            reason: string;
+            status: components["schemas"]["Labelled_ModificationStatus_"] | null;
+        };
+        /**
+         * ModificationRequest
+         * @description 申请修改: an optional note on what is to be changed.
+         */
+        ModificationRequest: {
+            /**
+             * Note
+             * @description 修改说明
+             * @default
+             */
+            note: string;
+        };
+        /** ModificationSaved */
+        ModificationSaved: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Pending Changes */
+            pending_changes: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * ModificationStatus
          * @description none=无；requested=申请修改待审核；allowed=已允许修改；submitted=修改待确认
          * @enum {string}
@@ -5124,6 +6772,16 @@ export interface components {
             to_status: string;
             /** Version */
             version: number;
+        };
+        /** NextStep */
+        NextStep: {
+            /**
+             * Key
+             * @description exams | results | certificate
+             */
+            key: string;
+            /** Label */
+            label: string;
         };
         /**
          * OfficeInfo
@@ -5169,6 +6827,16 @@ export interface components {
              * @default
              */
             postcode: string;
+        };
+        /** OptionView */
+        OptionView: {
+            /**
+             * Label
+             * @description 显示字母 A、B、C…
+             */
+            label: string;
+            /** Text */
+            text: string;
         };
         /** OrgForm */
         OrgForm: {
@@ -5331,6 +6999,28 @@ export interface components {
          */
         OutboxStatus: "pending" | "sent" | "failed";
         /**
+         * OwnFile
+         * @description One of the physician's uploads.
+         */
+        OwnFile: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string | null;
+            /** Size */
+            size: number;
+        };
+        /**
          * OwnOrg
          * @description 本机构信息: the organisation and its forms (the stored values of each, or null).
          */
@@ -5357,6 +7047,24 @@ export interface components {
             /** Name */
             name: string;
             region: components["schemas"]["OrgRegion"];
+        };
+        /**
+         * PageQuery
+         * @description ?page=1&size=20.
+         */
+        PageQuery: {
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
         };
         /** Page[AccountRow] */
         Page_AccountRow_: {
@@ -5465,6 +7173,20 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["JobView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
+        /** Page[MockRow] */
+        Page_MockRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["MockRow"][];
             /** Page */
             page: number;
             /** Size */
@@ -5596,6 +7318,20 @@ export interface components {
             /** Size */
             size: number;
         };
+        /** Page[WrongRow] */
+        Page_WrongRow_: {
+            /**
+             * Count
+             * @description 符合条件的总条数
+             */
+            count: number;
+            /** Data */
+            data: components["schemas"]["WrongRow"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+        };
         /**
          * PaperPurpose
          * @description first=首轮考核；reexam=再次考核
@@ -5603,28 +7339,20 @@ export interface components {
          */
         PaperPurpose: "first" | "reexam";
         /**
-         * PaperScore
-         * @description One paper against its pass line (not required or exempted: `passed` null).
+         * PaperQuestion
+         * @description One question of a paper as shown: never its answer.
          */
-        PaperScore: {
-            /** Attempts */
-            attempts: number;
-            /** Best Score */
-            best_score: number | null;
-            /** Exempt */
-            exempt: boolean;
-            /** Label */
-            label: string;
-            /** Max Attempts */
-            max_attempts: number | null;
-            /** Paper */
-            paper: string;
-            /** Pass Line */
-            pass_line: number;
-            /** Passed */
-            passed: boolean | null;
-            /** Required */
-            required: boolean;
+        PaperQuestion: {
+            /**
+             * No
+             * @description 题号（1起）
+             */
+            no: number;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Stem */
+            stem: string;
         };
         /**
          * PaperType
@@ -5714,6 +7442,42 @@ export interface components {
              * Format: date-time
              */
             registered_at: string;
+        };
+        /** PhoneBind */
+        PhoneBind: {
+            /**
+             * Phone
+             * @description 手机号码
+             */
+            phone: string;
+            /**
+             * Sms Code
+             * @description 短信验证码
+             */
+            sms_code: string;
+        };
+        /** PhotoRef */
+        PhotoRef: {
+            /** File Id */
+            file_id: string | null;
+        };
+        /** PhotoUploaded */
+        PhotoUploaded: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Content Type */
+            content_type: string;
+            /**
+             * File Id
+             * Format: uuid
+             */
+            file_id: string;
+            /** Height */
+            height: number;
+            /** Size */
+            size: number;
+            /** Width */
+            width: number;
         };
         /**
          * PhysicianDetail
@@ -5834,6 +7598,78 @@ export interface components {
          * @enum {string}
          */
         PhysicianLevel: "physician" | "assistant";
+        /** PhysicianLogin */
+        PhysicianLogin: {
+            /**
+             * 图片验证码
+             * @description 图片验证码
+             * @default null
+             */
+            captcha: string | null;
+            /**
+             * 验证码编号
+             * @description 图片验证码编号（失败数次后必填）
+             * @default null
+             */
+            captcha_id: string | null;
+            /**
+             * 微信登录凭证
+             * @description wx.login 的 code（可选，用于绑定微信）
+             * @default null
+             */
+            code: string | null;
+            /**
+             * Id Number
+             * @description 证件号码
+             */
+            id_number: string;
+            /** 密码 */
+            password: string;
+        };
+        /** PhysicianPasswordChange */
+        PhysicianPasswordChange: {
+            /** New Password */
+            new_password: string;
+            /**
+             * Old Password
+             * @description 原密码（首次登录为初始密码）
+             */
+            old_password: string;
+        };
+        /**
+         * PhysicianProfile
+         * @description 个人信息 (the physician's own, unmasked) and the 初始化设置 flags.
+         */
+        PhysicianProfile: {
+            /** Birth Date */
+            birth_date: string | null;
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            department: components["schemas"]["Ref"] | null;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: number;
+            /** Id Number */
+            id_number: string;
+            institution: components["schemas"]["Ref"] | null;
+            level: components["schemas"]["Labelled_PhysicianLevel_"] | null;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string | null;
+            /** Phone Verified */
+            phone_verified: boolean;
+            /** Practice Cert No */
+            practice_cert_no: string | null;
+            /** Practice Scope */
+            practice_scope: string | null;
+            /** Qualification Cert No */
+            qualification_cert_no: string | null;
+            registry_status: components["schemas"]["Labelled_RegistryStatus_"] | null;
+            setup: components["schemas"]["ProfileSetup"];
+            /** Wechat Bound */
+            wechat_bound: boolean;
+        };
         /**
          * PhysicianQuery
          * @description 医师管理 → 查询.
@@ -5892,6 +7728,48 @@ export interface components {
             size: number;
         };
         /**
+         * PhysicianResult
+         * @description 考核结果: the outcome once judged, the paper scores, the re-exam details, the notice.
+         */
+        PhysicianResult: {
+            /** Assessment Id */
+            assessment_id: number;
+            certificate: components["schemas"]["CertificateLink"];
+            /** Concluded At */
+            concluded_at: string | null;
+            cycle: components["schemas"]["Ref"];
+            /** Deregistration Recommended */
+            deregistration_recommended: boolean;
+            ethics_result: components["schemas"]["Labelled_ItemResult_"] | null;
+            /** Fail Reason */
+            fail_reason: string;
+            /** Fail Reason Label */
+            fail_reason_label: string;
+            /** Judged */
+            judged: boolean;
+            /** No Promotion */
+            no_promotion: boolean;
+            /**
+             * Papers
+             * @description 首轮考核各试卷（已测评时）
+             * @default null
+             */
+            papers: components["schemas"]["server__schemas__results_mp__PaperScore"][] | null;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            /**
+             * Reexam Papers
+             * @description 再次考核各试卷（有再次考核时）
+             * @default null
+             */
+            reexam_papers: components["schemas"]["server__schemas__results_mp__PaperScore"][] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Suspended From */
+            suspended_from: string | null;
+            /** Suspension Months */
+            suspension_months: number | null;
+            work_result: components["schemas"]["Labelled_ItemResult_"] | null;
+        };
+        /**
          * PhysicianRow
          * @description One physician in 医师管理 (numbers masked).
          */
@@ -5946,6 +7824,27 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** PracticeAnswer */
+        PracticeAnswer: {
+            /**
+             * Answer
+             * @description 所选选项，如 ["A", "C"] 或 "AC"
+             */
+            answer: string[] | string;
+            /** Question Id */
+            question_id: number;
+        };
+        /**
+         * PracticeCatalogue
+         * @description 练习目录: the knowledge points of 人文医学 and of 业务水平 (the physician's category).
+         */
+        PracticeCatalogue: {
+            category: components["schemas"]["Labelled_PracticeCategory_"] | null;
+            /** Humanities */
+            humanities: components["schemas"]["server__schemas__practice__KnowledgePointCount"][];
+            /** Professional */
+            professional: components["schemas"]["server__schemas__practice__KnowledgePointCount"][];
+        };
         /**
          * PracticeCategory
          * @description clinical=临床；tcm=中医；dental=口腔；public_health=公共卫生
@@ -5953,11 +7852,71 @@ export interface components {
          */
         PracticeCategory: "clinical" | "tcm" | "dental" | "public_health";
         /**
+         * PracticeQuery
+         * @description 章节练习: ?paper_type=&knowledge_point=&count=10&qtype=.
+         */
+        PracticeQuery: {
+            /**
+             * 题数
+             * @description 每次练习1至50题
+             * @default 10
+             */
+            count: number;
+            /**
+             * 知识点
+             * @default null
+             */
+            knowledge_point: string | null;
+            /**
+             * 试卷类型
+             * @description humanities 人文医学 | professional 业务水平
+             */
+            paper_type: components["schemas"]["PaperType"];
+            /**
+             * 题型
+             * @description single | multiple | judge
+             * @default null
+             */
+            qtype: components["schemas"]["QuestionType"] | null;
+        };
+        /**
+         * PracticeQuestion
+         * @description A practice question without its answer.
+         */
+        PracticeQuestion: {
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
+        };
+        /**
+         * PracticeSubmit
+         * @description 提交练习答案 (one or many).
+         */
+        PracticeSubmit: {
+            /** Answers */
+            answers: components["schemas"]["PracticeAnswer"][];
+        };
+        /**
          * Procedure
          * @description simple=简易程序；general=一般程序
          * @enum {string}
          */
         Procedure: "simple" | "general";
+        /**
+         * ProcedureResubmitBody
+         * @description 重新选择考核程序: the procedure step's fields (``procedure``: simple | general, with
+         *     ``conditions``, ``proof_ids``, ``report`` for simple), optionally ``self_assessment``.
+         */
+        ProcedureResubmitBody: {
+            [key: string]: unknown;
+        };
         /**
          * ProcessBody
          * @description 处理为违纪不合格: the reason (required by the state machine, code ``reason_required``).
@@ -6141,6 +8100,15 @@ export interface components {
              * @default null
              */
             show_score: boolean | null;
+        };
+        /** ProfileSetup */
+        ProfileSetup: {
+            /** Must Change Password */
+            must_change_password: boolean;
+            /** Needs Phone */
+            needs_phone: boolean;
+            /** Required */
+            required: boolean;
         };
         /**
          * ProgressExportQuery
@@ -7010,6 +8978,16 @@ export interface components {
             /** 资格证书编码 */
             qualification_cert_no: string;
         };
+        /** RegistrationOpen */
+        RegistrationOpen: {
+            /**
+             * Label
+             * @description 已开通报名 / 未开通报名 / 已退出
+             */
+            label: string;
+            /** Open */
+            open: boolean;
+        };
         /** RegistrationState */
         RegistrationState: {
             institution: components["schemas"]["Ref"];
@@ -7248,6 +9226,44 @@ export interface components {
             work_result: components["schemas"]["Labelled_ItemResult_"] | null;
         };
         /**
+         * ReviewOut
+         * @description 复核: the reviewing organisation's decision (organisations only, never a person).
+         */
+        ReviewOut: {
+            /**
+             * Decision
+             * @default null
+             */
+            decision: string | null;
+            /**
+             * Ethics Agree
+             * @default null
+             */
+            ethics_agree: boolean | null;
+            /**
+             * Opinion
+             * @default null
+             */
+            opinion: string | null;
+            /** Organisation */
+            organisation: string;
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
+            /**
+             * Reviewed At
+             * @default null
+             */
+            reviewed_at: string | null;
+            /**
+             * Work Agree
+             * @default null
+             */
+            work_agree: boolean | null;
+        };
+        /**
          * ReviewQueue
          * @description A review queue (menu) of the caller's role.
          */
@@ -7256,6 +9272,32 @@ export interface components {
             label: string;
             /** Queue */
             queue: string;
+        };
+        /**
+         * ReviewedQuestion
+         * @description After submission (模拟考试): what was chosen, the right letters and the explanation.
+         */
+        ReviewedQuestion: {
+            /** Answer */
+            answer: string[];
+            /** Chosen */
+            chosen: string[];
+            /** Correct */
+            correct: boolean;
+            /** Explanation */
+            explanation: string;
+            /**
+             * No
+             * @description 题号（1起）
+             */
+            no: number;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
         };
         /** RoleSwitch */
         RoleSwitch: {
@@ -7274,6 +9316,18 @@ export interface components {
              * @description health_institution | assessment_institution | industry_org | administration
              */
             role: string;
+        };
+        /** SavedAnswer */
+        SavedAnswer: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Chosen */
+            chosen: string[];
+            /** Seq */
+            seq: number;
         };
         /**
          * ScoredResultRow
@@ -7299,7 +9353,7 @@ export interface components {
             /** No Promotion */
             no_promotion: boolean;
             /** Papers */
-            papers: components["schemas"]["PaperScore"][];
+            papers: components["schemas"]["server__schemas__judging__PaperScore"][];
             physician: components["schemas"]["ResultPhysician"];
             preview: components["schemas"]["VerdictPreview"];
             procedure: components["schemas"]["Labelled_Procedure_"] | null;
@@ -7326,6 +9380,13 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** SimpleCondition */
+        SimpleCondition: {
+            /** Index */
+            index: number;
+            /** Text */
+            text: string;
+        };
         /**
          * SimpleConditions
          * @description 简易程序条件.
@@ -7333,6 +9394,24 @@ export interface components {
         SimpleConditions: {
             /** Conditions */
             conditions: string[];
+        };
+        /** SmsCodeRequest */
+        SmsCodeRequest: {
+            /**
+             * Phone
+             * @description 手机号码
+             */
+            phone: string;
+        };
+        /**
+         * SmsCodeSent
+         * @description 获取验证码 (phone binding): how long the code lives and when another may be asked.
+         */
+        SmsCodeSent: {
+            /** Expires In */
+            expires_in: number;
+            /** Resend After */
+            resend_after: number;
         };
         /**
          * StaffLoggedIn
@@ -7447,6 +9526,63 @@ export interface components {
             total: {
                 [key: string]: number;
             };
+        };
+        /**
+         * StepBody
+         * @description One step's fields (BasicStep, PracticeStep, ExperienceStep, SelfAssessmentStep or the
+         *     procedure step of `schemas/enrolment.py`), checked step by step with Chinese messages.
+         */
+        StepBody: {
+            [key: string]: unknown;
+        };
+        /**
+         * StepSaved
+         * @description 保存: the step as stored now, what is still missing.
+         */
+        StepSaved: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            /** Complete */
+            complete: boolean;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Label */
+            label: string;
+            /** Missing */
+            missing: components["schemas"]["MissingField"][];
+            /** Step */
+            step: string;
+        };
+        /** StepView */
+        StepView: {
+            /**
+             * Data
+             * @description 该步骤的内容（注册系统信息与草稿合并）
+             */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Editable */
+            editable: boolean;
+            /** Label */
+            label: string;
+            /** Missing */
+            missing: components["schemas"]["MissingField"][];
+            /**
+             * Pending
+             * @description 申请修改中待确认的修改
+             */
+            pending: {
+                [key: string]: unknown;
+            } | null;
+            /** Read Only */
+            read_only: string[];
+            /** Saved */
+            saved: boolean;
+            /** Step */
+            step: string;
         };
         /**
          * TransferCreated
@@ -7703,6 +9839,14 @@ export interface components {
              */
             voided_at: string;
         };
+        /** WeChatLogin */
+        WeChatLogin: {
+            /**
+             * 微信登录凭证
+             * @description wx.login 的 code
+             */
+            code: string;
+        };
         /**
          * WindowsView
          * @description The cycle's windows in Beijing time (null = not set yet).
@@ -7731,6 +9875,138 @@ export interface components {
             /** Reexam Start */
             reexam_start: string | null;
         };
+        /** WrongAdd */
+        WrongAdd: {
+            /** Question Id */
+            question_id: number;
+        };
+        /** WrongCollected */
+        WrongCollected: {
+            /** Collected */
+            collected: boolean;
+            /** Question Id */
+            question_id: number;
+        };
+        /**
+         * WrongQuery
+         * @description 错题收藏: ?page=&size=&paper_type=&knowledge_point=.
+         */
+        WrongQuery: {
+            /**
+             * 知识点
+             * @default null
+             */
+            knowledge_point: string | null;
+            /**
+             * Page
+             * @description 页码
+             * @default 1
+             */
+            page: number;
+            /**
+             * 试卷类型
+             * @default null
+             */
+            paper_type: components["schemas"]["PaperType"] | null;
+            /**
+             * Size
+             * @description 每页条数（1-100）
+             * @default 20
+             */
+            size: number;
+        };
+        /** WrongRemoved */
+        WrongRemoved: {
+            /** Collected */
+            collected: boolean;
+            /** Question Id */
+            question_id: number;
+            /** Removed */
+            removed: boolean;
+        };
+        /** WrongRow */
+        WrongRow: {
+            /**
+             * Added At
+             * Format: date-time
+             */
+            added_at: string;
+            /**
+             * Added By
+             * @description auto 答错自动收藏 | manual 手动收藏
+             */
+            added_by: string;
+            /**
+             * Answer
+             * @description 正确答案（选项键）
+             */
+            answer: string[];
+            /** Explanation */
+            explanation: string;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Options */
+            options: components["schemas"]["OptionView"][];
+            paper_type: components["schemas"]["Labelled_PaperType_"];
+            qtype: components["schemas"]["Labelled_QuestionType_"];
+            /** Question Id */
+            question_id: number;
+            /** Stem */
+            stem: string;
+            /** Wrong Count */
+            wrong_count: number;
+        };
+        /**
+         * AssessmentRecord
+         * @description 考核进度: the whole current record, results once reviewed, history, buttons.
+         */
+        server__schemas__assessment_mp__AssessmentRecord: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            cycle: components["schemas"]["CycleOut"];
+            delay: components["schemas"]["Labelled_DelayStatus_"] | null;
+            delay_detail: components["schemas"]["DelayDetail"];
+            evaluation: components["schemas"]["EvaluationOut"] | null;
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+            exemption_detail: components["schemas"]["ExemptionDetail"];
+            /** Hint */
+            hint: string;
+            /** History */
+            history: components["schemas"]["HistoryRow"][];
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"] | null;
+            modification_detail: components["schemas"]["ModificationDetail"];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Submitted */
+            submitted: boolean;
+            /** Version */
+            version: number;
+        };
+        /**
+         * AssessmentSummary
+         * @description The assessment's states and the buttons: the answer of every move the physician makes.
+         */
+        server__schemas__assessment_mp__AssessmentSummary: {
+            /** Actions */
+            actions: components["schemas"]["ActionOut"][];
+            delay: components["schemas"]["Labelled_DelayStatus_"] | null;
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"] | null;
+            /** Hint */
+            hint: string;
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"] | null;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Version */
+            version: number;
+        };
         /**
          * MaterialFile
          * @description An uploaded application material.
@@ -7752,6 +10028,101 @@ export interface components {
             name: string | null;
             /** Size */
             size: number;
+        };
+        /**
+         * AssessmentRecord
+         * @description 考核进度 → 查看: the whole record of one assessment with history and the caller's actions.
+         */
+        server__schemas__assessments__AssessmentRecord: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Active */
+            active: boolean;
+            /** Attempts */
+            attempts: components["schemas"]["RecordAttempt"][];
+            certificate: components["schemas"]["RecordCertificate"] | null;
+            cycle: components["schemas"]["RecordCycle"];
+            delay: components["schemas"]["RecordDelay"];
+            /** Enrolment */
+            enrolment: components["schemas"]["EnrolmentStep"][];
+            evaluation: components["schemas"]["RecordEvaluation"];
+            exemption: components["schemas"]["RecordExemption"];
+            /** History */
+            history: components["schemas"]["RecordEvent"][];
+            /** Id */
+            id: number;
+            institution: components["schemas"]["Ref"] | null;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["RecordModification"];
+            /** Numbers Masked */
+            numbers_masked: boolean;
+            outcome: components["schemas"]["RecordOutcome"];
+            physician: components["schemas"]["RecordPhysician"];
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            /**
+             * Review
+             * @description 考核机构复核（未复核时为空对象）
+             */
+            review: {
+                [key: string]: unknown;
+            };
+            /** Self Assessment */
+            self_assessment: {
+                [key: string]: unknown;
+            };
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Version */
+            version: number;
+            /** Voided Certificates */
+            voided_certificates: components["schemas"]["VoidedCertificateView"][];
+        };
+        /**
+         * AssessmentSummary
+         * @description The state of one assessment after a move, with the caller's next actions.
+         */
+        server__schemas__assessments__AssessmentSummary: {
+            /** Actions */
+            actions: components["schemas"]["AvailableAction"][];
+            /** Cycle Id */
+            cycle_id: number;
+            delay: components["schemas"]["Labelled_DelayStatus_"];
+            exemption: components["schemas"]["Labelled_ExemptionStatus_"];
+            /** Id */
+            id: number;
+            /** Last Reason */
+            last_reason: string;
+            modification: components["schemas"]["Labelled_ModificationStatus_"];
+            /** Physician Id */
+            physician_id: number;
+            procedure: components["schemas"]["Labelled_Procedure_"] | null;
+            status: components["schemas"]["Labelled_AssessmentStatus_"];
+            /** Version */
+            version: number;
+        };
+        /**
+         * PaperScore
+         * @description One paper against its pass line (not required or exempted: `passed` null).
+         */
+        server__schemas__judging__PaperScore: {
+            /** Attempts */
+            attempts: number;
+            /** Best Score */
+            best_score: number | null;
+            /** Exempt */
+            exempt: boolean;
+            /** Label */
+            label: string;
+            /** Max Attempts */
+            max_attempts: number | null;
+            /** Paper */
+            paper: string;
+            /** Pass Line */
+            pass_line: number;
+            /** Passed */
+            passed: boolean | null;
+            /** Required */
+            required: boolean;
         };
         /**
          * MaterialFile
@@ -7781,6 +10152,55 @@ export interface components {
             name: string;
             /** Size */
             size: number;
+        };
+        /** KnowledgePointCount */
+        server__schemas__practice__KnowledgePointCount: {
+            /** Count */
+            count: number;
+            /** Knowledge Point */
+            knowledge_point: string;
+        };
+        /** KnowledgePointCount */
+        server__schemas__question_bank__KnowledgePointCount: {
+            /**
+             * By Type
+             * @description 按题型的启用试题数
+             */
+            by_type: {
+                [key: string]: number;
+            };
+            /** Category */
+            category: string | null;
+            /** Knowledge Point */
+            knowledge_point: string;
+            /** Paper Type */
+            paper_type: string;
+            /** Total */
+            total: number;
+        };
+        /**
+         * PaperScore
+         * @description One paper against its pass line (not required or exempted papers do not count).
+         */
+        server__schemas__results_mp__PaperScore: {
+            /** Attempts */
+            attempts: number;
+            /** Best Score */
+            best_score: number | null;
+            /** Exempt */
+            exempt: boolean;
+            /** Label */
+            label: string;
+            /** Max Attempts */
+            max_attempts: number | null;
+            /** Paper */
+            paper: string;
+            /** Pass Line */
+            pass_line: number;
+            /** Passed */
+            passed: boolean | null;
+            /** Required */
+            required: boolean;
         };
     };
     responses: {
@@ -8969,7 +11389,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssessmentSummary"];
+                    "application/json": components["schemas"]["server__schemas__assessments__AssessmentSummary"];
                 };
             };
             400: components["responses"]["E400"];
@@ -8998,7 +11418,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssessmentSummary"];
+                    "application/json": components["schemas"]["server__schemas__assessments__AssessmentSummary"];
                 };
             };
             400: components["responses"]["E400"];
@@ -9054,7 +11474,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AssessmentRecord"];
+                    "application/json": components["schemas"]["server__schemas__assessments__AssessmentRecord"];
                 };
             };
             400: components["responses"]["E400"];
@@ -12652,6 +15072,263 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    mp_assessment_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["server__schemas__assessment_mp__AssessmentRecord"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_save_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerBatch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswersSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_save_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+                position: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerSave"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnswerSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_face_check: {
+        parameters: {
+            query?: {
+                /** @description start | mid | submit | snapshot */
+                moment?: string;
+            };
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    image: string;
+                    /**
+                     * 核验时机
+                     * @description start | mid | submit | snapshot
+                     * @default null
+                     */
+                    moment?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceCheckDone"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_face_gate_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceGateView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attempt_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_bind_phone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhoneBind"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     mp_auth_first_login: {
         parameters: {
             query?: never;
@@ -12768,6 +15445,93 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    mp_auth_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhysicianLogin"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianSession"];
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhysicianPasswordChange"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     mp_registration_register: {
         parameters: {
             query?: never;
@@ -12854,6 +15618,124 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    mp_auth_sms_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmsCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsCodeSent"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_unbind_wechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Done"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_auth_wechat_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeChatLogin"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianSession"];
+                };
+            };
+            400: components["responses"]["E400"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_apply_delay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelayApply"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["server__schemas__assessment_mp__AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     mp_documents_my_delay_form: {
         parameters: {
             query?: never;
@@ -12870,6 +15752,212 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_enrolment_view: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrolmentView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 图片 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_upload_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoUploaded"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["server__schemas__assessment_mp__AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_save_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_exam_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExamList"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_face_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaceConsentBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceConsentGiven"];
                 };
             };
             400: components["responses"]["E400"];
@@ -12928,6 +16016,788 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExamInfo"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_exams_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                paper_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttemptView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_exemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExemptionView"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_apply_exemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExemptionApply"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["server__schemas__assessment_mp__AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_home: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Home"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_me_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianProfile"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_messages_list_messages: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-50） */
+                size?: number;
+                /** @description newest 最新在前 | unread 未读在前 */
+                order?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_messages_mark_all_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AllRead"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_messages_mark_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageRead"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_save_modification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModificationBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModificationSaved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_request_modification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModificationRequest"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["server__schemas__assessment_mp__AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_submit_modification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["server__schemas__assessment_mp__AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_answers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PracticeSubmit"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_CheckedAnswer_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_knowledge_points: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PracticeCatalogue"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_list_mocks: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MockRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_create_mock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MockCreate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockStarted"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_get_mock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mock_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockDetail"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_submit_mock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mock_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MockSubmit"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockReviewed"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_questions: {
+        parameters: {
+            query: {
+                /** @description humanities 人文医学 | professional 业务水平 */
+                paper_type: components["schemas"]["PaperType"];
+                knowledge_point?: string;
+                /** @description 每次练习1至50题 */
+                count?: number;
+                /** @description single | multiple | judge */
+                qtype?: components["schemas"]["QuestionType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_PracticeQuestion_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_list_wrong: {
+        parameters: {
+            query?: {
+                /** @description 页码 */
+                page?: number;
+                /** @description 每页条数（1-100） */
+                size?: number;
+                paper_type?: components["schemas"]["PaperType"];
+                knowledge_point?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WrongRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_add_wrong: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WrongAdd"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrongCollected"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_practice_remove_wrong: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrongRemoved"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_resubmit_procedure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProcedureResubmitBody"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["server__schemas__assessment_mp__AssessmentSummary"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_results_my_result: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhysicianResult"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_results_my_certificate: {
+        parameters: {
+            query?: {
+                assessment_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PDF 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_upload_proofs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_OwnFile_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    mp_assessment_own_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 本人上传的照片或证明材料 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
             400: components["responses"]["E400"];

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic_ext import validate
 
 from server.routes.api import endpoint
-from server.routes.guards import actor_of, require
-from server.routes.render import ok
+from server.routes.guards import actor_of
 from server.schemas.mp_auth import (
     FirstLogin,
     FirstLoginCodeRequest,
@@ -21,6 +19,7 @@ from server.schemas.mp_auth import (
     PhysicianPasswordChange,
     PhysicianSession,
     SmsCodeRequest,
+    SmsCodeSent,
     WeChatLogin,
 )
 from server.services.access import Role
@@ -41,14 +40,14 @@ def _login_body(result: PhysicianLoginResult) -> dict[str, object]:
 
 
 @bp.post("/login")
-@validate(json=PhysicianLogin)
+@endpoint(public=True, body=PhysicianLogin, response=PhysicianSession)
 async def login(request: Request, body: PhysicianLogin):
     """医师登录: 证件号码 + 密码 (+ wx.login code to bind the WeChat identity)."""
     result = await physician_auth.login_physician(
         id_number=body.id_number, password=body.password, code=body.code, ip=request.client_ip or request.ip,
         captcha_id=body.captcha_id, captcha_answer=body.captcha,
     )
-    return ok(_login_body(result))
+    return PhysicianSession(**_login_body(result))
 
 
 @bp.post("/first-login/sms-code")
@@ -69,11 +68,11 @@ async def first_login(request: Request, body: FirstLogin):
 
 
 @bp.post("/wechat-login")
-@validate(json=WeChatLogin)
+@endpoint(public=True, body=WeChatLogin, response=PhysicianSession)
 async def wechat_login(request: Request, body: WeChatLogin):
     """微信一键登录 for a physician who bound this WeChat at an earlier login."""
     result = await physician_auth.login_physician_wechat(code=body.code, ip=request.client_ip or request.ip)
-    return ok(_login_body(result))
+    return PhysicianSession(**_login_body(result))
 
 
 @bp.post("/forgot-password/sms-code")
@@ -93,44 +92,37 @@ async def forgot_password_reset(request: Request, body: PasswordReset):
 
 
 @bp.post("/logout")
-@require(Role.PHYSICIAN, setup=True)
+@endpoint(Role.PHYSICIAN, setup=True)
 async def logout(request: Request):
     await physician_auth.logout(actor=actor_of(request))
-    return ok()
 
 
 @bp.post("/password")
-@require(Role.PHYSICIAN, setup=True)
-@validate(json=PhysicianPasswordChange)
+@endpoint(Role.PHYSICIAN, setup=True, body=PhysicianPasswordChange)
 async def change_password(request: Request, body: PhysicianPasswordChange):
     """初始化设置 / 安全设置 → 修改密码."""
     await physician_auth.change_physician_password(
         actor=actor_of(request), old_password=body.old_password, new_password=body.new_password
     )
-    return ok()
 
 
 @bp.post("/sms-code")
-@require(Role.PHYSICIAN, setup=True)
-@validate(json=SmsCodeRequest)
+@endpoint(Role.PHYSICIAN, setup=True, body=SmsCodeRequest, response=SmsCodeSent)
 async def sms_code(request: Request, body: SmsCodeRequest):
     """获取验证码 (phone binding)."""
     issued = await physician_auth.send_phone_code(actor=actor_of(request), phone=body.phone)
-    return ok({"expires_in": issued.expires_in, "resend_after": issued.resend_after})
+    return SmsCodeSent(expires_in=issued.expires_in, resend_after=issued.resend_after)
 
 
 @bp.post("/bind-phone")
-@require(Role.PHYSICIAN, setup=True)
-@validate(json=PhoneBind)
+@endpoint(Role.PHYSICIAN, setup=True, body=PhoneBind)
 async def bind_phone(request: Request, body: PhoneBind):
     """绑定手机."""
     await physician_auth.bind_phone(actor=actor_of(request), phone=body.phone, sms_code=body.sms_code)
-    return ok()
 
 
 @bp.post("/unbind-wechat")
-@require(Role.PHYSICIAN)
+@endpoint(Role.PHYSICIAN)
 async def unbind_wechat(request: Request):
     """解除微信绑定 (after set-up)."""
     await physician_auth.unbind_wechat(actor=actor_of(request))
-    return ok()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from server.routes.guards import actor_of, require
-from server.routes.render import ok
+from server.routes.api import endpoint
+from server.routes.guards import actor_of
+from server.schemas.mp_auth import PhysicianProfile
 from server.services.access import Role
 from server.services.accounts import physician_auth
 
@@ -14,7 +15,7 @@ bp = Blueprint("mp_me", url_prefix="/me")
 
 
 @bp.get("")
-@require(Role.PHYSICIAN, setup=True)
+@endpoint(Role.PHYSICIAN, setup=True, response=PhysicianProfile)
 async def me(request: Request):
     """个人信息 + 初始化设置 flags (reachable during set-up, so the app knows what is left)."""
-    return ok(await physician_auth.physician_profile(actor=actor_of(request)))
+    return await physician_auth.physician_profile(actor=actor_of(request))

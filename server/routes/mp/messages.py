@@ -5,8 +5,9 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from server.routes.guards import actor_of, require
-from server.routes.render import ok, paging
+from server.routes.api import endpoint
+from server.routes.guards import actor_of
+from server.schemas.inbox import AllRead, MessagePage, MessageQuery, MessageRead
 from server.services.access import Role
 from server.services.notify import inbox
 
@@ -14,24 +15,23 @@ bp = Blueprint("mp_messages", url_prefix="/messages")
 
 
 @bp.get("")
-@require(Role.PHYSICIAN)
-async def list_messages(request: Request):
+@endpoint(Role.PHYSICIAN, query=MessageQuery, response=MessagePage)
+async def list_messages(request: Request, query: MessageQuery):
     """?page=&size=&order=newest|unread: {data, count, page, size, unread}."""
-    page_no, size = paging(request, max_size=50)
-    rows, count, unread = await inbox.list_messages(actor=actor_of(request), page_no=page_no, size=size,
-                                                    order=request.args.get("order", "newest"))
-    return ok({"data": rows, "count": count, "page": page_no, "size": size, "unread": unread})
+    rows, count, unread = await inbox.list_messages(actor=actor_of(request), page_no=query.page, size=query.size,
+                                                    order=query.order)
+    return {"data": rows, "count": count, "page": query.page, "size": query.size, "unread": unread}
 
 
 @bp.post("/<message_id:int>/read")
-@require(Role.PHYSICIAN)
+@endpoint(Role.PHYSICIAN, response=MessageRead)
 async def mark_read(request: Request, message_id: int):
     """标为已读 (only the physician's own message)."""
-    return ok(await inbox.mark_read(actor=actor_of(request), message_id=message_id))
+    return await inbox.mark_read(actor=actor_of(request), message_id=message_id)
 
 
 @bp.post("/read-all")
-@require(Role.PHYSICIAN)
+@endpoint(Role.PHYSICIAN, response=AllRead)
 async def mark_all_read(request: Request):
     """全部已读."""
-    return ok(await inbox.mark_all_read(actor=actor_of(request)))
+    return await inbox.mark_all_read(actor=actor_of(request))

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic_ext import validate
 
-from server.errors import ValidationFailed
-from server.models import PaperType, QuestionType
-from server.routes.guards import actor_of, require
-from server.routes.render import int_arg, ok, page, paging
+from server.routes.api import endpoint
+from server.routes.guards import actor_of
+from server.schemas.common import Items, Page, PageQuery
 from server.schemas.exams import MockCreate, MockSubmit, PracticeSubmit, WrongAdd
+from server.schemas.practice import (
+    CheckedAnswer,
+    MockDetail,
+    MockReviewed,
+    MockRow,
+    MockStarted,
+    PracticeCatalogue,
+    PracticeQuery,
+    PracticeQuestion,
+    WrongCollected,
+    WrongQuery,
+    WrongRemoved,
+    WrongRow,
+)
 from server.services.access import Role
 from server.services.exams import practice
 
@@ -18,101 +30,76 @@ bp = Blueprint("mp_practice", url_prefix="/practice")
 PHYSICIAN = Role.PHYSICIAN
 
 
-def _paper_type(request: Request, *, required: bool) -> PaperType | None:
-    raw = request.args.get("paper_type")
-    if not raw:
-        if required:
-            raise ValidationFailed("请选择试卷类型（人文医学或业务水平）", code="invalid_query")
-        return None
-    try:
-        return PaperType(raw)
-    except ValueError:
-        raise ValidationFailed("试卷类型应为 humanities 或 professional", code="invalid_query") from None
-
-
 @bp.get("/knowledge-points")
-@require(PHYSICIAN)
+@endpoint(PHYSICIAN, response=PracticeCatalogue)
 async def knowledge_points(request: Request):
     """练习目录: 人文医学 and 业务水平 (the physician's category) knowledge points."""
-    return ok(await practice.knowledge_points(actor=actor_of(request)))
+    return await practice.knowledge_points(actor=actor_of(request))
 
 
 @bp.get("/questions")
-@require(PHYSICIAN)
-async def questions(request: Request):
+@endpoint(PHYSICIAN, query=PracticeQuery, response=Items[PracticeQuestion])
+async def questions(request: Request, query: PracticeQuery):
     """章节练习: ?paper_type=&knowledge_point=&count=10&qtype= — questions without answers."""
-    raw_type = request.args.get("qtype")
-    try:
-        qtype = QuestionType(raw_type) if raw_type else None
-    except ValueError:
-        raise ValidationFailed("题型应为 single、multiple 或 judge", code="invalid_query") from None
     rows = await practice.practice_questions(
-        actor=actor_of(request), paper_type=_paper_type(request, required=True),  # type: ignore[arg-type]
-        knowledge_point=request.args.get("knowledge_point") or None, count=int_arg(request, "count") or 10,
-        qtype=qtype)
-    return ok({"data": rows})
+        actor=actor_of(request), paper_type=query.paper_type, knowledge_point=query.knowledge_point,
+        count=query.count or 10, qtype=query.qtype)
+    return {"data": rows}
 
 
 @bp.post("/answers")
-@require(PHYSICIAN)
-@validate(json=PracticeSubmit)
+@endpoint(PHYSICIAN, body=PracticeSubmit, response=Items[CheckedAnswer])
 async def answers(request: Request, body: PracticeSubmit):
     """提交练习答案: checked on the server; answer and explanation come back; wrong ones are collected."""
     rows = await practice.check_answers(actor=actor_of(request), answers=[a.model_dump() for a in body.answers])
-    return ok({"data": rows})
+    return {"data": rows}
 
 
 @bp.post("/mock-tests")
-@require(PHYSICIAN)
-@validate(json=MockCreate)
+@endpoint(PHYSICIAN, body=MockCreate, response=MockStarted, status=201)
 async def create_mock(request: Request, body: MockCreate):
     """开始模拟考试 (drawn like a real paper; not timed)."""
-    return ok(await practice.create_mock(actor=actor_of(request), paper_type=body.paper_type), status=201)
+    return await practice.create_mock(actor=actor_of(request), paper_type=body.paper_type)
 
 
 @bp.get("/mock-tests")
-@require(PHYSICIAN)
-async def list_mocks(request: Request):
-    page_no, size = paging(request)
-    rows, count = await practice.list_mocks(actor=actor_of(request), page_no=page_no, size=size)
-    return page(rows, count, page_no=page_no, size=size)
+@endpoint(PHYSICIAN, query=PageQuery, response=Page[MockRow])
+async def list_mocks(request: Request, query: PageQuery):
+    rows, count = await practice.list_mocks(actor=actor_of(request), page_no=query.page, size=query.size)
+    return Page.of(rows, count, query)
 
 
 @bp.get("/mock-tests/<mock_id:int>")
-@require(PHYSICIAN)
+@endpoint(PHYSICIAN, response=MockDetail)
 async def get_mock(request: Request, mock_id: int):
-    return ok(await practice.get_mock(actor=actor_of(request), mock_id=mock_id))
+    return await practice.get_mock(actor=actor_of(request), mock_id=mock_id)
 
 
 @bp.post("/mock-tests/<mock_id:int>/submit")
-@require(PHYSICIAN)
-@validate(json=MockSubmit)
+@endpoint(PHYSICIAN, body=MockSubmit, response=MockReviewed)
 async def submit_mock(request: Request, mock_id: int, body: MockSubmit):
     """交卷: score and review (idempotent)."""
-    return ok(await practice.submit_mock(actor=actor_of(request), mock_id=mock_id, answers=body.answers))
+    return await practice.submit_mock(actor=actor_of(request), mock_id=mock_id, answers=body.answers)
 
 
 @bp.get("/wrong-answers")
-@require(PHYSICIAN)
-async def list_wrong(request: Request):
+@endpoint(PHYSICIAN, query=WrongQuery, response=Page[WrongRow])
+async def list_wrong(request: Request, query: WrongQuery):
     """错题收藏 (?paper_type=&knowledge_point=)."""
-    page_no, size = paging(request)
-    rows, count = await practice.list_wrong(actor=actor_of(request), page_no=page_no, size=size,
-                                            paper_type=_paper_type(request, required=False),
-                                            knowledge_point=request.args.get("knowledge_point") or None)
-    return page(rows, count, page_no=page_no, size=size)
+    rows, count = await practice.list_wrong(actor=actor_of(request), page_no=query.page, size=query.size,
+                                            paper_type=query.paper_type, knowledge_point=query.knowledge_point)
+    return Page.of(rows, count, query)
 
 
 @bp.post("/wrong-answers")
-@require(PHYSICIAN)
-@validate(json=WrongAdd)
+@endpoint(PHYSICIAN, body=WrongAdd, response=WrongCollected)
 async def add_wrong(request: Request, body: WrongAdd):
     """收藏错题."""
-    return ok(await practice.add_wrong(actor=actor_of(request), question_id=body.question_id))
+    return await practice.add_wrong(actor=actor_of(request), question_id=body.question_id)
 
 
 @bp.delete("/wrong-answers/<question_id:int>")
-@require(PHYSICIAN)
+@endpoint(PHYSICIAN, response=WrongRemoved)
 async def remove_wrong(request: Request, question_id: int):
     """移出错题收藏."""
-    return ok(await practice.remove_wrong(actor=actor_of(request), question_id=question_id))
+    return await practice.remove_wrong(actor=actor_of(request), question_id=question_id)
