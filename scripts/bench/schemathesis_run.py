@@ -112,8 +112,14 @@ def main() -> None:
     db_url, storage = f"sqlite://{work}/st.sqlite3", str(work / "files")
     tokens = asyncio.run(seed_and_tokens(db_url, storage))
     port = free_port()
+    # WeChat is the tests' fake on 127.0.0.1 (this machine reaches no WeChat): its documented JSON
+    from tests.fakes.wechat_server import FakeWeChat
+
+    wechat = FakeWeChat().start()
     env = {**os.environ, "DATABASE_URL": db_url, "STORAGE_DIR": storage, "SEED_DEMO": "false", "REDIS_URL": "",
-           "ENV": "development", "FACE_VERIFY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+           "ENV": "development", "FACE_VERIFY_ENABLED": "false", "PYTHONUNBUFFERED": "1",
+           "WECHAT_API_BASE": wechat.base_url, "WECHAT_MP_APPID": "wx-test-mp", "WECHAT_MP_SECRET": "test-mp-secret",
+           "WECHAT_OA_APPID": "wx-test-oa", "WECHAT_OA_SECRET": "test-oa-secret"}
     log = open(work / "server.log", "w")  # noqa: SIM115
     server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -133,6 +139,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+        wechat.stop()
     errors_500 = sum(1 for line in (work / "server.log").read_text().splitlines() if " 500 " in line)
     print(json.dumps({"server_errors": sum(r["server_errors"] for r in results.values()),
                       "callers": results, "server_log": str(work / "server.log"),
