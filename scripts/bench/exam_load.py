@@ -104,7 +104,7 @@ def start_server(db_url: str, redis_url: str, port: int, workers: int, storage: 
 def start_face_worker(db_url: str, redis_url: str, storage: str) -> subprocess.Popen:
     """One taskiq worker process taking face checks from the queue (as on a face machine)."""
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "TASK_BROKER": "redis",
-           "STORAGE_DIR": storage, "ENV": "development", "FACE_VERIFY_ENABLED": "true", "OUTBOX_AUTO_DISPATCH": "false"}
+           "STORAGE_DIR": storage, "ENV": "development", "FACE_VERIFY_ENABLED": "true"}
     taskiq = Path(sys.executable).with_name("taskiq")
     return subprocess.Popen([str(taskiq), "worker", "server.worker:broker", "--workers", "1"],
                             cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.DEVNULL,
