@@ -3,7 +3,7 @@
     python scripts/bench/faults.py [-n 60] [--settle 4] [--short]
 
 Starts its own PostgreSQL with fsync and synchronous_commit on (``scripts/services.sh`` with
-``DKT_PG_DURABLE=1`` under ``/tmp/dkt-faults``, ports 55497 / 56497), a 2-worker server, and N
+``DKT_PG_DURABLE=1`` under ``/tmp/dkt-faults``, ports 25497 / 26497), a 2-worker server, and N
 examinees saving answers back to back (each a new seq for a random question; one request at a
 time per examinee, like a phone). During the load, one after the other:
 
@@ -50,7 +50,7 @@ from server.config import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DIR = "/tmp/dkt-faults"
-PG_PORT, REDIS_PORT = 55497, 56497
+PG_PORT, REDIS_PORT = 25497, 26497  # below the ephemeral port range (32768-60999): never taken by a client
 
 
 def pg_ctl(*args: str) -> None:

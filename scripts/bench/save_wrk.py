@@ -3,7 +3,7 @@
     python scripts/bench/save_wrk.py [-n 400] [--seconds 15] [--rounds 2] [--rate 800] [--mode group]
 
 Starts its own PostgreSQL with fsync on (``scripts/services.sh`` with ``DKT_PG_DURABLE=1`` under
-``/tmp/dkt-bench-durable``, port 55499) and redis-server (56499), seeds N examinees (as
+``/tmp/dkt-bench-durable``, port 25499) and redis-server (26499), seeds N examinees (as
 ``exam_load.py`` does), starts a 2-worker server, and starts each examinee's paper over HTTP (the
 start face check is skipped by marking the attempts started in SQL: seeding only). Then, in the
 same server and alternating, closed-loop ``wrk`` runs (64 connections, 2 threads) of the trivial
@@ -129,7 +129,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from server.listeners import close_resources, open_resources
     from server.services.platform.runtime import _runtime
 
-    admin, redis_url = (args.database, args.redis) if args.database else durable_services("/tmp/dkt-bench-durable", 55499, 56499, 9)
+    admin, redis_url = (args.database, args.redis) if args.database else durable_services("/tmp/dkt-bench-durable", 25499, 26499, 9)
     name, db_url = await create_pg_database(admin, "dkt_bench_save")
     storage = tempfile.mkdtemp(prefix="dkt-save-bench-")
     proc = None

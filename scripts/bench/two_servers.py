@@ -30,7 +30,7 @@ from scripts.bench._setup import create_pg_database, drop_pg_database, durable_s
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-S3_PORT, BUCKET = 59001, "dkt-two"
+S3_PORT, BUCKET = 29001, "dkt-two"
 
 
 def spawn(cmd: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
@@ -60,7 +60,7 @@ def main() -> None:
     p.add_argument("--storm-seconds", type=float, default=20.0)
     p.add_argument("--real-faces", action="store_true", help="real face checks (the face extra)")
     args = p.parse_args()
-    admin, redis_url = durable_services("/tmp/dkt-two", 55496, 56496, 3)
+    admin, redis_url = durable_services("/tmp/dkt-two", 25496, 26496, 3)
     name, db_url = asyncio.run(create_pg_database(admin, "dkt_two"))
     procs: list[subprocess.Popen] = []
     try:
