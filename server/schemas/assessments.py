@@ -26,16 +26,10 @@ from server.models import (
 from server.schemas.common import BatchFailure, Choice, In, Labelled, Out, Page, PageQuery, Ref
 
 
-class ProgressQuery(PageQuery):
-    """考核进度 filters (the enum filters take one value or several, comma-separated)."""
+class PhysicianFilterQuery(PageQuery):
+    """The physician filters of 考核进度 and of the lists built on it (results, 再次考核)."""
 
-    queue: str | None = Field(default=None, description="待办列表（GET /assessments/queues）")
     cycle_id: int | None = Field(default=None, description="考核周期（默认：当前周期）")
-    status: str | None = Field(default=None, description="考核状态（可多个，逗号分隔）")
-    modification: str | None = Field(default=None, description="修改状态")
-    exemption: str | None = Field(default=None, description="免考状态")
-    delay: str | None = Field(default=None, description="延期状态")
-    procedure: str | None = Field(default=None, description="考核程序：simple | general")
     institution_id: int | None = Field(default=None, description="卫生机构")
     department_id: int | None = Field(default=None, description="科室")
     category: str | None = Field(default=None, description="执业类别")
@@ -45,6 +39,17 @@ class ProgressQuery(PageQuery):
     practice_cert_no: str | None = Field(default=None, description="执业证书编号")
     qualification_cert_no: str | None = Field(default=None, description="资格证书编号")
     phone: str | None = Field(default=None, description="手机号码")
+
+
+class ProgressQuery(PhysicianFilterQuery):
+    """考核进度 filters (the enum filters take one value or several, comma-separated)."""
+
+    queue: str | None = Field(default=None, description="待办列表（GET /assessments/queues）")
+    status: str | None = Field(default=None, description="考核状态（可多个，逗号分隔）")
+    modification: str | None = Field(default=None, description="修改状态")
+    exemption: str | None = Field(default=None, description="免考状态")
+    delay: str | None = Field(default=None, description="延期状态")
+    procedure: str | None = Field(default=None, description="考核程序：simple | general")
 
 
 class ActionIn(In):
@@ -104,18 +109,9 @@ class ReviewQueue(Out):
     label: str
 
 
-class CyclePhysicianRow(Out):
+class CyclePhysicianRow(ProgressPhysician):
     """医师信息列表: a physician of the institution and its status in the current cycle."""
 
-    id: int
-    name: str
-    id_number: str = Field(description="证件号码（脱敏）")
-    phone: str = Field(description="手机号码（脱敏）")
-    gender: str | None
-    level: Labelled[PhysicianLevel] | None
-    category: Labelled[PracticeCategory] | None
-    practice_cert_no: str | None
-    department: Ref | None
     assessment_id: int | None
     status: Labelled[AssessmentStatus]
     in_cycle: bool

@@ -9,23 +9,12 @@ from datetime import date, datetime
 from pydantic import Field
 
 from server.models import AssessmentStatus, ItemResult, PhysicianLevel, PracticeCategory, Procedure
-from server.schemas.assessments import AvailableAction
-from server.schemas.common import Labelled, Out, PageQuery, Ref
+from server.schemas.assessments import AvailableAction, PhysicianFilterQuery
+from server.schemas.common import Labelled, Out, Ref
 
 
-class ResultFilterQuery(PageQuery):
+class ResultFilterQuery(PhysicianFilterQuery):
     """The 考核进度 filters that make sense on these lists (status and procedure are the list's own)."""
-
-    cycle_id: int | None = Field(default=None, description="考核周期（默认：当前周期）")
-    institution_id: int | None = Field(default=None, description="卫生机构")
-    department_id: int | None = Field(default=None, description="科室")
-    category: str | None = Field(default=None, description="执业类别")
-    level: str | None = Field(default=None, description="执业级别")
-    name: str | None = Field(default=None, description="姓名（包含）")
-    id_number: str | None = Field(default=None, description="证件号码")
-    practice_cert_no: str | None = Field(default=None, description="执业证书编号")
-    qualification_cert_no: str | None = Field(default=None, description="资格证书编号")
-    phone: str | None = Field(default=None, description="手机号码")
 
 
 class ResultProcedureQuery(ResultFilterQuery):

@@ -8,20 +8,7 @@ from pydantic import Field
 
 from server.models import AssessmentStatus, ItemResult, Procedure
 from server.schemas.common import In, Labelled, Out, Ref
-
-
-class PaperScore(Out):
-    """One paper against its pass line (not required or exempted papers do not count)."""
-
-    paper: str
-    label: str
-    required: bool
-    exempt: bool
-    attempts: int
-    max_attempts: int | None
-    best_score: float | None
-    pass_line: float
-    passed: bool | None
+from server.schemas.judging import PaperScore
 
 
 class CertificateLink(Out):

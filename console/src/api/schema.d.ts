@@ -7355,6 +7355,30 @@ export interface components {
             stem: string;
         };
         /**
+         * PaperScore
+         * @description One paper against its pass line (not required or exempted: `passed` null).
+         */
+        PaperScore: {
+            /** Attempts */
+            attempts: number;
+            /** Best Score */
+            best_score: number | null;
+            /** Exempt */
+            exempt: boolean;
+            /** Label */
+            label: string;
+            /** Max Attempts */
+            max_attempts: number | null;
+            /** Paper */
+            paper: string;
+            /** Pass Line */
+            pass_line: number;
+            /** Passed */
+            passed: boolean | null;
+            /** Required */
+            required: boolean;
+        };
+        /**
          * PaperType
          * @description humanities=人文医学；professional=业务水平
          * @enum {string}
@@ -7754,14 +7778,14 @@ export interface components {
              * @description 首轮考核各试卷（已测评时）
              * @default null
              */
-            papers: components["schemas"]["server__schemas__results_mp__PaperScore"][] | null;
+            papers: components["schemas"]["PaperScore"][] | null;
             procedure: components["schemas"]["Labelled_Procedure_"] | null;
             /**
              * Reexam Papers
              * @description 再次考核各试卷（有再次考核时）
              * @default null
              */
-            reexam_papers: components["schemas"]["server__schemas__results_mp__PaperScore"][] | null;
+            reexam_papers: components["schemas"]["PaperScore"][] | null;
             status: components["schemas"]["Labelled_AssessmentStatus_"];
             /** Suspended From */
             suspended_from: string | null;
@@ -9353,7 +9377,7 @@ export interface components {
             /** No Promotion */
             no_promotion: boolean;
             /** Papers */
-            papers: components["schemas"]["server__schemas__judging__PaperScore"][];
+            papers: components["schemas"]["PaperScore"][];
             physician: components["schemas"]["ResultPhysician"];
             preview: components["schemas"]["VerdictPreview"];
             procedure: components["schemas"]["Labelled_Procedure_"] | null;
@@ -10101,30 +10125,6 @@ export interface components {
             version: number;
         };
         /**
-         * PaperScore
-         * @description One paper against its pass line (not required or exempted: `passed` null).
-         */
-        server__schemas__judging__PaperScore: {
-            /** Attempts */
-            attempts: number;
-            /** Best Score */
-            best_score: number | null;
-            /** Exempt */
-            exempt: boolean;
-            /** Label */
-            label: string;
-            /** Max Attempts */
-            max_attempts: number | null;
-            /** Paper */
-            paper: string;
-            /** Pass Line */
-            pass_line: number;
-            /** Passed */
-            passed: boolean | null;
-            /** Required */
-            required: boolean;
-        };
-        /**
          * MaterialFile
          * @description One file the physician submitted; open it with GET …/materials/<file id>.
          */
@@ -10177,30 +10177,6 @@ export interface components {
             paper_type: string;
             /** Total */
             total: number;
-        };
-        /**
-         * PaperScore
-         * @description One paper against its pass line (not required or exempted papers do not count).
-         */
-        server__schemas__results_mp__PaperScore: {
-            /** Attempts */
-            attempts: number;
-            /** Best Score */
-            best_score: number | null;
-            /** Exempt */
-            exempt: boolean;
-            /** Label */
-            label: string;
-            /** Max Attempts */
-            max_attempts: number | null;
-            /** Paper */
-            paper: string;
-            /** Pass Line */
-            pass_line: number;
-            /** Passed */
-            passed: boolean | null;
-            /** Required */
-            required: boolean;
         };
     };
     responses: {
@@ -11156,20 +11132,8 @@ export interface operations {
                 page?: number;
                 /** @description 每页条数（1-100） */
                 size?: number;
-                /** @description 待办列表（GET /assessments/queues） */
-                queue?: string;
                 /** @description 考核周期（默认：当前周期） */
                 cycle_id?: number;
-                /** @description 考核状态（可多个，逗号分隔） */
-                status?: string;
-                /** @description 修改状态 */
-                modification?: string;
-                /** @description 免考状态 */
-                exemption?: string;
-                /** @description 延期状态 */
-                delay?: string;
-                /** @description 考核程序：simple | general */
-                procedure?: string;
                 /** @description 卫生机构 */
                 institution_id?: number;
                 /** @description 科室 */
@@ -11188,6 +11152,18 @@ export interface operations {
                 qualification_cert_no?: string;
                 /** @description 手机号码 */
                 phone?: string;
+                /** @description 待办列表（GET /assessments/queues） */
+                queue?: string;
+                /** @description 考核状态（可多个，逗号分隔） */
+                status?: string;
+                /** @description 修改状态 */
+                modification?: string;
+                /** @description 免考状态 */
+                exemption?: string;
+                /** @description 延期状态 */
+                delay?: string;
+                /** @description 考核程序：simple | general */
+                procedure?: string;
             };
             header?: never;
             path?: never;
@@ -11253,20 +11229,8 @@ export interface operations {
                 page?: number;
                 /** @description 每页条数（1-100） */
                 size?: number;
-                /** @description 待办列表（GET /assessments/queues） */
-                queue?: string;
                 /** @description 考核周期（默认：当前周期） */
                 cycle_id?: number;
-                /** @description 考核状态（可多个，逗号分隔） */
-                status?: string;
-                /** @description 修改状态 */
-                modification?: string;
-                /** @description 免考状态 */
-                exemption?: string;
-                /** @description 延期状态 */
-                delay?: string;
-                /** @description 考核程序：simple | general */
-                procedure?: string;
                 /** @description 卫生机构 */
                 institution_id?: number;
                 /** @description 科室 */
@@ -11285,6 +11249,18 @@ export interface operations {
                 qualification_cert_no?: string;
                 /** @description 手机号码 */
                 phone?: string;
+                /** @description 待办列表（GET /assessments/queues） */
+                queue?: string;
+                /** @description 考核状态（可多个，逗号分隔） */
+                status?: string;
+                /** @description 修改状态 */
+                modification?: string;
+                /** @description 免考状态 */
+                exemption?: string;
+                /** @description 延期状态 */
+                delay?: string;
+                /** @description 考核程序：simple | general */
+                procedure?: string;
             };
             header?: never;
             path?: never;

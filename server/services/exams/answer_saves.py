@@ -149,7 +149,7 @@ class _Save:
     position: int
     letters: str
     seq: int
-    future: asyncio.Future[tuple[bool, datetime | None]] = field(repr=False)
+    future: asyncio.Future[tuple[bool, datetime | None]] | None = field(default=None, repr=False)
 
 
 async def _write_group(saves: list[_Save]) -> dict[tuple[int, int], tuple[bool, datetime | None]]:
@@ -217,11 +217,11 @@ class GroupCommit:
                 results = await _write_group(batch)
             except Exception as exc:  # the database failed: every request of the batch gets the error
                 for save in batch:
-                    if not save.future.done():
+                    if save.future is not None and not save.future.done():
                         save.future.set_exception(exc)
                 continue
             for save in batch:
-                if not save.future.done():
+                if save.future is not None and not save.future.done():
                     save.future.set_result(results.get((save.attempt_id, save.position), (False, None)))
 
     async def close(self) -> None:
@@ -246,8 +246,8 @@ async def save(*, actor: Actor, attempt_id: int, position: int, answer: list[str
         if rt().settings.DKT_EXAM_SAVE == "group":
             applied, deadline = await group_commit.write(attempt_id, position, "".join(letters), seq)
         else:
-            probe = _Save(attempt_id, position, "".join(letters), seq, asyncio.get_running_loop().create_future())
-            applied, deadline = (await _write_group([probe])).get((attempt_id, position), (False, None))
+            applied, deadline = (await _write_group([_Save(attempt_id, position, "".join(letters), seq)])).get(
+                (attempt_id, position), (False, None))
         now = utcnow()
         if applied:
             return {"saved": True, "applied": True, "position": position, "seq": seq, "chosen": letters,
