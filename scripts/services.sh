@@ -36,7 +36,8 @@ fi
 RUN=()
 if [ "$(id -u)" = 0 ]; then
   id postgres >/dev/null 2>&1 || useradd --system --home "$DIR" postgres
-  chown -R postgres "$DIR"
+  # a live cluster in DIR is already postgres-owned (and its files come and go under a concurrent run)
+  chown -R postgres "$DIR" 2>/dev/null || true
   RUN=(runuser -u postgres --)
 fi
 PGDATA="$DIR/pg"
