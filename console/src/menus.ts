@@ -10,6 +10,10 @@ export interface MenuNode {
   province?: boolean
   queue?: string
   api?: string
+  /** the page file under src/pages/ (without .vue) */
+  page?: string
+  /** props passed to the page (e.g. kind, procedure) */
+  params?: Record<string, string>
   children?: MenuNode[]
 }
 
@@ -40,4 +44,9 @@ export function allowedPaths(me: Me): Set<string> {
   const walk = (ns: MenuNode[]) => ns.forEach((n) => (n.path && s.add(n.path), n.children && walk(n.children)))
   walk(menuFor(me))
   return s
+}
+
+/** every leaf with a path, whatever the role (the router's table) */
+export function leaves(nodes: MenuNode[] = MENU): MenuNode[] {
+  return nodes.flatMap((n) => (n.children ? leaves(n.children) : n.path ? [n] : []))
 }

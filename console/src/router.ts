@@ -1,7 +1,29 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import type { RouteComponent, RouteRecordRaw } from 'vue-router'
 import { token } from './api/http'
 import { useSession } from './stores/session'
-import { allowedPaths } from './menus'
+import { allowedPaths, leaves } from './menus'
+
+// One lazy chunk per page file; menu.json names each leaf's page (pages/<page>.vue).
+const PAGES = import.meta.glob('./pages/**/*.vue') as Record<string, () => Promise<RouteComponent>>
+
+function page(name: string) {
+  const load = PAGES[`./pages/${name}.vue`]
+  if (!load) throw new Error(`menu.json names a missing page: ${name}`)
+  return load
+}
+
+/** pages reached from a menu page (查看 …), allowed where their menu page is */
+const DETAILS: { path: string; page: string; under: string[] }[] = [
+  { path: 'progress/:id', page: 'progress/AssessmentDetail', under: ['/progress'] },
+]
+
+const menuRoutes: RouteRecordRaw[] = leaves().map((n) => ({
+  path: n.path!.slice(1),
+  component: page(n.page!),
+  props: { ...(n.params ?? {}), ...(n.queue ? { queue: n.queue } : {}) }, // pages declare these props
+  meta: { node: n },
+}))
 
 export const router = createRouter({
   history: createWebHistory('/console/'),
@@ -13,13 +35,8 @@ export const router = createRouter({
       component: () => import('./layouts/ConsoleLayout.vue'),
       children: [
         { path: '', redirect: '/home' },
-        { path: 'home', component: () => import('./pages/home/Home.vue') },
-        { path: 'physicians', component: () => import('./pages/physicians/PhysicianList.vue') },
-        { path: 'progress', component: () => import('./pages/progress/ProgressList.vue') },
-        { path: 'accounts', component: () => import('./pages/accounts/AccountList.vue') },
-        { path: 'exports', component: () => import('./pages/system/ExportList.vue') },
-        { path: 'audit-logs', component: () => import('./pages/system/AuditLogList.vue') },
-        { path: 'security', component: () => import('./pages/auth/Security.vue') },
+        ...menuRoutes,
+        ...DETAILS.map((d) => ({ path: d.path, component: page(d.page), props: true, meta: { under: d.under } })),
       ],
     },
     { path: '/:rest(.*)*', redirect: '/home' },
@@ -41,6 +58,9 @@ router.beforeEach(async (to) => {
   const me = session.me!
   if (me.account.must_change_password) return to.path === '/setup' ? true : '/setup'
   if (to.path === '/setup') return '/home'
-  if (to.path !== '/home' && !allowedPaths(me).has(to.path)) return '/home'
+  if (to.path === '/home') return true
+  const allowed = allowedPaths(me)
+  const under = (to.meta.under as string[] | undefined) ?? [to.path]
+  if (!under.some((p) => allowed.has(p))) return '/home'
   return true
 })

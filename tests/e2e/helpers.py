@@ -22,12 +22,15 @@ async def login(page, code: str, password: str) -> None:
     await page.get_by_role("button", name="登录").click()
 
 
-def visible_leaves(me_role: str, is_province: bool = False) -> list[dict]:
+def visible_leaves(me_role: str, is_province: bool = False, level: str = "province") -> list[dict]:
+    """menu.json's leaves shown to a role (as console/src/menus.ts filters them)"""
     out = []
 
     def walk(nodes):
         for n in nodes:
             if me_role not in n["roles"] or (n.get("province") and not is_province):
+                continue
+            if "level" in n and level not in n["level"]:
                 continue
             if "children" in n:
                 walk(n["children"])

@@ -38,12 +38,12 @@ async def _no_error_toast(page) -> None:
     assert await toasts.count() == 0, await toasts.all_inner_texts()
 
 
-async def _walk(page, role: str, *, is_province: bool = False) -> list[str]:
+async def _walk(page, role: str, *, is_province: bool = False, level: str = "province") -> list[str]:
     """click every menu entry of the role; each page must load without a problem"""
     seen = []
-    for node in visible_leaves(role, is_province):
+    for node in visible_leaves(role, is_province, level):
         page.watch.clear()
-        item = page.locator(".t-menu__item", has_text=node["title"]).first
+        item = page.locator(f'.t-menu__item[data-path="{node["path"]}"]')
         await item.click()
         await page.wait_for_url(f"**/console{node['path']}*")
         await page.wait_for_load_state("networkidle")
@@ -85,9 +85,9 @@ async def test_wrong_captcha_shows_message_and_refreshes(app, page):
 
 
 async def test_unauthenticated_goes_to_login_with_redirect(app, page):
-    await page.goto("/console/accounts")
+    await page.goto("/console/accounts/health_institution")
     await page.wait_for_url("**/console/login?redirect=**")
-    assert "redirect=/accounts" in page.url or "redirect=%2Faccounts" in page.url
+    assert "redirect=/accounts/health_institution" in page.url or "redirect=%2Faccounts%2Fhealth_institution" in page.url
 
 
 async def test_province_administration_walks_its_menus(app, page):
@@ -99,8 +99,8 @@ async def test_province_administration_walks_its_menus(app, page):
     await page.wait_for_load_state("networkidle")
     await shot(page, "administration-home")
     seen = await _walk(page, "administration", is_province=True)
-    assert "所辖机构账户管理" in seen
-    await page.locator(".t-menu__item", has_text="所辖机构账户管理").click()
+    assert "地方卫健委" in seen
+    await page.locator('.t-menu__item[data-path="/accounts/administration"]').click()
     await page.get_by_text("南宁市卫健委").wait_for()
     await shot(page, "administration-accounts")
 
@@ -116,7 +116,7 @@ async def test_health_institution_then_assessment_institution(app, page):
     await shot(page, "health-institution-home")
     seen = await _walk(page, "health_institution")
     assert "医师信息列表" in seen
-    await page.locator(".t-menu__item", has_text="医师信息列表").click()
+    await page.locator('.t-menu__item[data-path="/physicians"]').click()
     await page.wait_for_load_state("networkidle")
     assert await page.locator("tbody tr").count() == 3
     await shot(page, "health-institution-physicians")

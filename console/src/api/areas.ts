@@ -18,7 +18,7 @@ export const accountApi = { list: (q: Query) => http.get<Page<Row>>('/accounts',
 export const auditApi = { list: (q: Query) => http.get<Page<Row>>('/audit-logs', q) }
 export const exportApi = { list: (q: Query) => http.get<Page<Row>>('/exports', q) }
 export const jobApi = {
-  get: (id: number) => http.get<Row>(`/jobs/${id}`),
-  result: (id: number) => http.blob(`/jobs/${id}/result`),
-  errors: (id: number) => http.blob(`/jobs/${id}/errors`),
+  get: (id: string | number) => http.get<Row>(`/jobs/${id}`),
+  result: (id: string | number) => http.blob(`/jobs/${id}/result`),
+  errors: (id: string | number) => http.blob(`/jobs/${id}/errors`),
 }

@@ -1,7 +1,12 @@
 // fetch wrapper: bearer token, JSON, {code,message,details} → ApiError, 401 → login, blob downloads.
-import { MessagePlugin } from 'tdesign-vue-next'
 
 export const BASE = '/api/v1/admin'
+
+/** an error toast; TDesign's message loads with the first page, not in the entry chunk (§13 budget) */
+export async function toastError(message: string) {
+  const { MessagePlugin } = await import('tdesign-vue-next')
+  MessagePlugin.error(message)
+}
 const TOKEN_KEY = 'dkt-token'
 
 export class ApiError extends Error {
@@ -65,7 +70,7 @@ export async function request<T = any>(path: string, opts: RequestOptions = {}):
     res = await fetch(buildUrl(path, opts.query, opts.base), { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body })
   } catch {
     const err = new ApiError(0, 'network_error', '网络连接失败，请检查网络后重试')
-    if (!opts.silent) MessagePlugin.error(err.message)
+    if (!opts.silent) void toastError(err.message)
     throw err
   }
   if (res.ok) {
@@ -89,7 +94,7 @@ export async function request<T = any>(path: string, opts: RequestOptions = {}):
     onUnauthorized()
     throw err
   }
-  if (!opts.silent) MessagePlugin.error(message)
+  if (!opts.silent) void toastError(message)
   throw err
 }
 
