@@ -151,6 +151,8 @@ class CycleView(Out):
     exam_settings: dict[str, dict[str, Any]] = Field(description="按试卷类型（humanities / professional）的考试参数")
     simple_conditions: list[str]
     physician_password_rule: Labelled[PasswordRule]
+    self_registration: bool = Field(description="开放快速注册")
+    publish_violations: bool = Field(description="向社会公布违纪不合格结果")
     exemption_open: ExemptionOpen
     exemption_reasons: dict[str, list[ExemptionReasonItem]]
 

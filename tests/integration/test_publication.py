@@ -50,3 +50,15 @@ async def test_only_the_province_may_publish(client):
     assert r.status_code in (403, 404)
     assert (await Cycle.get(id=cycle.id)).publish_violations is False
     assert (await client.get("/api/v1/public/violations/999999")).status_code == 404
+
+
+async def test_cycle_settings_show_both_switches(client):
+    """本周期考核设置 reads the state of 向社会公布违纪不合格结果 and 开放快速注册 (the console's switches)."""
+    w, cycle, _ = await _world()
+    headers = auth(await token_for(w.gx_admin))
+    body = (await client.get(f"/api/v1/admin/cycles/{cycle.id}", headers=headers)).json()
+    assert body["publish_violations"] is False and body["self_registration"] is False
+    await client.put(f"/api/v1/admin/cycles/{cycle.id}/publish-violations", headers=headers, json={"enabled": True})
+    await client.put(f"/api/v1/admin/cycles/{cycle.id}/self-registration", headers=headers, json={"enabled": True})
+    body = (await client.get("/api/v1/admin/cycles/current", headers=auth(await token_for(w.nn_admin)))).json()
+    assert body["publish_violations"] is True and body["self_registration"] is True

@@ -4463,6 +4463,16 @@ export interface components {
             name: string;
             physician_password_rule: components["schemas"]["Labelled_PasswordRule_"];
             province: components["schemas"]["Ref"];
+            /**
+             * Publish Violations
+             * @description 向社会公布违纪不合格结果
+             */
+            publish_violations: boolean;
+            /**
+             * Self Registration
+             * @description 开放快速注册
+             */
+            self_registration: boolean;
             /** Simple Conditions */
             simple_conditions: string[];
             /**

@@ -71,6 +71,8 @@ async def cycle_view(cycle: Cycle) -> dict[str, Any]:
         "simple_conditions": cycle.simple_conditions,
         "physician_password_rule": {"value": cycle.physician_password_rule.value,
                                     "label": cycle.physician_password_rule.label},
+        "self_registration": cycle.self_registration,
+        "publish_violations": cycle.publish_violations,
         "exemption_open": {"humanities": cycle.humanities_exemption_open,
                            "professional": cycle.professional_exemption_open},
         "exemption_reasons": {
