@@ -4,7 +4,7 @@ server's message on the field, read-only below the province; 试题 import and �
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -53,7 +53,7 @@ def _row(page, text: str):
 
 
 async def _no_problems(page) -> None:
-    toasts = page.locator(".t-message--error")
+    toasts = page.locator(".t-message.t-is-error")
     assert await toasts.count() == 0, await toasts.all_inner_texts()
     assert not page.watch.problems, page.watch.problems
 
@@ -130,4 +130,58 @@ async def test_proctoring_photos_similarity_filter_and_marks_by_role(app, page):
     await _row(page, "张低分").get_by_text("标记").wait_for()
     assert await _row(page, "张低分").locator(".t-tag", has_text="疑似作弊").count() == 0
     assert not await ProctoringMark.filter(assessment_id=low.id, suspected=True).exists()
+    await _no_problems(page)
+
+
+# --- 本周期考核设置 -----------------------------------------------------------------------------------
+
+
+async def _window(page, label: str, start: str, end: str) -> None:
+    """type a window into its range picker"""
+    inputs = page.locator(".t-form__item", has_text=label).locator("input")
+    for i, value in ((0, start), (1, end)):
+        await inputs.nth(i).click()
+        await inputs.nth(i).fill(value)
+        await inputs.nth(i).press("Enter")
+    await page.locator(".t-card__title", has_text="考核时间设置").click()  # close the picker
+
+
+async def test_cycle_settings_province_saves_refusal_on_field_city_read_only(app, page):
+    w = await make_world()
+    cycle = await make_cycle(w)
+    await _ready(w.gx_admin, w.nn_admin)
+
+    await _as(page, "gx-admin", "/settings/cycle")
+    await page.get_by_text("考核时间设置").wait_for()
+    await _window(page, "报名时间", "2025-03-01 08:00:00", "2025-03-31 18:00:00")
+    await page.get_by_role("button", name="保存时间设置").click()
+    await page.locator(".t-message.t-is-success", has_text="保存成功").wait_for()
+    saved = await Cycle.get(id=cycle.id)
+    cst = timezone(timedelta(hours=8))
+    assert saved.enrol_start == datetime(2025, 3, 1, 8, tzinfo=cst)
+    assert saved.enrol_end == datetime(2025, 3, 31, 18, tzinfo=cst)
+    await _no_problems(page)
+
+    # (the range picker itself orders start and end) a 评定 window starting before 报名 is refused by
+    # the server: its message on the fields it names, nothing saved
+    await _window(page, "评定时间", "2025-02-01 08:00:00", "2025-02-20 18:00:00")
+    await page.get_by_role("button", name="保存时间设置").click()
+    item = page.locator(".t-form__item", has_text="评定时间")
+    await item.get_by_text("评定开始时间不得早于报名开始时间").wait_for()
+    await page.locator(".t-form__item", has_text="报名时间").get_by_text("评定开始时间不得早于报名开始时间").wait_for()
+    await shot(page, "setup-cycle-settings-refused")
+    after = await Cycle.get(id=cycle.id)
+    assert after.evaluation_start is None and after.evaluation_end is None
+    assert after.enrol_start == saved.enrol_start
+    page.watch.clear()  # the 422 itself
+
+    # the city administration reads the same settings, without a 保存 button
+    await _as(page, "nn-admin", "/settings/cycle")
+    await page.get_by_text("当前为只读").wait_for()
+    await page.get_by_text("考核时间设置").wait_for()
+    assert await page.get_by_role("button", name="保存时间设置").count() == 0
+    assert await page.get_by_role("button", name="保存").count() == 0
+    value = await page.locator(".t-form__item", has_text="报名时间").locator("input").first.input_value()
+    assert value.startswith("2025-03-01 08:00")
+    await shot(page, "setup-cycle-settings-city")
     await _no_problems(page)
