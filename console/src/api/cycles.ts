@@ -17,7 +17,12 @@ const c = (id: number) => `/cycles/${id}`
 
 export const cyclesApi = {
   /** 404 cycle_not_found when the province has none yet (silent: the page shows it) */
-  current: () => http.get<Cycle>('/cycles/current', undefined, { silent: true }),
+  current: (provinceId?: number) =>
+    http.get<Cycle>('/cycles/current', { province_id: provinceId }, { silent: true }),
+  /** the provinces under the national office (it reads any province's cycle) */
+  provinces: async () =>
+    (await http.get<S['RegionTree']>('/regions/tree', { depth: 1 })).data.flatMap((n) => n.children)
+      .map((r) => ({ value: r.id, label: r.name })),
   get: (id: number) => http.get<Cycle>(c(id)),
   create: (body: S['CycleCreate']) => http.post<Cycle>('/cycles', body, { silent: true }),
   update: (id: number, body: S['CycleUpdate']) => http.put<Cycle>(c(id), body, { silent: true }),
