@@ -185,3 +185,119 @@ async def test_cycle_settings_province_saves_refusal_on_field_city_read_only(app
     assert value.startswith("2025-03-01 08:00")
     await shot(page, "setup-cycle-settings-city")
     await _no_problems(page)
+
+
+# --- 试题: import and 停用 ------------------------------------------------------------------------------
+
+
+def _question_row(code: str, **cells: str) -> list[str]:
+    from server.services.cycles.question_import import HEADERS
+
+    values = {"题目编码": code, "试卷类型": "人文医学", "知识点": "卫生法律法规", "题型": "单选题", "题干": f"题干{code}",
+              "选项A": "甲", "选项B": "乙", "选项C": "丙", "选项D": "丁", "正确答案": "B", "难度": "中", "状态": "启用"}
+    values.update(cells)
+    return [values.get(h, "") for h in HEADERS]
+
+
+async def test_question_import_with_error_report_then_disable(app, page):
+    from server.services.cycles.question_import import HEADERS
+    from server.services.platform.excel import write_rows
+
+    w = await make_world()
+    await make_cycle(w)
+    await _ready(w.gx_admin)
+    data = write_rows(HEADERS, [_question_row("E2E-001"), _question_row("E2E-002", 题型="多选题", 正确答案="A,C"),
+                                _question_row("E2E-BAD", 试卷类型="技能")])
+
+    await _as(page, "gx-admin", "/question-bank/questions")
+    await page.get_by_role("button", name="导入").click()
+    dialog = page.locator(".t-dialog", has_text="导入试题")
+    await dialog.wait_for()
+    async with page.expect_download() as template:
+        await dialog.get_by_role("button", name="下载模板").click()
+    assert (await template.value).suggested_filename == "试题导入模板.xlsx"
+    await dialog.get_by_label("选择导入文件").set_input_files(
+        files=[{"name": "试题.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": data}])
+    await dialog.get_by_role("button", name="开始导入").click()
+    await dialog.get_by_text("成功 2 条，失败 1 条").wait_for(timeout=30_000)
+    await dialog.get_by_role("button", name="下载错误报告").wait_for()
+    await shot(page, "setup-question-import")
+    await dialog.locator(".t-dialog__close").click()
+    await _row(page, "E2E-002").wait_for()  # the list reloaded
+    assert set(await Question.all().values_list("code", flat=True)) == {"E2E-001", "E2E-002"}
+
+    # 停用 (a popconfirm), then the row shows 停用 and offers 启用
+    await _row(page, "E2E-001").get_by_text("停用", exact=True).click()
+    await _confirm(page)
+    await _row(page, "E2E-001").get_by_text("启用", exact=True).wait_for()
+    assert (await Question.get(code="E2E-001")).active is False
+    assert (await Question.get(code="E2E-002")).active is True
+    await _no_problems(page)
+
+
+# --- every page of this part opens for its roles ---------------------------------------------------------
+
+
+async def _visit(page, path: str) -> None:
+    page.watch.clear()
+    await page.locator(f'.t-menu__item[data-path="{path}"]').click()
+    await page.wait_for_url(f"**/console{path}*")
+    await page.wait_for_load_state("networkidle")
+    await _no_problems(page)
+
+
+async def test_pages_open_for_province_city_and_institutions(app, page):
+    w = await make_world()
+    cycle = await make_cycle(w)
+    await humanities_bank(per_kp=12)
+    _, a = await enrolled(cycle, w.hospital2, name="王考生")
+    await add_checks(a, [(0.66, "passed", True)])
+    await _ready(w.gx_admin, w.nn_admin, w.hospital2, w.hospital)
+
+    await _as(page, "gx-admin", "/home")
+    for path in ("/settings/cycle", "/settings/exemption", "/question-bank/questions", "/question-bank/knowledge-points",
+                 "/question-bank/plans", "/question-bank/draw", "/proctoring", "/proctoring/violations"):
+        await _visit(page, path)
+        if path == "/question-bank/plans":
+            await page.get_by_text("试卷题量").first.wait_for()
+            await shot(page, "setup-paper-plans")
+        if path == "/question-bank/knowledge-points":
+            await page.get_by_role("cell", name="医学伦理").wait_for()
+        if path == "/proctoring":
+            await _row(page, "王考生").wait_for()
+
+    # 免考设置 by the province: add a reason, open the 人文医学 application
+    await _visit(page, "/settings/exemption")
+    card = page.locator('[data-paper="humanities"]')
+    await card.get_by_role("button", name="添加免考理由").click()
+    await page.locator(".t-dialog textarea").fill("在援外医疗队工作")
+    await page.locator(".t-dialog").get_by_role("button", name="确认").click()
+    await card.get_by_text("在援外医疗队工作").wait_for()
+    await card.get_by_role("button", name="开启申请").click()
+    await _confirm(page)
+    await card.get_by_text("申请已开启").wait_for()
+    assert (await Cycle.get(id=cycle.id)).humanities_exemption_open is True
+    await _no_problems(page)
+
+    # the city administration: settings read-only, no 题库管理 (the server keeps banks to national/province)
+    await _as(page, "nn-admin", "/home")
+    for path in ("/settings/cycle", "/settings/exemption", "/proctoring", "/proctoring/violations"):
+        await _visit(page, path)
+    await page.locator('.t-menu__item[data-path="/settings/exemption"]').click()
+    await page.get_by_text("在援外医疗队工作").wait_for()
+    assert await page.get_by_role("button", name="添加免考理由").count() == 0
+    assert await page.get_by_text("删除", exact=True).count() == 0
+    assert await page.locator('.t-menu__item[data-path="/question-bank/questions"]').count() == 0
+
+    # the health institution and the assessment institution: 监考管理
+    await _as(page, "nn1h", "/home")
+    await _visit(page, "/proctoring/marks")
+    await _row(page, "王考生").wait_for()
+    await _as(page, "gxmu1", "/home")
+    await page.get_by_role("button", name="身份切换").click()
+    await page.get_by_text("切换为考核机构").click()
+    await page.get_by_text(f"{w.hospital.name}（考核机构）").wait_for()
+    await page.wait_for_load_state("networkidle")
+    await _visit(page, "/proctoring/marks")
+    await _row(page, "王考生").wait_for()
