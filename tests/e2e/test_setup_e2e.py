@@ -266,6 +266,8 @@ async def test_pages_open_for_province_city_and_institutions(app, page):
             await page.get_by_role("cell", name="医学伦理").wait_for()
         if path == "/proctoring":
             await _row(page, "王考生").wait_for()
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 1366  # the table scrolls inside
+            await shot(page, "setup-proctoring-list")
 
     # 免考设置 by the province: add a reason, open the 人文医学 application
     await _visit(page, "/settings/exemption")
