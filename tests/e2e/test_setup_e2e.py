@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from server.models import Cycle, ProctoringMark, Question, StaffAccount
+from server.models import Assessment, Cycle, ProctoringMark, Question, StaffAccount
 from server.security import hash_password
 from tests.e2e.helpers import login, shot
 from tests.factories import make_world
@@ -130,6 +130,18 @@ async def test_proctoring_photos_similarity_filter_and_marks_by_role(app, page):
     await _row(page, "张低分").get_by_text("标记").wait_for()
     assert await _row(page, "张低分").locator(".t-tag", has_text="疑似作弊").count() == 0
     assert not await ProctoringMark.filter(assessment_id=low.id, suspected=True).exists()
+    await _no_problems(page)
+
+    # 处理 (administrations): a required reason, then 违纪不合格, listed in 违纪处理记录 with the reason
+    await _row(page, "张低分").get_by_text("处理", exact=True).click()
+    reason = page.locator(".t-dialog", has_text="处理为违纪不合格")
+    await reason.locator("textarea").fill("抓拍照片显示他人代考")
+    await reason.get_by_role("button", name="确定").click()
+    await _row(page, "张低分").locator(".t-tag", has_text="违纪不合格").wait_for()
+    assert (await Assessment.get(id=low.id)).violation is True
+    await page.locator('.t-menu__item[data-path="/proctoring/violations"]').click()
+    await _row(page, "张低分").get_by_text("抓拍照片显示他人代考").wait_for()
+    assert await page.locator("tbody tr").count() == 1
     await _no_problems(page)
 
 
