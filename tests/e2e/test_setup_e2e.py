@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from server.models import Assessment, Cycle, ProctoringMark, Question, StaffAccount
+from server.models import Assessment, Cycle, ExemptionReason, ProctoringMark, Question, StaffAccount
 from server.security import hash_password
 from tests.e2e.helpers import login, shot
 from tests.factories import make_world
@@ -245,6 +245,17 @@ async def test_question_import_with_error_report_then_disable(app, page):
     await _row(page, "E2E-001").get_by_text("启用", exact=True).wait_for()
     assert (await Question.get(code="E2E-001")).active is False
     assert (await Question.get(code="E2E-002")).active is True
+
+    # 修改 the stem; 导出 downloads the list as .xlsx
+    await _row(page, "E2E-002").get_by_text("修改", exact=True).click()
+    editor = page.locator(".t-dialog", has_text="修改试题")
+    await editor.get_by_label("题干").locator("textarea").fill("修改后的题干")
+    await editor.get_by_role("button", name="保存").click()
+    await _row(page, "修改后的题干").wait_for()
+    assert (await Question.get(code="E2E-002")).stem == "修改后的题干"
+    async with page.expect_download() as exported:
+        await page.get_by_role("button", name="导出").click()
+    assert (await exported.value).suggested_filename == "试题导出.xlsx"
     await _no_problems(page)
 
 
@@ -274,6 +285,12 @@ async def test_pages_open_for_province_city_and_institutions(app, page):
         if path == "/question-bank/plans":
             await page.get_by_text("试卷题量").first.wait_for()
             await shot(page, "setup-paper-plans")
+        if path == "/question-bank/draw":
+            await page.get_by_role("button", name="抽取试卷").click()
+            await _confirm(page)
+            job = page.locator(".t-dialog", has_text="任务进度")
+            await job.get_by_text("已处理 1/1").wait_for(timeout=30_000)
+            await job.locator(".t-dialog__close").click()
         if path == "/question-bank/knowledge-points":
             await page.get_by_role("cell", name="医学伦理").wait_for()
         if path == "/proctoring":
@@ -292,6 +309,16 @@ async def test_pages_open_for_province_city_and_institutions(app, page):
     await _confirm(page)
     await card.get_by_text("申请已开启").wait_for()
     assert (await Cycle.get(id=cycle.id)).humanities_exemption_open is True
+    await card.get_by_role("button", name="添加免考理由").click()
+    await page.locator(".t-dialog textarea").fill("临时理由")
+    await page.locator(".t-dialog").get_by_role("button", name="确认").click()
+    await _row(card, "临时理由").get_by_text("编辑").click()
+    await page.locator(".t-dialog textarea").fill("临时理由（已改）")
+    await page.locator(".t-dialog").get_by_role("button", name="确认").click()
+    await _row(card, "临时理由（已改）").get_by_text("删除").click()
+    await _confirm(page)
+    await _row(card, "临时理由").wait_for(state="detached")
+    assert await ExemptionReason.filter(cycle_id=cycle.id).values_list("text", flat=True) == ["在援外医疗队工作"]
     await _no_problems(page)
 
     # the city administration: settings read-only, no 题库管理 (the server keeps banks to national/province)
@@ -315,3 +342,31 @@ async def test_pages_open_for_province_city_and_institutions(app, page):
     await page.wait_for_load_state("networkidle")
     await _visit(page, "/proctoring/marks")
     await _row(page, "王考生").wait_for()
+
+
+async def test_province_creates_the_cycle_national_reads_a_province(app, page):
+    w = await make_world()
+    await _ready(w.gx_admin, w.national)
+    await _as(page, "gx-admin", "/settings/cycle")
+    await page.get_by_text("本省尚未设置当前考核周期").wait_for()
+    page.watch.clear()  # the 404 that says so
+    await page.locator(".t-form__item", has_text="周期名称").locator("input").fill("2026-2028周期")
+    dates = page.locator(".t-form__item", has_text="考核周期").locator("input")
+    for i, value in ((0, "2026-01-01"), (1, "2028-12-31")):
+        await dates.nth(i).click()
+        await dates.nth(i).fill(value)
+        await dates.nth(i).press("Enter")
+    await page.get_by_role("button", name="新建本周期").click()
+    await page.get_by_text("考核时间设置").wait_for()
+    cycle = await Cycle.get(province_id=w.gx.id, is_current=True)
+    assert (cycle.name, str(cycle.start_date), str(cycle.end_date)) == ("2026-2028周期", "2026-01-01", "2028-12-31")
+    await _no_problems(page)
+
+    # the national office: picks a province and reads it; 题库管理 without 组卷蓝图/抽题 (province pages)
+    await _as(page, "national", "/home")
+    await _visit(page, "/settings/cycle")
+    await page.get_by_text("本周期考核设置（广西壮族自治区）").wait_for()
+    assert await page.get_by_role("button", name="保存时间设置").count() == 0
+    for path in ("/settings/exemption", "/question-bank/questions", "/question-bank/knowledge-points", "/proctoring"):
+        await _visit(page, path)
+    assert await page.locator('.t-menu__item[data-path="/question-bank/plans"]').count() == 0
