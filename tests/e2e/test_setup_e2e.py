@@ -187,6 +187,21 @@ async def test_cycle_settings_province_saves_refusal_on_field_city_read_only(app
     assert after.enrol_start == saved.enrol_start
     page.watch.clear()  # the 422 itself
 
+    # 考核内容: an empty 职业道德 is refused by the schema (422 details → the field); 考试参数 saved per paper
+    items = page.locator(".t-card", has_text="考核内容")
+    await items.locator(".t-form__item", has_text="职业道德").locator("textarea").fill("")
+    await items.get_by_role("button", name="保存").click()
+    await items.locator(".t-form__item", has_text="职业道德").get_by_text("职业道德至少1项").wait_for()
+    assert (await Cycle.get(id=cycle.id)).evaluation_items == after.evaluation_items  # nothing saved
+    page.watch.clear()
+    exam = page.locator(".t-col", has_text="人文医学")
+    await exam.locator(".t-form__item", has_text="题量").locator("input").fill("60")
+    await exam.get_by_role("button", name="保存").click()
+    await page.locator(".t-message.t-is-success", has_text="保存成功").last.wait_for()
+    settings = (await Cycle.get(id=cycle.id)).exam_settings
+    assert settings["humanities"]["question_count"] == 60 and settings["professional"]["question_count"] == 100
+    await _no_problems(page)
+
     # the city administration reads the same settings, without a 保存 button
     await _as(page, "nn-admin", "/settings/cycle")
     await page.get_by_text("当前为只读").wait_for()
@@ -257,6 +272,7 @@ async def test_question_import_with_error_report_then_disable(app, page):
         await page.get_by_role("button", name="导出").click()
     assert (await exported.value).suggested_filename == "试题导出.xlsx"
     await _no_problems(page)
+    await shot(page, "setup-questions")
 
 
 # --- every page of this part opens for its roles ---------------------------------------------------------
@@ -320,6 +336,7 @@ async def test_pages_open_for_province_city_and_institutions(app, page):
     await _row(card, "临时理由").wait_for(state="detached")
     assert await ExemptionReason.filter(cycle_id=cycle.id).values_list("text", flat=True) == ["在援外医疗队工作"]
     await _no_problems(page)
+    await shot(page, "setup-exemption")
 
     # the city administration: settings read-only, no 题库管理 (the server keeps banks to national/province)
     await _as(page, "nn-admin", "/home")
