@@ -12,6 +12,11 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 async def login(page, code: str, password: str) -> None:
     """Through the real login page; the captcha answer comes from Redis (same process)."""
     await page.goto("/console/login")
+    await fill_login(page, code, password)
+
+
+async def fill_login(page, code: str, password: str) -> None:
+    """fill and send the login page already open (keeps its ?redirect=)"""
     img = page.locator("img.captcha")
     await img.wait_for()
     captcha_id = await img.get_attribute("data-captcha-id")

@@ -34,7 +34,7 @@ async def _world():
 
 
 async def _no_error_toast(page) -> None:
-    toasts = page.locator(".t-message--error")
+    toasts = page.locator(".t-message.t-is-error")
     assert await toasts.count() == 0, await toasts.all_inner_texts()
 
 

@@ -19,12 +19,15 @@ export const useSession = defineStore('session', {
       this.me = null
     },
     /** 身份切换: while it runs the layout shows no page, so no page of the old role calls the API as the new one */
-    async switchRole(role: string, then: () => Promise<unknown>) {
+    async switchRole(role: string, then: (me: Me) => Promise<unknown>) {
+      await this.reload(then, () => authApi.switchRole(role))
+    },
+    /** reload the account (its role may have changed on the server), then `then` — with no page shown meanwhile */
+    async reload(then: (me: Me) => Promise<unknown>, first?: () => Promise<unknown>) {
       this.switching = true
       try {
-        await authApi.switchRole(role)
-        await this.load()
-        await then()
+        if (first) await first()
+        await then(await this.load())
       } finally {
         this.switching = false
       }
