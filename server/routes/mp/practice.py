@@ -51,7 +51,7 @@ async def questions(request: Request, query: PracticeQuery):
 @endpoint(PHYSICIAN, body=PracticeSubmit, response=Items[CheckedAnswer])
 async def answers(request: Request, body: PracticeSubmit):
     """提交练习答案: checked on the server; answer and explanation come back; wrong ones are collected."""
-    rows = await practice.check_answers(actor=actor_of(request), answers=[a.model_dump() for a in body.answers])
+    rows = await practice.check_answers(actor=actor_of(request), answers=body.answers)
     return Items[CheckedAnswer](data=rows)
 
 

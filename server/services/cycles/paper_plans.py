@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from tortoise.transactions import in_transaction
 
@@ -37,6 +37,7 @@ from server.models import (
 )
 from server.models.geo import province_id_of_path
 from server.schemas.common import Labelled
+from server.schemas.exams import BlueprintItem
 from server.schemas.question_bank import (
     BlueprintItemView,
     BlueprintShortage,
@@ -222,13 +223,13 @@ async def list_blueprints(*, actor: Actor, cycle_id: int) -> list[BlueprintView]
     return out
 
 
-def check_items(items: list[dict[str, Any]], expected: int) -> list[PlanItem]:
+def check_items(items: list[BlueprintItem], expected: int) -> list[PlanItem]:
     """Shape rules of a blueprint (no overlap, the right sum); the clean items."""
     seen: dict[str, set[str | None]] = defaultdict(set)
     clean: list[PlanItem] = []
     for item in items:
-        kp, qtype, count = item["knowledge_point"].strip(), item.get("qtype"), int(item["count"])
-        qtype = QuestionType(qtype).value if qtype else None
+        kp, count = item.knowledge_point.strip(), item.count
+        qtype = QuestionType(item.qtype).value if item.qtype else None
         if qtype in seen[kp]:
             raise ValidationFailed(f"知识点“{kp}”的题型重复", code="blueprint_duplicate")
         if seen[kp] and (qtype is None or None in seen[kp]):
@@ -243,7 +244,7 @@ def check_items(items: list[dict[str, Any]], expected: int) -> list[PlanItem]:
 
 
 async def set_blueprint(*, actor: Actor, cycle_id: int, paper_type: PaperType, category: PracticeCategory | None,
-                        items: list[dict[str, Any]]) -> BlueprintView:
+                        items: list[BlueprintItem]) -> BlueprintView:
     """保存组卷方案 (province administration, its own province's cycle). Refused with 422 and
     the list of shortages if the bank cannot fill it. Papers already drawn keep their questions."""
     check_paper(paper_type, category)

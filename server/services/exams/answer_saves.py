@@ -33,14 +33,13 @@ import asyncio
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.models import AttemptStatus, ExamAnswer, ExamAttempt
-from server.schemas.exams_mp import AnswerSaved, AnswersSaved, BatchSavedItem
+from server.schemas.exams_mp import AnswerItem, AnswerSaved, AnswersSaved, BatchSavedItem
 from server.services.access import Actor
 from server.services.cycles.papers import LETTERS
 from server.services.exams import attempts, exam_rules
@@ -267,12 +266,11 @@ async def save(*, actor: Actor, attempt_id: int, position: int, answer: list[str
     return await _ack_stored(attempt_id, position, attempt.deadline, now)
 
 
-async def save_batch(*, actor: Actor, attempt_id: int, items: list[dict[str, Any]]) -> AnswersSaved:
+async def save_batch(*, actor: Actor, attempt_id: int, items: list[AnswerItem]) -> AnswersSaved:
     """保存多题答案 (offline replay): every item validated first; each stored if its seq is newer.
     Answered with model_construct (no validation), as ``save``."""
     shape = await shape_for(actor, attempt_id)
-    cleaned = [(int(i["position"]), clean_answer(shape, int(i["position"]), i["answer"]), int(i["seq"]))
-               for i in items]
+    cleaned = [(i.position, clean_answer(shape, i.position, i.answer), i.seq) for i in items]
     now = utcnow()
     applied, attempt = await _save_locked(actor, attempt_id, cleaned, now)
     stored = await attempts.answers_of(attempt_id)

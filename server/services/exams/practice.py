@@ -37,6 +37,7 @@ from server.models import (
 )
 from server.models.geo import province_id_of_path
 from server.schemas.common import Labelled
+from server.schemas.exams import PracticeAnswer
 from server.schemas.exams_mp import OptionView, PaperQuestion, ReviewedQuestion
 from server.schemas.practice import (
     AnsweredQuestion,
@@ -156,13 +157,13 @@ async def _note_answers(physician_id: int, results: list[tuple[Question, list[st
                                   ignore_conflicts=True, using_db=conn)
 
 
-async def check_answers(*, actor: Actor, answers: list[dict[str, Any]]) -> list[CheckedAnswer]:
+async def check_answers(*, actor: Actor, answers: list[PracticeAnswer]) -> list[CheckedAnswer]:
     """提交练习答案: each answer checked here; the right answer and the explanation returned."""
     physician, province_id = await _physician(actor)
     results: list[tuple[Question, list[str], bool]] = []
     for item in answers:
-        q = await _pool_question(physician, province_id, int(item["question_id"]))
-        given = sorted(papers.letters_of(item.get("answer")))
+        q = await _pool_question(physician, province_id, item.question_id)
+        given = sorted(papers.letters_of(item.answer))
         results.append((q, given, given == sorted(q.answer)))
     async with in_transaction() as conn:
         await _note_answers(physician.id, results, "practice", conn)
@@ -244,7 +245,7 @@ async def list_mocks(*, actor: Actor, page_no: int, size: int) -> tuple[list[Moc
     return [_mock_out(m) for m in rows], count
 
 
-async def submit_mock(*, actor: Actor, mock_id: int, answers: dict[str, Any]) -> MockReviewed:
+async def submit_mock(*, actor: Actor, mock_id: int, answers: dict[str, list[str] | str]) -> MockReviewed:
     """交卷 (模拟): score and review. Submitting again returns the first result."""
     async with in_transaction() as conn:
         mock = await _own_mock(actor, mock_id, conn)
