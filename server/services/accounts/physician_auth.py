@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -111,7 +110,7 @@ def _refuse_inactive(physician: Physician) -> None:
                         code="physician_in_holding")
 
 
-def physician_session_data(physician: Physician, *, ip: str | None = None) -> dict[str, Any]:
+def physician_session_data(physician: Physician, *, ip: str | None = None) -> sessions.SessionData:
     """What a physician's session carries (the guard reads the set-up flags from it)."""
     return {
         "kind": "physician",
