@@ -274,12 +274,6 @@ async def summary_of(actor: Actor, a: Assessment, cycle: Cycle | None = None) ->
     )
 
 
-async def assessment_summary(actor: Actor, a: Assessment, cycle: Cycle | None = None) -> dict[str, Any]:
-    """``summary_of`` as a JSON dict, for services/proctoring/cases.py which extends it with ``**``
-    (kept until that module builds its answer from ``summary_of``)."""
-    return (await summary_of(actor, a, cycle)).model_dump(mode="json")
-
-
 # --- 医师信息列表 (health institution): the institution's physicians and their cycle status ------
 
 

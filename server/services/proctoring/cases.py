@@ -224,8 +224,7 @@ async def process(*, actor: Actor, assessment_id: int, reason: str, version: int
                                         reason=reason, data=record, apply=violation_hook(actor, reason, record),
                                         expected_version=version)
     a = outcome.assessment
-    summary = await progress.assessment_summary(actor, a)
-    # dict(): the summary's fields, whether progress answers a dict or an AssessmentSummary
+    summary = await progress.summary_of(actor, a)
     return ViolationProcessed(**dict(summary), from_status=outcome.from_status, to_status=outcome.to_status,
                               violation=a.violation, fail_reason=a.fail_reason, concluded_at=a.concluded_at)
 
