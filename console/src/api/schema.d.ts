@@ -1241,6 +1241,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/institutions/choices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 卫生机构 to choose when moving a physician (人员调出申请 / 调出暂存区 / 变更卫生机构): by name, 20 at most. */
+        get: operations["admin_orgs_institution_choices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/institutions/{org_id}": {
         parameters: {
             query?: never;
@@ -5801,6 +5818,30 @@ export interface components {
          */
         InstitutionCategory: "general_hospital" | "tcm_hospital" | "integrated_hospital" | "ethnic_hospital" | "specialty_hospital" | "maternal_child" | "community_centre" | "township_centre" | "clinic" | "cdc" | "other";
         /**
+         * InstitutionChoice
+         * @description A health institution to choose: id, name and its region's name.
+         */
+        InstitutionChoice: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Region */
+            region: string;
+        };
+        /**
+         * InstitutionChoiceQuery
+         * @description 卫生机构 to choose (by name).
+         */
+        InstitutionChoiceQuery: {
+            /**
+             * Name
+             * @description 机构名称（包含）
+             * @default null
+             */
+            name: string | null;
+        };
+        /**
          * InstitutionDetail
          * @description 卫生机构管理 → 查看: the row with the full phone and the 本机构信息 form.
          */
@@ -6008,6 +6049,11 @@ export interface components {
         Items_CheckedAnswer_: {
             /** Data */
             data: components["schemas"]["CheckedAnswer"][];
+        };
+        /** Items[InstitutionChoice] */
+        Items_InstitutionChoice_: {
+            /** Data */
+            data: components["schemas"]["InstitutionChoice"][];
         };
         /** Items[InstitutionOption] */
         Items_InstitutionOption_: {
@@ -12888,6 +12934,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_InstitutionRow_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
+    admin_orgs_institution_choices: {
+        parameters: {
+            query?: {
+                /** @description 机构名称（包含） */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_InstitutionChoice_"];
                 };
             };
             400: components["responses"]["E400"];
