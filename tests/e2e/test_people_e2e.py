@@ -225,20 +225,24 @@ async def test_transfer_in_review_reject_with_reason_and_approve(app, page):
     await dialog.get_by_text("请填写原因").wait_for()  # a reason is required
     await dialog.locator("textarea").fill("本院无此岗位")
     await dialog.get_by_role("button", name="确定").click()
-    await _row(page, "己医师").wait_for(state="detached")
+    await _row(page, "己医师").locator(".t-tag", has_text="已驳回").wait_for()
+    assert await _row(page, "己医师").get_by_text("本院无此岗位").count() == 1
+    assert await _row(page, "己医师").get_by_text("驳回", exact=True).count() == 0
     rejected = await PhysicianTransfer.get(id=t1.id)
     assert rejected.status == TransferStatus.REJECTED and rejected.decision_reason == "本院无此岗位"
     assert (await Physician.get(id=p1.id)).institution_id == w.hospital2.id
 
     await _row(page, "庚医师").get_by_text("通过").click()
     await page.locator(".t-popconfirm").get_by_role("button", name="确定").click()
-    await _row(page, "庚医师").wait_for(state="detached")
+    await _row(page, "庚医师").locator(".t-tag", has_text="已通过").wait_for()
     assert (await PhysicianTransfer.get(id=t2.id)).status == TransferStatus.APPROVED
     assert (await Physician.get(id=p2.id)).institution_id == w.hospital.id
     await _no_problem(page)
 
+    # 人员调出申请 lists only what this institution sent (none here)
     await page.locator(".t-tabs__nav-item", has_text="人员调出申请").click()
     await page.wait_for_load_state("networkidle")
+    await page.get_by_text("共 0 条数据").wait_for()
     await _no_problem(page)
 
 

@@ -9709,6 +9709,12 @@ export interface components {
          */
         TransferQuery: {
             /**
+             * Direction
+             * @description 卫生机构：out 本机构调出的 | in 调入本机构的
+             * @default null
+             */
+            direction: ("out" | "in") | null;
+            /**
              * @description 类型
              * @default null
              */
@@ -14759,6 +14765,8 @@ export interface operations {
                 status?: components["schemas"]["TransferStatus"];
                 /** @description 只看待我审核的 */
                 todo?: boolean;
+                /** @description 卫生机构：out 本机构调出的 | in 调入本机构的 */
+                direction?: "out" | "in";
             };
             header?: never;
             path?: never;

@@ -25,7 +25,7 @@ export const ADMIN_COLUMNS: Cols = [
   { colKey: 'category', title: '执业类别', width: 100, cell: label('category') },
   { colKey: 'level', title: '执业级别', width: 120, cell: label('level') },
   { colKey: 'registry_status', title: '登记状态', width: 110 },
-  { colKey: 'op', title: '操作', width: 200, fixed: 'right' },
+  { colKey: 'op', title: '操作', width: 250, fixed: 'right' },
 ]
 
 /** 调动记录 / 申请记录 */
@@ -33,7 +33,16 @@ export const TRANSFER_COLUMNS: Cols = [
   { colKey: 'kind', title: '类型', width: 120, cell: label('kind') },
   { colKey: 'from_org', title: '原卫生机构', width: 180, ellipsis: true, cell: label('from_org') },
   { colKey: 'to_org', title: '新卫生机构', width: 180, ellipsis: true, cell: label('to_org') },
-  { colKey: 'status', title: '状态', width: 90 },
+  { colKey: 'status', title: '状态', width: 100 },
   { colKey: 'decision_reason', title: '驳回理由', width: 140, ellipsis: true, cell: label('decision_reason') },
   { colKey: 'created_at', title: '申请时间', width: 170, cell: datetime('created_at') },
+]
+
+/** 调动记录 in the 查看 drawer (narrow) */
+export const DRAWER_TRANSFER_COLUMNS: Cols = [
+  { colKey: 'kind', title: '类型', width: 110, cell: label('kind') },
+  { colKey: 'from_org', title: '原卫生机构', ellipsis: true, cell: label('from_org') },
+  { colKey: 'to_org', title: '新卫生机构', ellipsis: true, cell: label('to_org') },
+  { colKey: 'status', title: '状态', width: 84 },
+  { colKey: 'created_at', title: '日期', width: 100, cell: (_h, { row }) => String(row.created_at ?? '').slice(0, 10) || '-' },
 ]

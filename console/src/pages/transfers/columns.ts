@@ -8,7 +8,7 @@ export const COLUMNS: Cols = [
   { colKey: 'from_org', title: '原卫生机构', width: 180, ellipsis: true, cell: label('from_org') },
   { colKey: 'to_org', title: '调入机构', width: 180, ellipsis: true, cell: label('to_org') },
   { colKey: 'holding_reason', title: '暂存区原因', width: 130, cell: label('holding_reason') },
-  { colKey: 'status', title: '状态', width: 90 },
+  { colKey: 'status', title: '状态', width: 100 },
   { colKey: 'requested_by', title: '申请机构', width: 160, ellipsis: true, cell: label('requested_by') },
   { colKey: 'note', title: '申请说明', width: 140, ellipsis: true, cell: label('note') },
   { colKey: 'decided_by', title: '审核机构', width: 160, ellipsis: true, cell: label('decided_by') },
