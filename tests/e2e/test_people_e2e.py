@@ -10,6 +10,7 @@ import pytest
 from server.models import (
     AssessmentStatus,
     AuditLog,
+    Department,
     OutboxMessage,
     OutboxStatus,
     Physician,
@@ -142,6 +143,42 @@ async def test_row_cancel_include_and_password_reset(app, page):
     await page.locator(".t-popconfirm").get_by_role("button", name="确定").click()
     await page.locator(".t-dialog", has_text="密码已重置").wait_for()
     assert (await Physician.get(id=p.id)).must_change_password is True
+    await _no_problem(page)
+
+
+async def test_move_department_and_export(app, page, tmp_path):
+    w = await make_world()
+    await open_cycle(w.gx, is_current=True)
+    ward = await Department.create(org=w.hospital, name="心内科")
+    p1 = await make_physician(w.hospital, name="子医师")
+    p2 = await make_physician(w.hospital, name="丑医师")
+    await _enter(page, w.hospital, "gxmu1")
+    await _open(page, "/physicians")
+    await _row(page, "子医师").locator(".t-checkbox").click()
+    await _row(page, "丑医师").locator(".t-checkbox").click()
+    await page.get_by_role("button", name="调整科室").click()
+    dialog = page.locator(".t-dialog", has_text="将已选的 2 名医师调整到")
+    await _choose(page, dialog.locator(".t-select"), "心内科")
+    await dialog.get_by_role("button", name="确定").click()
+    result = page.locator(".t-dialog", has_text="批量操作结果")
+    await result.get_by_text("成功 2 条").wait_for()
+    await result.get_by_role("button", name="知道了").click()
+    await _row(page, "丑医师").get_by_text("心内科").wait_for()
+    assert {p.department_id for p in await Physician.filter(id__in=[p1.id, p2.id])} == {ward.id}
+
+    # 导出 with the filters → the job's progress → 下载结果
+    await page.locator(".t-form__item", has_text="姓名").locator("input").fill("子医师")
+    await page.get_by_role("button", name="查询").click()
+    await page.get_by_text("共 1 条数据").wait_for()
+    await page.get_by_role("button", name="导出").click()
+    job = page.locator(".t-dialog", has_text="任务进度")
+    await job.get_by_role("button", name="下载结果").wait_for(timeout=30_000)
+    async with page.expect_download() as download:
+        await job.get_by_role("button", name="下载结果").click()
+    saved = tmp_path / "export.xlsx"
+    await (await download.value).save_as(saved)
+    cells = [c for row in openpyxl.load_workbook(saved).active.iter_rows(values_only=True) for c in row]
+    assert "子医师" in cells and "丑医师" not in cells
     await _no_problem(page)
 
 
