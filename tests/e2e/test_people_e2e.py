@@ -299,6 +299,35 @@ async def test_hospital_applies_transfer_out(app, page):
     await _no_problem(page)
 
 
+async def test_holding_in_applied_by_hospital_and_filed_by_province(app, page):
+    w = await make_world()
+    p = await make_physician(w.hospital, name="寅医师")
+    await _enter(page, w.hospital, "gxmu1")
+    await _open(page, "/transfers/mine?tab=holding")
+    await page.get_by_role("button", name="调入暂存区申请").click()
+    dialog = page.locator(".t-dialog", has_text="调入暂存区的原因")
+    await dialog.get_by_placeholder("请输入医师的身份证号码").fill(p.id_number)
+    await dialog.get_by_role("button", name="保存").click()
+    await dialog.get_by_text("请选择调入暂存区的原因").wait_for()  # the reason is required
+    await dialog.get_by_text("退休（不再执业）").click()
+    await dialog.get_by_role("button", name="保存").click()
+    await _row(page, "寅医师").locator(".t-tag", has_text="待审核").wait_for()
+    assert await _row(page, "寅医师").get_by_text("通过").count() == 0  # the province decides
+    await _no_problem(page)
+
+    await page.goto("/console/login")
+    await _enter(page, w.gx_admin, "gx-admin")
+    await _open(page, "/transfers")
+    row = _row(page, "寅医师")
+    await row.get_by_text("退休（不再执业）").wait_for()
+    await row.get_by_text("通过").click()
+    await page.locator(".t-popconfirm").get_by_role("button", name="确定").click()
+    await row.locator(".t-tag", has_text="已通过").wait_for()
+    fresh = await Physician.get(id=p.id)
+    assert fresh.registry_status.value == "holding" and fresh.institution_id is None
+    await _no_problem(page)
+
+
 # --- 消息发送记录 ----------------------------------------------------------------------------------
 
 
