@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from server.errors import NotFound, ValidationFailed
@@ -28,6 +29,7 @@ from server.models.geo import province_id_of_path
 from server.schemas.common import Labelled, Ref
 from server.schemas.orgs import (
     InstitutionAccount,
+    InstitutionChoice,
     InstitutionDetail,
     InstitutionRow,
     OrgForm,
@@ -143,6 +145,25 @@ async def list_institutions(
     orgs = await query.order_by("region_path", "name", "id").offset((page_no - 1) * size).limit(size) \
         .prefetch_related("region")
     return await _institution_rows(orgs, full=False), count
+
+
+async def institution_choices(*, actor: Actor, name: str | None = None, limit: int = 20) -> list[InstitutionChoice]:
+    """The health institutions a physician may be moved to (人员调出申请, 调出暂存区申请, 变更卫生机构):
+    an administration's jurisdiction; for a health institution its own province (seeds: 选择本地内的执业机构).
+    Cancelled institutions (no account left that is not 注销) are left out."""
+    if actor.role == Role.HEALTH_INSTITUTION:
+        province = province_id_of_path(actor.region_path)
+        parts = [p for p in actor.region_path.strip("/").split("/") if p]
+        query = Organisation.filter(region_path__startswith=f"/{parts[0]}/{province}/") if province else \
+            Organisation.filter(id=actor.org_id)
+    else:
+        query = Organisation.filter(await org_scope_q(actor))
+    query = query.filter(kind=OrgKind.HEALTH_INSTITUTION).filter(
+        id__in=Subquery(StaffAccount.exclude(status=AccountStatus.CANCELLED).values("org_id")))
+    if name and name.strip():
+        query = query.filter(name__icontains=name.strip())
+    orgs = await query.order_by("region_path", "name", "id").limit(limit).prefetch_related("region")
+    return [InstitutionChoice(id=o.id, name=o.name, region=o.region.name) for o in orgs]
 
 
 async def get_institution(*, actor: Actor, org_id: int) -> InstitutionDetail:
