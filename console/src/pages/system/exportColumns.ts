@@ -3,12 +3,12 @@ import { datetime, type Cols } from '../../columns'
 
 /** 导出记录 */
 export const EXPORT_COLUMNS: Cols = [
-  { colKey: 'kind', title: '导出内容', width: 140, cell: (_h, { row }) => EXPORT_KINDS[String(row.kind)] ?? String(row.kind) },
-  { colKey: 'status', title: '状态', width: 100 },
-  { colKey: 'percent', title: '进度', width: 160 },
-  { colKey: 'total', title: '条数', width: 80, align: 'right' },
-  { colKey: 'created_at', title: '申请时间', width: 170, cell: datetime('created_at') },
-  { colKey: 'finished_at', title: '完成时间', width: 170, cell: datetime('finished_at') },
-  { colKey: 'message', title: '说明', minWidth: 140, ellipsis: true, cell: (_h, { row }) => String(row.message || '-') },
-  { colKey: 'op', title: '操作', width: 190, fixed: 'right' },
+  { colKey: 'kind', title: '导出内容', width: 120, cell: (_h, { row }) => EXPORT_KINDS[String(row.kind)] ?? String(row.kind) },
+  { colKey: 'status', title: '状态', width: 90 },
+  { colKey: 'percent', title: '进度', width: 140 },
+  { colKey: 'total', title: '条数', width: 70, align: 'right' },
+  { colKey: 'created_at', title: '申请时间', width: 176, cell: datetime('created_at') },
+  { colKey: 'finished_at', title: '完成时间', width: 176, cell: datetime('finished_at') },
+  { colKey: 'message', title: '说明', minWidth: 120, ellipsis: true, cell: (_h, { row }) => String(row.message || '-') },
+  { colKey: 'op', title: '操作', width: 150, fixed: 'right' },
 ]
