@@ -4,11 +4,14 @@ state before the first 刷新统计, the refresh job, the table with the seeded 
 
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
 
+from server.models import Job, JobStatus
 from server.security import mask_id_number
 from tests.e2e.helpers import login, shot
 from tests.e2e.test_console_e2e import PASSWORD, _no_error_toast, _ready
@@ -170,6 +173,7 @@ async def test_exam_progress_export_downloaded_from_dialog_and_records(app, page
     assert _people(await _download_rows(page, result)) == {(ll.name, mask_id_number(ll.id_number))}
     await dialog.locator(".t-dialog__close").click()
     await page.locator("tbody tr", has_text="已完成").nth(1).wait_for()  # 最近的考试进展导出
+    await dialog.wait_for(state="hidden")
     await shot(page, "exam-progress-export")
 
     # 导出记录: both, 已完成, 下载 again (the older one: no filter)
@@ -213,3 +217,29 @@ async def test_hospital_and_assessment_institution_statistics(app, page):
         assert names == {w.hospital.name, w.hospital2.name}, names
         await _no_error_toast(page)
         assert not page.watch.problems, page.watch.problems
+
+
+async def test_export_records_poll_while_a_job_runs_and_stop_after(app, page):
+    fx = await seed_fixture()
+    await _ready(fx.w.gx_admin)
+    job = await Job.create(kind="export_progress", status=JobStatus.RUNNING, org_id=fx.w.gx_admin.id,
+                           total=10, processed=4, message="正在导出", started_at=datetime.now(UTC))
+    await login(page, "gx-admin", PASSWORD)
+    await page.wait_for_url("**/console/home")
+    calls: list[str] = []
+    page.on("request", lambda r: "/api/v1/admin/exports" in r.url and calls.append(r.url))
+    await _open(page, "/exports")
+    row = page.locator("tbody tr", has_text="考核进度导出")
+    await row.get_by_text("处理中").wait_for()
+    assert "40%" in await row.inner_text() and await row.get_by_text("查看进度").is_visible()
+    # the job finishes: the row follows without a click
+    await Job.filter(id=job.id).update(status=JobStatus.SUCCEEDED, processed=10, succeeded=10,
+                                       message="导出完成：共10条", finished_at=datetime.now(UTC))
+    await row.get_by_text("已完成").wait_for(timeout=8_000)
+    assert "100%" in await row.inner_text() and "导出完成：共10条" in await row.inner_text()
+    # nothing unfinished: polling stops
+    settled = len(calls)
+    await asyncio.sleep(4.5)
+    assert len(calls) == settled, calls
+    await _no_error_toast(page)
+    assert not page.watch.problems, page.watch.problems
