@@ -15,6 +15,7 @@ from server.models import Job, JobStatus
 from server.security import mask_id_number
 from tests.e2e.helpers import login, shot
 from tests.e2e.test_console_e2e import PASSWORD, _no_error_toast, _ready
+from tests.factories import make_physician
 from tests.integration.test_statistics import seed_fixture
 
 pytestmark = pytest.mark.e2e
@@ -190,6 +191,8 @@ async def test_exam_progress_export_downloaded_from_dialog_and_records(app, page
 
 
 async def test_hospital_and_assessment_institution_statistics(app, page):
+    from playwright.async_api import expect  # (the e2e conftest skips these tests without playwright)
+
     fx = await seed_fixture()
     w = fx.w
     await _ready(w.hospital)
@@ -200,6 +203,14 @@ async def test_hospital_and_assessment_institution_statistics(app, page):
     await _refresh_from_empty_state(page, "考核进度统计")
     assert await page.get_by_text("按地区").count() == 0
     assert await _cells(page.locator("tbody tr")) == [w.hospital.name, "青秀区", "2", "2", "1", "1", "1"]
+    # a new physician shows after the next 刷新统计 (header button), not before: not real time
+    await make_physician(w.hospital, n=99)
+    before = await page.get_by_test_id("computed-at").inner_text()
+    await page.wait_for_timeout(1100)  # 统计时间 is to the second
+    await page.locator(".t-card__actions").get_by_role("button", name="刷新统计").click()
+    await expect(page.get_by_test_id("computed-at")).not_to_have_text(before, timeout=30_000)
+    await expect(page.locator("tbody tr td").nth(2)).to_have_text("3")
+    assert await _cells(page.locator("tbody tr")) == [w.hospital.name, "青秀区", "3", "2", "1", "1", "1", "1"]
     await _open(page, "/statistics/results")
     await _refresh_from_empty_state(page, "考核结果统计")
     await _no_error_toast(page)
