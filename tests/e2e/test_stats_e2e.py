@@ -79,6 +79,8 @@ async def _row_of(rows: list[tuple], first: str, name: str = "") -> dict:
 
 
 async def test_statistics_refresh_table_charts_and_excel(app, page):
+    from playwright.async_api import expect  # (the e2e conftest skips these tests without playwright)
+
     fx = await seed_fixture()
     await _ready(fx.w.gx_admin)
     await login(page, "gx-admin", PASSWORD)
@@ -100,6 +102,13 @@ async def test_statistics_refresh_table_charts_and_excel(app, page):
     await page.get_by_text("按机构").click()
     row = table.locator("tbody tr", has_text=fx.w.hospital2.name)
     assert (await _cells(row))[:4] == [fx.w.hospital2.name, "青秀区", "7", "5"]
+    assert await table.locator("tbody tr").count() == 4
+    name = page.get_by_placeholder("输入机构名称筛选")
+    await name.fill("柳州")
+    await name.press("Enter")
+    await expect(table.locator("tbody tr")).to_have_count(1)
+    assert (await _cells(table.locator("tbody tr")))[:3] == [fx.w.lz_hospital.name, "城中区", "2"]
+    await name.fill("")
     # 下载Excel: the snapshot with its 统计时间
     rows = await _excel(page)
     assert "统计时间" in rows[0][0] and "不是实时统计" in rows[0][0]
