@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from server.models import Job, JobStatus
 from server.security import mask_id_number
-from tests.e2e.helpers import login, shot
+from tests.e2e.helpers import login, open_menu, shot
 from tests.e2e.test_console_e2e import PASSWORD, _no_error_toast, _ready
 from tests.factories import make_physician
 from tests.integration.test_statistics import seed_fixture
@@ -42,7 +42,7 @@ async def _cells(row) -> list[str]:
 
 async def _open(page, path: str) -> None:
     page.watch.clear()
-    await page.locator(f'.t-menu__item[data-path="{path}"]').click()
+    await open_menu(page, path)
     await page.wait_for_url(f"**/console{path}")
 
 

@@ -78,9 +78,8 @@ async def list_departments(request: Request, query: DepartmentQuery):
 @endpoint(HOSPITAL, body=DepartmentCreate, response=DepartmentView, status=201)
 async def create_department(request: Request, body: DepartmentCreate):
     """创建一级科室 / 二级科室 → 单一创建."""
-    row = await departments.create_department(actor=actor_of(request), name=body.name,
-                                              description=body.description, parent_id=body.parent_id)
-    return row
+    return await departments.create_department(actor=actor_of(request), name=body.name,
+                                               description=body.description, parent_id=body.parent_id)
 
 
 @bp.post("/departments/batch")

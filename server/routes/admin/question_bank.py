@@ -156,7 +156,7 @@ async def get_blueprint(request: Request, cycle_id: int, paper_type: str, query:
 async def set_blueprint(request: Request, cycle_id: int, paper_type: str, body: BlueprintIn):
     """保存组卷方案 (省级专属). 422 bank_shortage lists what the bank lacks."""
     return await paper_plans.set_blueprint(actor=actor_of(request), cycle_id=cycle_id, paper_type=_paper(paper_type),
-                                           category=body.category, items=[i.model_dump() for i in body.items])
+                                           category=body.category, items=body.items)
 
 
 @bp.post("/cycles/<cycle_id:int>/papers/draw")
