@@ -6110,46 +6110,6 @@ export interface components {
             size: number;
         };
         /**
-         * JobStarted
-         * @description A background job (GET /jobs/<id> for its progress and outcome).
-         */
-        JobStarted: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Failed */
-            failed: number;
-            /** Finished */
-            finished: boolean;
-            /** Finished At */
-            finished_at: string | null;
-            /** Has Errors */
-            has_errors: boolean;
-            /** Has Result */
-            has_result: boolean;
-            /** Id */
-            id: string;
-            /** Kind */
-            kind: string;
-            /** Message */
-            message: string;
-            /** Outcome */
-            outcome: unknown;
-            /** Percent */
-            percent: number;
-            /** Processed */
-            processed: number;
-            /** Started At */
-            started_at: string | null;
-            status: components["schemas"]["Labelled_JobStatus_"];
-            /** Succeeded */
-            succeeded: number;
-            /** Total */
-            total: number;
-        };
-        /**
          * JobStatus
          * @description queued=排队中；running=处理中；succeeded=已完成；failed=失败
          * @enum {string}
@@ -9589,7 +9549,7 @@ export interface components {
             notice: string;
             /** Realtime */
             realtime: boolean;
-            refreshing: components["schemas"]["JobStarted"] | null;
+            refreshing: components["schemas"]["JobView"] | null;
             /** Regions */
             regions: components["schemas"]["StatsRegionRow"][];
             /** Total */
@@ -14375,7 +14335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobStarted"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             400: components["responses"]["E400"];
@@ -14659,7 +14619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobStarted"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             400: components["responses"]["E400"];
@@ -14740,7 +14700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobStarted"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             400: components["responses"]["E400"];

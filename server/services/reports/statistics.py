@@ -59,7 +59,7 @@ from server.models import (
 )
 from server.models.geo import province_id_of_path
 from server.schemas.common import Labelled
-from server.schemas.statistics import JobStarted, StatsSnapshotView
+from server.schemas.statistics import StatsSnapshotView
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.platform import excel, jobs
@@ -379,7 +379,7 @@ async def latest_view(*, actor: Actor, kind: str) -> StatsSnapshotView:
         kind=Labelled.of(snapshot.kind),
         computed_at=snapshot.computed_at, computed_at_text=local_time(snapshot.computed_at),
         realtime=False, notice=NOTICE, duration_ms=snapshot.duration_ms,
-        refreshing=JobStarted(**dict(jobs.job_view(running))) if running is not None else None,
+        refreshing=jobs.job_view(running) if running is not None else None,
         **snapshot.data,
     )
 
