@@ -40,7 +40,8 @@ def scan():
         tree = ast.parse(src)
         is_pkg = path.name == "__init__.py"
 
-        def visit(node: ast.AST, in_func: bool, in_type_check: bool) -> None:
+        def visit(node: ast.AST, in_func: bool, in_type_check: bool, mod: str = mod, is_pkg: bool = is_pkg,
+                  lines: list[str] = lines) -> None:
             for child in ast.iter_child_nodes(node):
                 f = in_func or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
                 tc = in_type_check or (isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test))
