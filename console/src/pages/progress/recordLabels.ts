@@ -12,7 +12,12 @@ export const FIELD_LABELS: Record<string, string> = {
   practice: '执业信息', experience: '相关经历', self_assessment: '自评',
 }
 
-const PROCEDURES: Record<string, string> = { simple: '简易程序', general: '一般程序' }
+/** enum values stored inside the enrolment (server/models: Procedure, PracticeCategory, PhysicianLevel) */
+const VALUE_LABELS: Record<string, Record<string, string>> = {
+  procedure: { simple: '简易程序', general: '一般程序' },
+  category: { clinical: '临床', tcm: '中医', dental: '口腔', public_health: '公共卫生' },
+  level: { physician: '执业医师', assistant: '执业助理医师' },
+}
 
 export function fieldLabel(key: string): string {
   return FIELD_LABELS[key] ?? key
@@ -22,7 +27,7 @@ export function fieldLabel(key: string): string {
 export function show(value: unknown, key = ''): string {
   if (value === null || value === undefined || value === '') return '-'
   if (typeof value === 'boolean') return value ? '是' : '否'
-  if (key === 'procedure' && typeof value === 'string') return PROCEDURES[value] ?? value
+  if (typeof value === 'string' && VALUE_LABELS[key]) return VALUE_LABELS[key][value] ?? value
   if (Array.isArray(value)) return value.length ? value.map((v) => show(v)).join('；') : '-'
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>
