@@ -188,3 +188,98 @@ async def test_administration_delay_and_reexam_pages_open(app, client, page):
     await page.get_by_text("暂无待处理的记录").wait_for()
     assert (await Assessment.get(id=a.id)).delay == D.APPROVED
     await _no_error_toast(page)
+
+
+async def test_evaluation_form_checks_its_fields_then_submits(app, client, page):
+    w = await make_world()
+    cycle = await open_cycle(w.gx, is_current=True)
+    d = await Driver.new(client, w, cycle, name=NAMES[0])
+    a = await d.main(S.ENROLLED)
+    await _ready(w.hospital2)
+    await login(page, "nn1h", PASSWORD)
+    await page.wait_for_url("**/console/home")
+    await page.wait_for_load_state("networkidle")
+    await page.goto("/console/review/evaluation-general")
+    posts = _requests(page, r"/actions/")
+    row = page.locator("tbody tr", has_text=NAMES[0])
+    await row.get_by_text("提交", exact=True).click()
+    dialog = page.locator(".t-dialog", has_text=f"提交 — {NAMES[0]}")
+    await dialog.wait_for()
+    await dialog.get_by_role("button", name="确定").click()
+    await dialog.get_by_text("请评定工作成绩").wait_for()
+    await dialog.get_by_text("请评定职业道德").wait_for()
+    assert posts == []
+    await dialog.locator(".t-form__item", has_text="工作成绩").get_by_text("合格", exact=True).click()
+    await dialog.locator(".t-form__item", has_text="职业道德").get_by_text("不合格", exact=True).click()
+    await dialog.locator("textarea").fill("医德考评未通过")
+    await dialog.get_by_role("button", name="确定").click()
+    await page.get_by_text("暂无待处理的记录").wait_for()
+    assert len(posts) == 1
+    a = await Assessment.get(id=a.id)
+    assert a.status == S.EVALUATED and a.work_result.value == "pass" and a.ethics_result.value == "fail"
+    assert a.evaluation_opinion == "医德考评未通过"
+
+
+async def test_province_confirms_the_reexam_list_with_the_suspension(app, client, page):
+    w = await make_world()
+    cycle = await open_cycle(w.gx, is_current=True)
+    failed = [await (await Driver.new(client, w, cycle, name=n)).main(S.FAILED) for n in NAMES[:2]]
+    await _ready(w.gx_admin)
+    await login(page, "gx-admin", PASSWORD)
+    await page.wait_for_url("**/console/home")
+    await page.wait_for_load_state("networkidle")
+    await page.goto("/console/reexam/candidates")
+    await page.get_by_text(NAMES[1]).wait_for()
+    await page.locator("thead .t-checkbox").first.click()
+    await page.get_by_role("button", name="确认（2）").click()
+    dialog = page.locator(".t-dialog", has_text="确认再次考核名单（2 人）")
+    await dialog.wait_for()
+    await dialog.locator("input").first.fill("6")
+    await dialog.get_by_role("button", name="确定").click()
+    result = page.locator(".t-dialog", has_text="批量操作结果")
+    await result.wait_for()
+    assert re.sub(r"\s+", "", await result.locator(".summary").inner_text()) == "成功2条，失败0条"
+    for a in failed:
+        a = await Assessment.get(id=a.id)
+        assert a.status == S.REEXAM_LISTED and a.suspension_months == 6
+
+
+async def test_progress_filters_reject_to_leave_and_export(app, client, page):
+    w = await make_world()
+    cycle = await open_cycle(w.gx, is_current=True)
+    drivers = [await Driver.new(client, w, cycle, name=n) for n in NAMES[:2]]
+    first = await drivers[0].main(S.ENROLLED)
+    await drivers[1].main(S.ENROL_SUBMITTED)
+    await _ready(w.gx_admin)
+    await login(page, "gx-admin", PASSWORD)
+    await page.wait_for_url("**/console/home")
+    await page.wait_for_load_state("networkidle")
+    await page.goto("/console/progress")
+    await page.get_by_text(NAMES[1]).wait_for()
+    # 考核状态 filter → one row, in the URL
+    await page.locator(".t-form__item", has_text="考核状态").locator(".t-select").click()
+    await page.locator(".t-select-option", has_text="待卫生机构评定").click()
+    await page.get_by_role("button", name="查询").click()
+    await page.locator("tbody tr", has_text=NAMES[1]).wait_for(state="detached")
+    assert "status=enrolled" in page.url
+    row = page.locator("tbody tr", has_text=NAMES[0])
+    await row.get_by_text("驳回到重新选择程序").wait_for()
+    # 导出 with the filters → job progress → 下载结果
+    exports = _requests(page, r"/exports/progress")
+    await page.get_by_role("button", name="导出").click()
+    job = page.locator(".t-dialog", has_text="任务进度")
+    await job.get_by_role("button", name="下载结果").wait_for(timeout=20_000)
+    assert len(exports) == 1 and "status=enrolled" in exports[0], exports
+    async with page.expect_download() as dl:
+        await job.get_by_role("button", name="下载结果").click()
+    assert (await dl.value).suggested_filename.endswith(".xlsx")
+    await job.locator(".t-dialog__close").click()
+    # 驳回到退出当前周期 with a reason
+    await row.get_by_text("驳回到退出当前周期").click()
+    dialog = page.locator(".t-dialog", has_text=f"驳回到退出当前周期 — {NAMES[0]}")
+    await dialog.locator("textarea").fill("已调离本省")
+    await dialog.get_by_role("button", name="确定").click()
+    await page.locator("tbody tr", has_text=NAMES[0]).wait_for(state="detached")
+    a = await Assessment.get(id=first.id)
+    assert a.status == S.LEFT and a.last_reason == "已调离本省"
+    await _no_error_toast(page)
