@@ -43,18 +43,25 @@ export function queueColumns(queue: string, batch: boolean): Cols {
   return [
     ...(batch ? [{ colKey: 'row-select', type: 'multiple' as const, width: 46, fixed: 'left' as const }] : []),
     { colKey: 'physician.name', title: '姓名', width: 100, ellipsis: true, fixed: 'left', cell: label('physician.name') },
-    { colKey: 'physician.id_number', title: '身份证号', width: 180, cell: label('physician.id_number') },
-    { colKey: 'physician.phone', title: '手机号码', width: 130, cell: label('physician.phone') },
-    { colKey: 'physician.department', title: '科室', width: 120, ellipsis: true, cell: label('physician.department') },
-    { colKey: 'institution', title: '卫生机构', width: 180, ellipsis: true, cell: label('institution') },
-    { colKey: 'physician.category', title: '执业类别', width: 100, cell: label('physician.category') },
-    { colKey: 'procedure', title: '考核程序', width: 100, cell: label('procedure') },
+    { colKey: 'physician.id_number', title: '身份证号', width: 175, cell: label('physician.id_number') },
+    { colKey: 'physician.phone', title: '手机号码', width: 120, cell: label('physician.phone') },
+    { colKey: 'physician.department', title: '科室', width: 100, ellipsis: true, cell: label('physician.department') },
+    { colKey: 'institution', title: '卫生机构', width: 160, ellipsis: true, cell: label('institution') },
+    { colKey: 'physician.category', title: '执业类别', width: 90, cell: label('physician.category') },
+    { colKey: 'procedure', title: '考核程序', width: 90, cell: label('procedure') },
     ...(results ? [
       { colKey: 'work_result', title: '工作成绩', width: 90, cell: label('work_result') },
       { colKey: 'ethics_result', title: '职业道德', width: 90, cell: label('ethics_result') },
     ] : []),
-    { colKey: status.key, title: status.title, width: 150 },
-    { colKey: 'last_reason', title: '最近意见', width: 160, ellipsis: true, cell: label('last_reason') },
-    { colKey: 'op', title: '操作', width: 220, fixed: 'right' },
+    { colKey: status.key, title: status.title, width: 130 },
+    { colKey: 'last_reason', title: '最近意见', width: 140, ellipsis: true, cell: label('last_reason') },
+    { colKey: 'op', title: '操作', width: 190, fixed: 'right' },
   ]
+}
+
+/** the columns shown until the user picks others (列设置): a health institution's own queues need no
+ * 卫生机构 column; 手机号码 (and 最近意见 for the other roles) on demand, so the page fits 1366 px */
+export function defaultColumns(cols: Cols, role: string): string[] {
+  const hidden = role === 'health_institution' ? ['physician.phone', 'institution'] : ['physician.phone', 'last_reason']
+  return cols.map((c) => String(c.colKey)).filter((k) => !hidden.includes(k))
 }
