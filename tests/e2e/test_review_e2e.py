@@ -264,6 +264,7 @@ async def test_progress_filters_reject_to_leave_and_export(app, client, page):
     assert "status=enrolled" in page.url
     row = page.locator("tbody tr", has_text=NAMES[0])
     await row.get_by_text("驳回到重新选择程序").wait_for()
+    await shot(page, "progress-list")
     # 导出 with the filters → job progress → 下载结果
     exports = _requests(page, r"/exports/progress")
     await page.get_by_role("button", name="导出").click()
@@ -282,4 +283,14 @@ async def test_progress_filters_reject_to_leave_and_export(app, client, page):
     await page.locator("tbody tr", has_text=NAMES[0]).wait_for(state="detached")
     a = await Assessment.get(id=first.id)
     assert a.status == S.LEFT and a.last_reason == "已调离本省"
+    # 卫生机构 filter: the administration's institutions, searched by name
+    page.watch.clear()
+    await page.get_by_role("button", name="重置").click()
+    await page.get_by_text(NAMES[1]).wait_for()
+    await page.locator(".t-form__item", has_text="卫生机构").locator("input").fill("南宁市第一")
+    await page.locator(".t-select-option", has_text=w.hospital2.name).click()
+    await page.get_by_role("button", name="查询").click()
+    await page.wait_for_url(f"**institution_id={w.hospital2.id}*")
+    await page.get_by_text(NAMES[1]).wait_for()
     await _no_error_toast(page)
+    assert not page.watch.problems, page.watch.problems
