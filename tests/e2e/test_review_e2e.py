@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from server.models import Assessment, AssessmentEvent, AssessmentStatus as S, DelayStatus as D
+from server.models import Assessment, AssessmentEvent
+from server.models import AssessmentStatus as S
+from server.models import DelayStatus as D
 from tests.e2e.helpers import login, shot, visible_leaves
 from tests.e2e.test_console_e2e import PASSWORD, _no_error_toast, _ready
 from tests.factories import make_world

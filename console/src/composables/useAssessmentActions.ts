@@ -5,7 +5,7 @@
 import { reactive, ref } from 'vue'
 import { reviewApi } from '../api/review'
 import type { ActionBody, AvailableAction } from '../api/review'
-import { fieldErrors } from '../api/http'
+import { ApiError, fieldErrors } from '../api/http'
 import type { BatchOutcome } from '../components/BatchResultDialog.vue'
 import { useSingleFlight } from './useSingleFlight'
 
@@ -52,7 +52,13 @@ export function useAssessmentActions(onDone: () => unknown) {
   const batchNames = ref<Record<string, string>>({})
 
   async function move(target: ActionTarget, action: string, label: string, body: ActionBody) {
-    await reviewApi.act(target.id, action, { ...body, ...(target.version !== undefined ? { version: target.version } : {}) })
+    try {
+      await reviewApi.act(target.id, action, { ...body, ...(target.version !== undefined ? { version: target.version } : {}) })
+    } catch (e) {
+      // moved on meanwhile (stale_version / no longer allowed): the server's message was shown; show the record as it is now
+      if (e instanceof ApiError && (e.status === 409 || e.code === 'invalid_transition')) await onDone()
+      throw e
+    }
     void toast('success', `${target.name}：${label}成功`)
     await onDone()
   }
@@ -76,10 +82,11 @@ export function useAssessmentActions(onDone: () => unknown) {
     return run(() => move(target, a.action, a.label, {}).catch(() => undefined))
   }
 
-  /** ReasonDialog's submit: throws on failure so the dialog stays open */
+  /** ReasonDialog's submit: closes it on success; on failure (message shown) it stays open */
   function submitReason(text: string) {
     const t = reason.target!
-    return move(t, reason.action, reason.header.split(' — ')[0], { reason: text }).then(() => { reason.visible = false })
+    return move(t, reason.action, reason.header.split(' — ')[0], { reason: text })
+      .then(() => { reason.visible = false }, () => undefined)
   }
 
   function formBody(): ActionBody {
