@@ -296,3 +296,40 @@ async def test_progress_filters_reject_to_leave_and_export(app, client, page):
     await page.get_by_text(NAMES[1]).wait_for()
     await _no_error_toast(page)
     assert not page.watch.problems, page.watch.problems
+
+
+async def test_judging_batch_confirm_then_certificate(app, client, page):
+    from tests.integration.results_support import exam_world, new_driver
+
+    w, cycle = await exam_world()
+    drivers = [await new_driver(client, w, cycle, name=n) for n in NAMES[:2]]
+    done = [await drivers[0].exams_done(humanities=80, professional=70),
+            await drivers[1].exams_done(humanities=80, professional=50)]
+    await _ready(w.hospital)
+    await login(page, "gxmu1", PASSWORD)
+    await page.wait_for_url("**/console/home")
+    await page.get_by_role("button", name="身份切换").click()
+    await page.get_by_text("切换为考核机构").click()
+    await page.get_by_text(f"{w.hospital.name}（考核机构）").wait_for()
+    await page.wait_for_load_state("networkidle")
+    await page.locator('.t-menu__item[data-path="/results/judging-general"]').click()
+    await page.get_by_text(NAMES[1]).wait_for()
+    rows = await page.locator("tbody tr").all_inner_texts()
+    assert "合格" in rows[0] and "不合格" in rows[1], rows  # what 确认 decides
+    await shot(page, "results-judging")
+    await page.locator("thead .t-checkbox").first.click()
+    await page.get_by_role("button", name="批量确认（2）").click()
+    result = page.locator(".t-dialog", has_text="批量操作结果")
+    await result.wait_for()
+    assert re.sub(r"\s+", "", await result.locator(".summary").inner_text()) == "成功2条，失败0条"
+    statuses = [(await Assessment.get(id=a.id)).status for a in done]
+    assert statuses == [S.QUALIFIED, S.FAILED]
+    await result.get_by_role("button", name="知道了").click()
+    # 证书打印 of the 合格 one: the PDF opens in a new tab from an object URL
+    await page.goto(f"/console/progress?name={NAMES[0]}")
+    row = page.locator("tbody tr", has_text=NAMES[0])
+    async with page.context.expect_page() as popup:
+        await row.get_by_text("证书打印").click()
+    tab = await popup.value
+    assert tab.url.startswith("blob:"), tab.url
+    await _no_error_toast(page)
