@@ -11,7 +11,7 @@ import pytest
 from server.models import Assessment, AssessmentEvent
 from server.models import AssessmentStatus as S
 from server.models import DelayStatus as D
-from tests.e2e.helpers import login, shot, visible_leaves
+from tests.e2e.helpers import login, open_menu, shot, visible_leaves
 from tests.e2e.test_console_e2e import PASSWORD, _no_error_toast, _ready
 from tests.factories import make_world
 from tests.integration.review_support import Driver, open_cycle, staff_move
@@ -142,7 +142,7 @@ async def test_view_opens_the_whole_record_and_the_photo(app, client, page):
 async def _open_each(page, paths: list[str]) -> None:
     for path in paths:
         page.watch.clear()
-        await page.locator(f'.t-menu__item[data-path="{path}"]').click()
+        await open_menu(page, path)
         await page.wait_for_url(f"**/console{path}*")
         await page.wait_for_load_state("networkidle")
         await page.locator(".t-table").first.wait_for()
@@ -166,7 +166,7 @@ async def test_assessment_institution_queues_open(app, client, page):
     assert "/review/enrolment_confirm" in paths and "/results/judging-simple" in paths
     await _open_each(page, paths)
     # 确认考核医师名单 has the row with its moves
-    await page.locator('.t-menu__item[data-path="/review/enrolment_confirm"]').click()
+    await open_menu(page, "/review/enrolment_confirm")
     row = page.locator("tbody tr", has_text=NAMES[0])
     await row.get_by_text("通过", exact=True).wait_for()
     await row.get_by_text("驳回", exact=True).wait_for()
@@ -184,7 +184,7 @@ async def test_administration_delay_and_reexam_pages_open(app, client, page):
     await _open_each(page, ["/review/delay_approval", "/reexam/candidates", "/reexam/judging-simple",
                             "/reexam/judging-general", "/progress"])
     # 延期考核审批: 同意 is one call
-    await page.locator('.t-menu__item[data-path="/review/delay_approval"]').click()
+    await open_menu(page, "/review/delay_approval")
     row = page.locator("tbody tr", has_text=NAMES[1])
     await row.get_by_text("同意", exact=True).click()
     await page.get_by_text("暂无待处理的记录").wait_for()
@@ -236,7 +236,7 @@ async def test_province_confirms_the_reexam_list_with_the_suspension(app, client
     await page.get_by_role("button", name="确认（2）").click()
     dialog = page.locator(".t-dialog", has_text="确认再次考核名单（2 人）")
     await dialog.wait_for()
-    await dialog.locator("input").first.fill("6")
+    await dialog.get_by_text("6个月").click()
     await dialog.get_by_role("button", name="确定").click()
     result = page.locator(".t-dialog", has_text="批量操作结果")
     await result.wait_for()
@@ -312,7 +312,7 @@ async def test_judging_batch_confirm_then_certificate(app, client, page):
     await page.get_by_text("切换为考核机构").click()
     await page.get_by_text(f"{w.hospital.name}（考核机构）").wait_for()
     await page.wait_for_load_state("networkidle")
-    await page.locator('.t-menu__item[data-path="/results/judging-general"]').click()
+    await open_menu(page, "/results/judging-general")
     await page.get_by_text(NAMES[1]).wait_for()
     rows = await page.locator("tbody tr").all_inner_texts()
     assert "合格" in rows[0] and "不合格" in rows[1], rows  # what 确认 decides

@@ -16,7 +16,6 @@ export type BatchResult = S['BatchResult']
 export type ResultRow = S['ResultRow']
 export type ScoredResultRow = S['ScoredResultRow']
 export type JobView = S['JobView']
-export type JobStarted = S['JobStarted']
 export type ReexamConfirmBatch = S['ReexamConfirmBatch']
 export type ReexamConfirmAll = S['ReexamConfirmAll']
 export type OrgOption = { id: number; name: string }
@@ -44,7 +43,7 @@ export const resultApi = {
   judging: (q: Query) => http.get<Page<ScoredResultRow>>('/results/judging', q),
   reexamCandidates: (q: Query) => http.get<Page<ResultRow>>('/reexam/candidates', q),
   reexamConfirm: (body: ReexamConfirmBatch) => http.post<BatchResult>('/reexam/confirm', body),
-  reexamConfirmAll: (body: ReexamConfirmAll) => http.post<JobStarted>('/reexam/confirm-all', body),
+  reexamConfirmAll: (body: ReexamConfirmAll) => http.post<JobView>('/reexam/confirm-all', body),
   reexamResults: (q: Query) => http.get<Page<ScoredResultRow>>('/reexam/results', q),
 }
 

@@ -30,7 +30,7 @@ const FORM_OF: Record<string, FormKind> = {
 function blankForm() {
   return {
     work_result: '', ethics_result: '', opinion: '', reason: '',
-    work_agree: true, ethics_agree: true, suspension_months: 3, suspended_from: '',
+    work_agree: true, ethics_agree: true, suspension_months: 3,
   }
 }
 export type MoveForm = ReturnType<typeof blankForm>
@@ -95,7 +95,7 @@ export function useAssessmentActions(onDone: () => unknown) {
       case 'evaluation': return { work_result: d.work_result, ethics_result: d.ethics_result, opinion: d.opinion }
       case 'review_submit': return { opinion: d.opinion }
       case 'review_reject': return { work_agree: d.work_agree, ethics_agree: d.ethics_agree, reason: d.reason }
-      case 'reexam_confirm': return { suspension_months: d.suspension_months, suspended_from: d.suspended_from || null }
+      case 'reexam_confirm': return { suspension_months: d.suspension_months } // from the day of the confirmation
       default: return {}
     }
   }
