@@ -123,6 +123,8 @@ async def test_view_opens_the_whole_record_and_the_photo(app, client, page):
     assert await img.evaluate("i => i.naturalWidth") == 295
     await shot(page, "assessment-detail-photo")
     await page.keyboard.press("Escape")
+    await page.locator(".t-image-viewer__modal-pic").wait_for(state="hidden")
+    await page.wait_for_timeout(400)  # the viewer's fade-out, for the screenshot
     await page.wait_for_load_state("networkidle")
     await page.mouse.wheel(0, 2000)
     await shot(page, "assessment-detail")
