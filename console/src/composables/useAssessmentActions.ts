@@ -9,6 +9,12 @@ import { ApiError, fieldErrors } from '../api/http'
 import type { BatchOutcome } from '../components/BatchResultDialog.vue'
 import { useSingleFlight } from './useSingleFlight'
 
+/** moves made from their own pages, not from 考核进度 / 查看: 处理 → 违纪不合格 belongs to 监考管理 (with the evidence) */
+const ELSEWHERE = new Set(['admin_mark_violation'])
+export function listedActions(actions: AvailableAction[]): AvailableAction[] {
+  return actions.filter((a) => !ELSEWHERE.has(a.action))
+}
+
 /** the assessment a move is made on: its id, the version the page saw, the physician's name */
 export interface ActionTarget {
   id: number
