@@ -1,6 +1,6 @@
 import { label, type Cols } from '../../columns'
 
-/** the moves of each review queue (server/services/assessment/progress.py QUEUES; 复核申请 also 变更) */
+/** the moves of each review queue (server/services/assessment/progress.py QUEUES; 复核申请 also 变更); tests/integration/test_console.py checks the copy */
 export const QUEUE_ACTIONS: Record<string, string[]> = {
   enrolment_report: ['hi_approve_enrolment', 'hi_reject_enrolment'],
   modification: ['hi_allow_modification', 'hi_refuse_modification', 'hi_confirm_modification', 'hi_return_modification'],
