@@ -7,7 +7,7 @@ export const COLUMNS: Cols = [
   { colKey: 'region', title: '所在地区', width: 120, cell: label('region') },
   { colKey: 'code', title: '机构账号', width: 170, ellipsis: true },
   { colKey: 'status', title: '账号状态', width: 100 },
-  { colKey: 'may_apply_assessment', title: '申请成为考核机构', width: 140 },
+  { colKey: 'may_apply_assessment', title: '申请成为考核机构', width: 150, ellipsis: true },
   { colKey: 'address', title: '详细地址', width: 200, ellipsis: true, cell: label('address') },
   { colKey: 'created_at', title: '创建时间', width: 170, cell: datetime('created_at') },
   { colKey: 'op', title: '操作', width: 250, fixed: 'right' },
