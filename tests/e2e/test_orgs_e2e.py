@@ -74,8 +74,13 @@ async def _logout(page) -> None:
 
 
 async def _open(page, path: str) -> None:
+    """through the side menu (a reload would abort the calls of the page we leave), else by URL"""
     page.watch.clear()
-    await page.goto(f"/console{path}")
+    item = page.locator(f'.t-menu__item[data-path="{path}"]')
+    if await item.count():
+        await item.click()
+    else:
+        await page.goto(f"/console{path}")
     await page.wait_for_url(f"**/console{path}*")
     await page.wait_for_load_state("networkidle")
 
@@ -178,7 +183,6 @@ async def test_oversized_import_is_refused_before_upload(app, page, tmp_path):
     await dialog.get_by_role("alert").filter(has_text="文件超过 50 MB").wait_for()
     start = dialog.get_by_role("button", name="开始导入")
     assert await start.is_disabled()
-    await start.click(force=True)
     await page.wait_for_timeout(300)
     assert sent == []
 
@@ -296,6 +300,7 @@ async def test_application_submitted_then_rejected_with_reason(app, page):
     await row.get_by_text("查看").click()
     drawer = page.locator(".t-drawer")
     await drawer.locator("img.preview").wait_for()  # the material, fetched with the token
+    await shot(page, "orgs-application-view")
     await drawer.get_by_role("button", name="驳回").click()
     dialog = page.locator(".t-dialog", has_text="驳回原因")
     await dialog.get_by_role("button", name="确定").click()
@@ -343,6 +348,9 @@ async def test_administration_pages_open(app, page, who):
     await _row(page, w.hospital2.name).get_by_text("查看").click()
     await page.locator(".t-drawer").get_by_text(w.hospital2.name).first.wait_for()
     await _clean(page, "卫生机构管理 查看")
+    await shot(page, f"orgs-institutions-{who}")
+    await page.locator(".t-drawer__mask").click()
+    await page.locator(".t-drawer--open").wait_for(state="detached")
     if who != "gx_admin":
         return  # the industry organisation sits at the province, outside a city's jurisdiction
     # 行业组织作为考核机构: the switch calls the API
@@ -376,6 +384,7 @@ async def test_health_institution_pages_then_assessment_institution(app, page):
     await _row(page, "消化内科").wait_for()
     assert await page.locator("tbody tr").count() == 3
     await _clean(page, "科室信息")
+    await shot(page, "orgs-departments")
 
     # 本机构信息: 编辑 → 保存 the institution form
     await _open(page, "/org/self")
@@ -393,6 +402,7 @@ async def test_health_institution_pages_then_assessment_institution(app, page):
     await page.get_by_role("button", name="保存").click()
     await page.get_by_text("保存成功").wait_for()
     await page.get_by_text("张院长").wait_for()
+    await shot(page, "orgs-self-institution")
     org = await Organisation.get(id=w.hospital.id)
     assert org.info["institution"]["phone"] == "0771-5356789" and org.info["institution"]["level"] == "level3"
 
