@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
-from datetime import date
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,8 @@ def _xlsx(rows: list[list]) -> bytes:
 
 async def _workbook(download):
     """a downloaded .xlsx opened with openpyxl (the saved file has no extension)"""
-    return load_workbook(io.BytesIO(Path(await download.path()).read_bytes()))
+    data = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    return load_workbook(io.BytesIO(data))
 
 
 def _png() -> bytes:
@@ -300,6 +302,7 @@ async def test_application_submitted_then_rejected_with_reason(app, page):
     await row.get_by_text("查看").click()
     drawer = page.locator(".t-drawer")
     await drawer.locator("img.preview").wait_for()  # the material, fetched with the token
+    await page.wait_for_timeout(500)  # let the drawer/dialog animation end for the picture
     await shot(page, "orgs-application-view")
     await drawer.get_by_role("button", name="驳回").click()
     dialog = page.locator(".t-dialog", has_text="驳回原因")
@@ -348,6 +351,7 @@ async def test_administration_pages_open(app, page, who):
     await _row(page, w.hospital2.name).get_by_text("查看").click()
     await page.locator(".t-drawer").get_by_text(w.hospital2.name).first.wait_for()
     await _clean(page, "卫生机构管理 查看")
+    await page.wait_for_timeout(500)  # let the drawer/dialog animation end for the picture
     await shot(page, f"orgs-institutions-{who}")
     await page.locator(".t-drawer__mask").click()
     await page.locator(".t-drawer--open").wait_for(state="detached")
@@ -384,6 +388,7 @@ async def test_health_institution_pages_then_assessment_institution(app, page):
     await _row(page, "消化内科").wait_for()
     assert await page.locator("tbody tr").count() == 3
     await _clean(page, "科室信息")
+    await page.wait_for_timeout(500)  # let the drawer/dialog animation end for the picture
     await shot(page, "orgs-departments")
 
     # 本机构信息: 编辑 → 保存 the institution form
