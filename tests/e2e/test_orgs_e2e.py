@@ -167,6 +167,11 @@ async def test_institution_import_with_error_report(app, page):
     for name in ("青秀区导入医院", "兴宁区导入卫生院"):
         await _row(page, name).get_by_text("未激活").wait_for()
     assert await _row(page, "错码医院").count() == 0
+    # and in 卫生机构管理
+    await _open(page, "/institutions")
+    for name in ("青秀区导入医院", "兴宁区导入卫生院"):
+        await _row(page, name).get_by_text(credit(21) if "青秀" in name else credit(22)).wait_for()
+    await _clean(page, "卫生机构管理")
 
 
 async def test_oversized_import_is_refused_before_upload(app, page, tmp_path):
