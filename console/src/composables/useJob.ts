@@ -9,7 +9,7 @@ export function useJob() {
 
   async function tick(id: number | string) {
     try {
-      job.value = await jobApi.get(id) // job ids are UUIDs
+      job.value = await jobApi.get(String(id)) // job ids are UUIDs
     } catch {
       return
     }
