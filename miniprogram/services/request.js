@@ -50,6 +50,7 @@ const STATUS_MESSAGES = {
 }
 
 class ApiError extends Error {
+  /** @param {{code: string, message: string, status?: number, details?: any, network?: boolean, timeout?: boolean}} e */
   constructor({ code, message, status = 0, details, network = false, timeout = false }) {
     super(message)
     this.name = 'ApiError'

@@ -1,8 +1,12 @@
+// @ts-check
 /**
  * 考核结果 and the 考核结果通知书 (PDF). Server: server/routes/mp/results.py.
  */
 const http = require('./request')
 
+/**
+ * @returns {Promise<import('../types').Ok<'/api/v1/mp/results', 'get'>>}
+ */
 function result(opts) {
   return http.get('/results', undefined, opts)
 }
@@ -31,14 +35,22 @@ async function downloadCertificate(assessmentId) {
   return file.tempFilePath
 }
 
-/** 复核申请: {status, result, can_apply, deadline, reason, proof_ids, decision_reason, …}. */
+/**
+ * 复核申请: {status, result, can_apply, deadline, reason, proof_ids, decision_reason, …}.
+ * @returns {Promise<import('../types').Ok<'/api/v1/mp/appeal', 'get'>>}
+ */
 function appeal(opts) {
   return http.get('/appeal', undefined, opts)
 }
 
-/** 申请复核 (within 30 days of the result, once). */
+/**
+ * 申请复核 (within 30 days of the result, once).
+ * @returns {Promise<import('../types').Ok<'/api/v1/mp/appeal', 'post'>>}
+ */
 function applyAppeal({ reason, proofIds }) {
-  return http.post('/appeal', { reason: (reason || '').trim(), proof_ids: proofIds || [] })
+  /** @type {import('../types').Body<'/api/v1/mp/appeal', 'post'>} */
+  const payload = { reason: (reason || '').trim(), proof_ids: proofIds || [] }
+  return http.post('/appeal', payload)
 }
 
 module.exports = { result, downloadCertificate, appeal, applyAppeal }

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * 订阅消息 consent (wx.requestSubscribeMessage), asked at the moments the server will notify:
  *   'enrolment'   — 提交信息, 重新选择考核程序, 申请修改 / 提交修改 (审核结果)

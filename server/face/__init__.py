@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from server.errors import ValidationFailed
+from server.services.platform.runtime import rt
 
 if TYPE_CHECKING:
     import numpy as np
@@ -118,8 +119,6 @@ def thresholds_for(province_code: str | None = None, settings: Settings | None =
     """The thresholds of a province (行政区划代码, e.g. "440000"): FACE_PASS_DISTANCE /
     FACE_REVIEW_DISTANCE, overridden per province by FACE_THRESHOLDS (JSON)."""
     if settings is None:
-        from server.services.platform.runtime import rt
-
         settings = rt().settings
     return _thresholds(float(settings.FACE_PASS_DISTANCE), float(settings.FACE_REVIEW_DISTANCE),
                        settings.FACE_THRESHOLDS, province_code or "")
@@ -172,6 +171,7 @@ class CheckResult:
         return self.decision in ("passed", "review")
 
     def observation(self) -> Observation | None:
+        # here, not at the top: it needs the face extra (numpy, mediapipe/dlib), and server.face must import without it
         from server.face.liveness import Observation
 
         return Observation(self.embedding, self.pose) if self.embedding is not None else None
@@ -196,6 +196,7 @@ class Analysis:
 def decide(analysis: Analysis, reference: np.ndarray | None, thresholds: Thresholds,
            previous: Sequence[Observation] = (), started: float | None = None) -> CheckResult:
     """The decision for an analysed picture against a reference embedding (pure, no models)."""
+    # here, not at the top: it needs the face extra (numpy, mediapipe/dlib), and server.face must import without it
     from server.face import embed, liveness
 
     faces = [f for f in analysis.faces if f.score >= thresholds.min_face_confidence]
@@ -243,6 +244,7 @@ class FacePipeline:
     def __init__(self, *, max_side: int = 640, max_bytes: int = 15 * 1024 * 1024,
                  max_pixels: int = 40_000_000, tiles: bool = True, embedder: str = "auto",
                  threads: int = 1) -> None:
+        # here, not at the top: it needs the face extra (numpy, mediapipe/dlib), and server.face must import without it
         from server.face.detect import FaceDetector
         from server.face.embed import Embedder
 
@@ -255,6 +257,7 @@ class FacePipeline:
 
     def analyse(self, image: bytes, *, min_confidence: float = 0.75) -> Analysis:
         """Decode, detect, and embed the largest face (raises for unusable input)."""
+        # here, not at the top: it needs the face extra (numpy, mediapipe/dlib), and server.face must import without it
         from server.face.image import decode
 
         decoded = decode(image, max_bytes=self.max_bytes, max_pixels=self.max_pixels, max_side=self.max_side)
@@ -264,6 +267,7 @@ class FacePipeline:
 
     def reference(self, image: bytes, thresholds: Thresholds | None = None) -> Reference:
         """The embedding of a standard photo; refused unless it shows exactly one face."""
+        # here, not at the top: it needs the face extra (numpy, mediapipe/dlib), and server.face must import without it
         from server.face.embed import to_bytes
 
         started = time.perf_counter()
@@ -280,6 +284,7 @@ class FacePipeline:
     def check(self, image: bytes, reference_embedding: bytes | Sequence[float], thresholds: Thresholds | None = None,
               *, previous: Sequence[Observation] = ()) -> CheckResult:
         """One face check of a snapshot against the reference embedding."""
+        # here, not at the top: it needs the face extra (numpy, mediapipe/dlib), and server.face must import without it
         from server.face.embed import as_vector
 
         started = time.perf_counter()

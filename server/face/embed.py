@@ -49,6 +49,7 @@ class Embedder:
         self._onnx: Any = None
         if engine in ("auto", "onnx"):
             try:
+                # here: resnet_onnx needs onnx/onnxruntime, optional (FACE_EMBEDDER=auto falls back to dlib)
                 from server.face.resnet_onnx import OnnxResnet
 
                 self._onnx = OnnxResnet(models.verified_bytes(models.DLIB_RESNET), threads=threads)
@@ -76,6 +77,7 @@ class Embedder:
 
     def chip(self, rgb: np.ndarray, shape: Any) -> np.ndarray:
         """The aligned 150x150 RGB chip that dlib's compute_face_descriptor would cut."""
+        # here: resnet_onnx needs onnx/onnxruntime, optional (FACE_EMBEDDER=auto falls back to dlib)
         from server.face.resnet_onnx import CHIP_PADDING, CHIP_SIZE
 
         return np.asarray(self._dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING))

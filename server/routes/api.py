@@ -93,6 +93,16 @@ def parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
         raise validation_failed(exc, model=model) from None
 
 
+def uploaded_file(request: Request, filename: str = "") -> tuple[bytes, str]:
+    """An upload for an import: the multipart field `file`, or the raw request body (named by ?filename=)."""
+    upload = request.files.get("file") if request.files else None
+    if upload is not None:
+        return upload.body, upload.name or ""
+    if (request.content_type or "").startswith("multipart/"):
+        raise ValidationFailed("请选择要上传的文件（字段名 file）", code="empty_file")
+    return request.body or b"", filename
+
+
 def _is_list(annotation: Any) -> bool:
     origin = typing.get_origin(annotation)
     if origin in (list, tuple, set, frozenset):

@@ -283,8 +283,9 @@ class VoidedCertificateView(Out):
     reason: str
 
 
-class AssessmentRecord(Out):
-    """考核进度 → 查看: the whole record of one assessment with history and the caller's actions."""
+class AssessmentRecordCore(Out):
+    """The part of `AssessmentRecord` services/assessment/records.py builds (services/results/full_record.py
+    adds the attempts, the outcome and the certificates). Not an answer by itself."""
 
     id: int
     version: int
@@ -305,6 +306,11 @@ class AssessmentRecord(Out):
     delay: RecordDelay
     history: list[RecordEvent]
     actions: list[AvailableAction]
+
+
+class AssessmentRecord(AssessmentRecordCore):
+    """考核进度 → 查看: the whole record of one assessment with history and the caller's actions."""
+
     attempts: list[RecordAttempt]
     outcome: RecordOutcome
     certificate: RecordCertificate | None

@@ -1,5 +1,5 @@
 """Shapes of 成绩评定 and 再次考核管理 in the web console (SPEC §4 stages 5-7): the lists with each
-paper's scores and what 确认 decides (一键确认 answers a `JobStarted`, server/schemas/statistics.py). The request bodies live in
+paper's scores and what 确认 decides (一键确认 answers a `JobView`, server/schemas/jobs.py). The request bodies live in
 `server/schemas/results.py`."""
 
 from __future__ import annotations

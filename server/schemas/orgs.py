@@ -188,6 +188,20 @@ class InstitutionQuery(PageQuery):
     is_assessment_institution: str | None = Field(default=None, max_length=8, description="是否考核机构 (true/false)")
 
 
+class InstitutionChoiceQuery(In):
+    """卫生机构 to choose (by name)."""
+
+    name: str | None = Field(default=None, max_length=128, description="机构名称（包含）")
+
+
+class InstitutionChoice(Out):
+    """A health institution to choose: id, name and its region's name."""
+
+    id: int
+    name: str
+    region: str
+
+
 class InstitutionAccount(Out):
     code: str | None
     status: Labelled[AccountStatus] | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -145,6 +146,8 @@ class TransferQuery(PageQuery):
     kind: TransferKind | None = Field(default=None, description="类型")
     status: TransferStatus | None = Field(default=None, description="状态")
     todo: bool = Field(default=False, description="只看待我审核的")
+    direction: Literal["out", "in"] | None = Field(
+        default=None, description="卫生机构：out 本机构调出的 | in 调入本机构的")
 
 
 class TransferCreated(Out):

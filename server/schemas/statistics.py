@@ -1,36 +1,15 @@
-"""Shapes of 考核进度统计 / 考核结果统计 (SPEC §8), and `JobStarted`: the answer of every request
-that queues a background job (刷新统计, 一键确认), followed at GET /jobs/<id>."""
+"""Shapes of 考核进度统计 / 考核结果统计 (SPEC §8). A request that queues a background job
+(刷新统计, 一键确认) answers a `JobView` (server/schemas/jobs.py), followed at GET /jobs/<id>."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 
-from server.models import JobStatus, StatsKind
+from server.models import StatsKind
 from server.schemas.common import Labelled, Out, Ref
-
-
-class JobStarted(Out):
-    """A background job (GET /jobs/<id> for its progress and outcome)."""
-
-    id: str
-    kind: str
-    status: Labelled[JobStatus]
-    finished: bool
-    total: int
-    processed: int
-    succeeded: int
-    failed: int
-    percent: int
-    message: str
-    outcome: Any
-    has_result: bool
-    has_errors: bool
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+from server.schemas.jobs import JobView
 
 
 class StatsColumn(Out):
@@ -65,7 +44,7 @@ class StatsSnapshotView(Out):
     realtime: bool
     notice: str
     duration_ms: int
-    refreshing: JobStarted | None
+    refreshing: JobView | None
     cycles: list[Ref]
     columns: list[StatsColumn]
     regions: list[StatsRegionRow]

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from server.models import AuditLog, Organisation
+from server.schemas.audit import AuditLogRow
 from server.services.access import Actor, Role, org_scope_q
 
 # Never copied into the audit log.
@@ -70,7 +71,7 @@ async def list_audit_logs(
     until: datetime | None = None,
     page_no: int = 1,
     size: int = 20,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[AuditLogRow], int]:
     """History of who did what: an administration sees the writes of every organisation
     in its jurisdiction, any other organisation only its own."""
     if actor.role == Role.ADMINISTRATION:
@@ -91,10 +92,10 @@ async def list_audit_logs(
     count = await qs.count()
     rows = await qs.order_by("-id").offset((page_no - 1) * size).limit(size)
     return [
-        {
-            "id": r.id, "actor_type": r.actor_type, "actor_id": r.actor_id, "org_id": r.org_id,
-            "action": r.action, "target_type": r.target_type, "target_id": r.target_id,
-            "before": r.before, "after": r.after, "ip": r.ip, "created_at": r.created_at,
-        }
+        AuditLogRow(
+            id=r.id, actor_type=r.actor_type, actor_id=r.actor_id, org_id=r.org_id,
+            action=r.action, target_type=r.target_type, target_id=r.target_id,
+            before=r.before, after=r.after, ip=r.ip, created_at=r.created_at,
+        )
         for r in rows
     ], count

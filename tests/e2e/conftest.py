@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 from collections.abc import AsyncIterator
@@ -81,16 +82,32 @@ async def browser() -> AsyncIterator:
             await b.close()
 
 
+# Answers a page expects and shows as a state, not a problem: (status, URL pattern).
+# 404 statistics_not_found before the first 刷新统计 is the statistics pages' empty state.
+EXPECTED = [(404, re.compile(r"/api/v1/admin/statistics/(progress|results)(\?|$)"))]
+
+
+def expected(status: int, url: str) -> bool:
+    return any(status == s and pattern.search(url) for s, pattern in EXPECTED)
+
+
 class Watch:
     """Console errors, failed API calls and error toasts seen by a page."""
 
     def __init__(self, page) -> None:
         self.problems: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and "/api/" in r.url
+        page.on("response", lambda r: r.status >= 400 and "/api/" in r.url and not expected(r.status, r.url)
                 and self.problems.append(f"http {r.status}: {r.url}"))
+
+    def _console(self, m) -> None:
+        # chromium logs every 4xx as "Failed to load resource"; an expected one is not a problem
+        if m.type != "error" or ("Failed to load resource" in m.text
+                                 and expected(404, (m.location or {}).get("url", "")) and "404" in m.text):
+            return
+        self.problems.append(f"console: {m.text}")
 
     def clear(self) -> None:
         self.problems.clear()

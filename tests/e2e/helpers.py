@@ -12,6 +12,11 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 async def login(page, code: str, password: str) -> None:
     """Through the real login page; the captcha answer comes from Redis (same process)."""
     await page.goto("/console/login")
+    await fill_login(page, code, password)
+
+
+async def fill_login(page, code: str, password: str) -> None:
+    """fill and send the login page already open (keeps its ?redirect=)"""
     img = page.locator("img.captcha")
     await img.wait_for()
     captcha_id = await img.get_attribute("data-captcha-id")
@@ -39,6 +44,32 @@ def visible_leaves(me_role: str, is_province: bool = False, level: str = "provin
 
     walk(MENU)
     return out
+
+
+def menu_groups(path: str, nodes: list | None = None, parent: str = "") -> list[str] | None:
+    """the submenu keys (title paths, as MenuTree names them) above a menu path"""
+    for n in MENU if nodes is None else nodes:
+        key = f"{parent}/{n['title']}"
+        if n.get("path") == path:
+            return []
+        if "children" in n:
+            below = menu_groups(path, n["children"], key)
+            if below is not None:
+                return [key, *below]
+    return None
+
+
+async def open_menu(page, path: str) -> None:
+    """click the side-menu entry of a path, opening its groups first (only the current page's are open)"""
+    item = page.locator(f'.t-menu__item[data-path="{path}"]')
+    for key in menu_groups(path) or []:
+        if await item.is_visible():
+            break
+        group = page.locator(f'[data-menu="{key}"]')
+        title = group.locator(".t-menu__item").first
+        if "t-is-opened" not in (await group.get_attribute("class") or ""):
+            await title.click()
+    await item.click()
 
 
 async def shot(page, name: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from server.models import Cycle, StaffAccount
 from server.security import hash_password
-from tests.e2e.helpers import login, shot, visible_leaves
+from tests.e2e.helpers import login, open_menu, shot, visible_leaves
 from tests.factories import make_physician, make_world
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ async def _world():
 
 
 async def _no_error_toast(page) -> None:
-    toasts = page.locator(".t-message--error")
+    toasts = page.locator(".t-message.t-is-error")
     assert await toasts.count() == 0, await toasts.all_inner_texts()
 
 
@@ -43,8 +43,7 @@ async def _walk(page, role: str, *, is_province: bool = False, level: str = "pro
     seen = []
     for node in visible_leaves(role, is_province, level):
         page.watch.clear()
-        item = page.locator(f'.t-menu__item[data-path="{node["path"]}"]')
-        await item.click()
+        await open_menu(page, node["path"])
         await page.wait_for_url(f"**/console{node['path']}*")
         await page.wait_for_load_state("networkidle")
         await _no_error_toast(page)
@@ -100,7 +99,7 @@ async def test_province_administration_walks_its_menus(app, page):
     await shot(page, "administration-home")
     seen = await _walk(page, "administration", is_province=True)
     assert "地方卫健委" in seen
-    await page.locator('.t-menu__item[data-path="/accounts/administration"]').click()
+    await open_menu(page, "/accounts/administration")
     await page.get_by_text("南宁市卫健委").wait_for()
     await shot(page, "administration-accounts")
 
@@ -116,7 +115,7 @@ async def test_health_institution_then_assessment_institution(app, page):
     await shot(page, "health-institution-home")
     seen = await _walk(page, "health_institution")
     assert "医师信息列表" in seen
-    await page.locator('.t-menu__item[data-path="/physicians"]').click()
+    await open_menu(page, "/physicians")
     await page.wait_for_load_state("networkidle")
     assert await page.locator("tbody tr").count() == 3
     await shot(page, "health-institution-physicians")

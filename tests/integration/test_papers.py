@@ -223,7 +223,7 @@ async def test_client_view_carries_no_answer(app, client):
     w, cycle = await _world()
     _, a = await enrolled(cycle, w.hospital)
     paper = await papers.draw_paper(assessment=a, paper_type=PaperType.HUMANITIES)
-    view = await papers.client_view(paper)
+    view = (await papers.client_view(paper)).model_dump(mode="json")  # what the client receives
     text = orjson.dumps(view).decode()
     assert view["question_count"] == 50 and len(view["questions"]) == 50
     keys = walk_keys(view)

@@ -42,9 +42,11 @@ async def test_change_password_rejects_weak_and_wrong_old(client):
     r = await client.post("/api/v1/admin/auth/password", headers=auth(token),
                           json={"old_password": "666666", "new_password": "12345678"})
     assert r.status_code == 422 and r.json()["code"] == "weak_password"
+    assert [d["field"] for d in r.json()["details"]] == ["new_password"]  # the console shows it on the field
     r = await client.post("/api/v1/admin/auth/password", headers=auth(token),
                           json={"old_password": "wrong", "new_password": STRONG})
     assert r.status_code == 422 and r.json()["code"] == "wrong_old_password"
+    assert r.json()["details"] == [{"field": "old_password", "problem": "wrong", "message": "原密码错误"}]
 
 
 async def test_login_wrong_captcha_is_refused_and_consumed(client):

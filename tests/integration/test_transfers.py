@@ -322,3 +322,21 @@ async def test_transfer_lists_by_role(client):
     assert r.status_code == 403
     r = await _decide(client, w.gx_admin, 999999)
     assert r.status_code == 404
+
+
+async def test_institution_lists_its_transfers_out_or_in(client):
+    w = await make_world()
+    out = (await _transfer_out(client, w.hospital, await make_physician(w.hospital), w.hospital2)).json()["id"]
+    came = (await _transfer_out(client, w.hospital2, await make_physician(w.hospital2), w.hospital)).json()["id"]
+    token = await token_for(w.hospital)
+
+    async def ids(**params) -> list[int]:
+        r = await client.get(f"{API}/transfers", params=params, headers=auth(token))
+        assert r.status_code == 200, r.text
+        return [t["id"] for t in r.json()["data"]]
+
+    assert await ids() == [came, out]
+    assert await ids(direction="out") == [out]
+    assert await ids(direction="in") == [came]
+    r = await client.get(f"{API}/transfers", params={"direction": "sideways"}, headers=auth(token))
+    assert r.status_code == 422

@@ -94,6 +94,8 @@ export async function request<T = any>(path: string, opts: RequestOptions = {}):
     onUnauthorized()
     throw err
   }
+  // the session's role changed under this page (身份切换 in another tab): the layout reloads it
+  if (res.status === 403 && code === 'wrong_role') window.dispatchEvent(new CustomEvent('dkt:role-changed'))
   if (!opts.silent) void toastError(message)
   throw err
 }

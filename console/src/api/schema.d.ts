@@ -1241,6 +1241,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/institutions/choices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 卫生机构 to choose when moving a physician (人员调出申请 / 调出暂存区 / 变更卫生机构): by name, 20 at most. */
+        get: operations["admin_orgs_institution_choices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/institutions/{org_id}": {
         parameters: {
             query?: never;
@@ -5801,6 +5818,30 @@ export interface components {
          */
         InstitutionCategory: "general_hospital" | "tcm_hospital" | "integrated_hospital" | "ethnic_hospital" | "specialty_hospital" | "maternal_child" | "community_centre" | "township_centre" | "clinic" | "cdc" | "other";
         /**
+         * InstitutionChoice
+         * @description A health institution to choose: id, name and its region's name.
+         */
+        InstitutionChoice: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Region */
+            region: string;
+        };
+        /**
+         * InstitutionChoiceQuery
+         * @description 卫生机构 to choose (by name).
+         */
+        InstitutionChoiceQuery: {
+            /**
+             * Name
+             * @description 机构名称（包含）
+             * @default null
+             */
+            name: string | null;
+        };
+        /**
          * InstitutionDetail
          * @description 卫生机构管理 → 查看: the row with the full phone and the 本机构信息 form.
          */
@@ -6009,6 +6050,11 @@ export interface components {
             /** Data */
             data: components["schemas"]["CheckedAnswer"][];
         };
+        /** Items[InstitutionChoice] */
+        Items_InstitutionChoice_: {
+            /** Data */
+            data: components["schemas"]["InstitutionChoice"][];
+        };
         /** Items[InstitutionOption] */
         Items_InstitutionOption_: {
             /** Data */
@@ -6062,46 +6108,6 @@ export interface components {
              * @default 20
              */
             size: number;
-        };
-        /**
-         * JobStarted
-         * @description A background job (GET /jobs/<id> for its progress and outcome).
-         */
-        JobStarted: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Failed */
-            failed: number;
-            /** Finished */
-            finished: boolean;
-            /** Finished At */
-            finished_at: string | null;
-            /** Has Errors */
-            has_errors: boolean;
-            /** Has Result */
-            has_result: boolean;
-            /** Id */
-            id: string;
-            /** Kind */
-            kind: string;
-            /** Message */
-            message: string;
-            /** Outcome */
-            outcome: unknown;
-            /** Percent */
-            percent: number;
-            /** Processed */
-            processed: number;
-            /** Started At */
-            started_at: string | null;
-            status: components["schemas"]["Labelled_JobStatus_"];
-            /** Succeeded */
-            succeeded: number;
-            /** Total */
-            total: number;
         };
         /**
          * JobStatus
@@ -9543,7 +9549,7 @@ export interface components {
             notice: string;
             /** Realtime */
             realtime: boolean;
-            refreshing: components["schemas"]["JobStarted"] | null;
+            refreshing: components["schemas"]["JobView"] | null;
             /** Regions */
             regions: components["schemas"]["StatsRegionRow"][];
             /** Total */
@@ -9662,6 +9668,12 @@ export interface components {
          * @description 申请记录; todo=1 for what waits for my decision (人员调入审核 / 暂存区备案).
          */
         TransferQuery: {
+            /**
+             * Direction
+             * @description 卫生机构：out 本机构调出的 | in 调入本机构的
+             * @default null
+             */
+            direction: ("out" | "in") | null;
             /**
              * @description 类型
              * @default null
@@ -12899,6 +12911,36 @@ export interface operations {
             429: components["responses"]["E429"];
         };
     };
+    admin_orgs_institution_choices: {
+        parameters: {
+            query?: {
+                /** @description 机构名称（包含） */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Items_InstitutionChoice_"];
+                };
+            };
+            400: components["responses"]["E400"];
+            401: components["responses"]["E401"];
+            403: components["responses"]["E403"];
+            404: components["responses"]["E404"];
+            409: components["responses"]["E409"];
+            422: components["responses"]["E422"];
+            429: components["responses"]["E429"];
+        };
+    };
     admin_orgs_get_institution: {
         parameters: {
             query?: never;
@@ -14293,7 +14335,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobStarted"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             400: components["responses"]["E400"];
@@ -14577,7 +14619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobStarted"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             400: components["responses"]["E400"];
@@ -14658,7 +14700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobStarted"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
             400: components["responses"]["E400"];
@@ -14683,6 +14725,8 @@ export interface operations {
                 status?: components["schemas"]["TransferStatus"];
                 /** @description 只看待我审核的 */
                 todo?: boolean;
+                /** @description 卫生机构：out 本机构调出的 | in 调入本机构的 */
+                direction?: "out" | "in";
             };
             header?: never;
             path?: never;

@@ -4,7 +4,7 @@ import type { Me } from '../api/auth'
 import { token } from '../api/http'
 
 export const useSession = defineStore('session', {
-  state: () => ({ me: null as Me | null }),
+  state: () => ({ me: null as Me | null, switching: false }),
   getters: {
     loggedIn: () => !!token.get(),
     role: (s) => s.me?.role.value ?? '',
@@ -18,9 +18,19 @@ export const useSession = defineStore('session', {
       token.set(t)
       this.me = null
     },
-    async switchRole(role: string) {
-      await authApi.switchRole(role)
-      await this.load()
+    /** 身份切换: while it runs the layout shows no page, so no page of the old role calls the API as the new one */
+    async switchRole(role: string, then: (me: Me) => Promise<unknown>) {
+      await this.reload(then, () => authApi.switchRole(role))
+    },
+    /** reload the account (its role may have changed on the server), then `then` — with no page shown meanwhile */
+    async reload(then: (me: Me) => Promise<unknown>, first?: () => Promise<unknown>) {
+      this.switching = true
+      try {
+        if (first) await first()
+        await then(await this.load())
+      } finally {
+        this.switching = false
+      }
     },
     async logout() {
       try {

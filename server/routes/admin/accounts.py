@@ -45,9 +45,8 @@ async def export_accounts(request: Request, query: AccountFilterQuery):
 @endpoint(ADMIN, body=AccountCreate, response=AccountRow, status=201)
 async def create_account(request: Request, body: AccountCreate):
     """新增 → 确认新增."""
-    row = await org_accounts.create_account(actor=actor_of(request), code=body.code, name=body.name,
-                                        region_id=body.region_id, kind=body.kind, address=body.address)
-    return row
+    return await org_accounts.create_account(actor=actor_of(request), code=body.code, name=body.name,
+                                             region_id=body.region_id, kind=body.kind, address=body.address)
 
 
 @bp.post("/accounts/batch-activate")
@@ -67,9 +66,8 @@ async def get_account(request: Request, account_id: int):
 @endpoint(ADMIN, body=AccountUpdate, response=AccountRow)
 async def update_account(request: Request, account_id: int, body: AccountUpdate):
     """修改 → 确认修改 (未激活 only)."""
-    row = await org_accounts.update_account(actor=actor_of(request), account_id=account_id, name=body.name,
-                                        address=body.address, region_id=body.region_id)
-    return row
+    return await org_accounts.update_account(actor=actor_of(request), account_id=account_id, name=body.name,
+                                             address=body.address, region_id=body.region_id)
 
 
 @bp.delete("/accounts/<account_id:int>")

@@ -64,9 +64,8 @@ async def list_queues(request: Request):
 @endpoint(HI, query=ProgressQuery, response=CyclePhysicianPage)
 async def list_cycle_physicians(request: Request, query: ProgressQuery):
     """医师信息列表: the institution's physicians with their status in the current cycle."""
-    extra, rows, count = await progress.list_cycle_physicians(actor=actor_of(request), filters=filters_of(query),
-                                                              page_no=query.page, size=query.size)
-    return {**extra, "data": rows, "count": count, "page": query.page, "size": query.size}
+    return await progress.list_cycle_physicians(actor=actor_of(request), filters=filters_of(query),
+                                                page_no=query.page, size=query.size)
 
 
 # --- 参加考核 / 取消参加考核 ------------------------------------------------------------------------

@@ -67,9 +67,8 @@ async def confirm(request: Request):
 @endpoint(ADMIN, province_only=True, body=CycleCreate, response=CycleView, status=201)
 async def create_cycle(request: Request, body: CycleCreate):
     """新建本周期 (name, 起止日期)."""
-    view = await cycle_settings.create_cycle(actor=actor_of(request), name=body.name, start_date=body.start_date,
-                                     end_date=body.end_date)
-    return view
+    return await cycle_settings.create_cycle(actor=actor_of(request), name=body.name, start_date=body.start_date,
+                                             end_date=body.end_date)
 
 
 @bp.get("/cycles/<cycle_id:int>")
@@ -128,9 +127,8 @@ async def set_password_rule(request: Request, cycle_id: int, body: PasswordRuleU
 @endpoint(ADMIN, province_only=True, body=ExemptionReasonCreate, response=ExemptionReasonView, status=201)
 async def add_exemption_reason(request: Request, cycle_id: int, body: ExemptionReasonCreate):
     """免考设置 →【添加免考理由】."""
-    row = await cycle_settings.add_exemption_reason(actor=actor_of(request), cycle_id=cycle_id, paper=body.paper,
-                                            text=body.text)
-    return row
+    return await cycle_settings.add_exemption_reason(actor=actor_of(request), cycle_id=cycle_id, paper=body.paper,
+                                                     text=body.text)
 
 
 @bp.put("/cycles/<cycle_id:int>/exemption-reasons/<reason_id:int>")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from server.errors import ValidationFailed
-from server.routes.api import endpoint
+from server.routes.api import endpoint, uploaded_file
 from server.routes.guards import actor_of
 from server.routes.render import attachment
 from server.schemas.common import XLSX_FILE
@@ -20,22 +19,12 @@ bp = Blueprint("admin_imports", url_prefix="/")
 TEMPLATE_NAMES = {"physicians": "医师信息导入模板.xlsx", "institutions": "机构信息导入模板.xlsx"}
 
 
-def _upload(request: Request, query: UploadQuery) -> tuple[bytes, str]:
-    """The file: a multipart field `file`, or the raw request body (named by ?filename=)."""
-    upload = request.files.get("file") if request.files else None
-    if upload is not None:
-        return upload.body, upload.name or ""
-    if (request.content_type or "").startswith("multipart/"):
-        raise ValidationFailed("请选择要上传的文件（字段名 file）", code="empty_file")
-    return request.body or b"", query.filename
-
-
 @bp.post("/imports/physicians")
 @endpoint(Role.ADMINISTRATION, Role.HEALTH_INSTITUTION, query=UploadQuery, files=("file",), response=JobView,
           status=202)
 async def import_physicians(request: Request, query: UploadQuery):
     """导入医师: 202 with the job id; follow it at /jobs/<id>."""
-    data, filename = _upload(request, query)
+    data, filename = uploaded_file(request, query.filename)
     job = await importer.start_import(actor=actor_of(request), what="physicians", data=data, filename=filename)
     return jobs.job_view(job)
 
@@ -44,7 +33,7 @@ async def import_physicians(request: Request, query: UploadQuery):
 @endpoint(Role.ADMINISTRATION, query=UploadQuery, files=("file",), response=JobView, status=202)
 async def import_institutions(request: Request, query: UploadQuery):
     """导入机构 (accounts created 未激活)."""
-    data, filename = _upload(request, query)
+    data, filename = uploaded_file(request, query.filename)
     job = await importer.start_import(actor=actor_of(request), what="institutions", data=data, filename=filename)
     return jobs.job_view(job)
 

@@ -7,7 +7,7 @@ from sanic.request import Request
 
 from server.routes.api import endpoint
 from server.routes.guards import actor_of
-from server.schemas.common import Done, Page
+from server.schemas.common import Done, Items, Page
 from server.schemas.orgs import (
     DepartmentBatch,
     DepartmentCreate,
@@ -16,6 +16,8 @@ from server.schemas.orgs import (
     DepartmentTree,
     DepartmentUpdate,
     DepartmentView,
+    InstitutionChoice,
+    InstitutionChoiceQuery,
     InstitutionDetail,
     InstitutionQuery,
     InstitutionRow,
@@ -60,6 +62,13 @@ async def list_institutions(request: Request, query: InstitutionQuery):
     return Page.of(rows, count, query)
 
 
+@bp.get("/institutions/choices")
+@endpoint(ADMIN, HOSPITAL, query=InstitutionChoiceQuery, response=Items[InstitutionChoice])
+async def institution_choices(request: Request, query: InstitutionChoiceQuery):
+    """卫生机构 to choose when moving a physician (人员调出申请 / 调出暂存区 / 变更卫生机构): by name, 20 at most."""
+    return Items(data=await orgs.institution_choices(actor=actor_of(request), name=query.name))
+
+
 @bp.get("/institutions/<org_id:int>")
 @endpoint(ADMIN, response=InstitutionDetail)
 async def get_institution(request: Request, org_id: int):
@@ -78,9 +87,8 @@ async def list_departments(request: Request, query: DepartmentQuery):
 @endpoint(HOSPITAL, body=DepartmentCreate, response=DepartmentView, status=201)
 async def create_department(request: Request, body: DepartmentCreate):
     """创建一级科室 / 二级科室 → 单一创建."""
-    row = await departments.create_department(actor=actor_of(request), name=body.name,
-                                              description=body.description, parent_id=body.parent_id)
-    return row
+    return await departments.create_department(actor=actor_of(request), name=body.name,
+                                               description=body.description, parent_id=body.parent_id)
 
 
 @bp.post("/departments/batch")

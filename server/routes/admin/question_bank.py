@@ -10,9 +10,9 @@ from __future__ import annotations
 from sanic import Blueprint
 from sanic.request import Request
 
-from server.errors import NotFound, ValidationFailed
+from server.errors import NotFound
 from server.models import PaperType
-from server.routes.api import endpoint
+from server.routes.api import endpoint, uploaded_file
 from server.routes.guards import actor_of
 from server.routes.render import attachment
 from server.schemas.common import XLSX_FILE, Page
@@ -35,16 +35,6 @@ from server.services.platform import jobs
 bp = Blueprint("admin_question_bank", url_prefix="/question-bank")
 
 ADMIN = Role.ADMINISTRATION
-
-
-def _upload(request: Request, query: UploadQuery) -> tuple[bytes, str]:
-    """The file: a multipart field `file`, or the raw request body (as the registry import)."""
-    upload = request.files.get("file") if request.files else None
-    if upload is not None:
-        return upload.body, upload.name or ""
-    if (request.content_type or "").startswith("multipart/"):
-        raise ValidationFailed("请选择要上传的文件（字段名 file）", code="empty_file")
-    return request.body or b"", query.filename
 
 
 def _paper(raw: str) -> PaperType:
@@ -114,7 +104,7 @@ async def knowledge_points(request: Request, query: KnowledgePointQuery):
 @endpoint(ADMIN, query=UploadQuery, files=("file",), response=JobView, status=202)
 async def import_questions(request: Request, query: UploadQuery):
     """导入试题 (multipart field file, or the raw body): 202 with the job; follow it at /jobs/<id>."""
-    data, filename = _upload(request, query)
+    data, filename = uploaded_file(request, query.filename)
     job = await question_import.start_import(actor=actor_of(request), data=data, filename=filename)
     return jobs.job_view(job)
 
@@ -156,7 +146,7 @@ async def get_blueprint(request: Request, cycle_id: int, paper_type: str, query:
 async def set_blueprint(request: Request, cycle_id: int, paper_type: str, body: BlueprintIn):
     """保存组卷方案 (省级专属). 422 bank_shortage lists what the bank lacks."""
     return await paper_plans.set_blueprint(actor=actor_of(request), cycle_id=cycle_id, paper_type=_paper(paper_type),
-                                           category=body.category, items=[i.model_dump() for i in body.items])
+                                           category=body.category, items=body.items)
 
 
 @bp.post("/cycles/<cycle_id:int>/papers/draw")

@@ -32,7 +32,7 @@ from server.schemas.exports import (
     ProgressExportQuery,
 )
 from server.schemas.jobs import JobView
-from server.schemas.statistics import JobStarted, StatsSnapshotView
+from server.schemas.statistics import StatsSnapshotView
 from server.services.access import Role
 from server.services.platform import jobs
 from server.services.reports import exports, statistics
@@ -53,7 +53,7 @@ def _refresh(kind: str) -> Handler:
 
     handler.__name__ = f"refresh_{kind}"
     handler.__doc__ = f"刷新统计（{KIND_LABELS[kind]}）: 202 with the job; 409 statistics_running."
-    return endpoint(ADMIN, HI, AI, response=JobStarted, status=202)(handler)
+    return endpoint(ADMIN, HI, AI, response=JobView, status=202)(handler)
 
 
 def _latest(kind: str) -> Handler:

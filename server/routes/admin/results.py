@@ -16,6 +16,7 @@ from server.routes.api import endpoint
 from server.routes.guards import actor_of
 from server.routes.render import attachment
 from server.schemas.common import PDF_FILE, BatchResult, Page
+from server.schemas.jobs import JobView
 from server.schemas.judging import (
     ResultFilterQuery,
     ResultProcedureQuery,
@@ -23,7 +24,6 @@ from server.schemas.judging import (
     ScoredResultRow,
 )
 from server.schemas.results import ReexamConfirmAll, ReexamConfirmBatch
-from server.schemas.statistics import JobStarted
 from server.services.access import Role
 from server.services.assessment import progress
 from server.services.platform import jobs
@@ -68,7 +68,7 @@ async def reexam_confirm(request: Request, body: ReexamConfirmBatch):
 
 
 @bp.post("/reexam/confirm-all")
-@endpoint(ADMIN, province_only=True, body=ReexamConfirmAll, response=JobStarted, status=202)
+@endpoint(ADMIN, province_only=True, body=ReexamConfirmAll, response=JobView, status=202)
 async def reexam_confirm_all(request: Request, body: ReexamConfirmAll):
     """一键确认: a background job (GET /jobs/<id> for its progress and outcome)."""
     job = await reexam.start_confirm_all(actor=actor_of(request), months=body.suspension_months,

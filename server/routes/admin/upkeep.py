@@ -36,4 +36,4 @@ async def update_institution(request: Request, org_id: int, body: InstitutionUpd
 @endpoint(Role.ADMINISTRATION, response=InstitutionCancelled)
 async def cancel_institution(request: Request, org_id: int):
     """注销机构: its physicians (none in the current cycle) to the 暂存区, its accounts cancelled."""
-    return InstitutionCancelled(**await upkeep.cancel_institution(actor=actor_of(request), org_id=org_id))
+    return await upkeep.cancel_institution(actor=actor_of(request), org_id=org_id)

@@ -48,7 +48,9 @@ async def home(request: Request):
 @endpoint(PHYSICIAN, response=AssessmentRecord)
 async def record(request: Request):
     """考核进度: the whole current record, results once reviewed, history, actions."""
-    return await physician_view.record(actor=actor_of(request))
+    record = await physician_view.record(actor=actor_of(request))
+    # evaluation.review carries only the keys of the stored review (absent, not null, when missing)
+    return record.model_dump(exclude_unset=True)
 
 
 # --- 我要报名 ---------------------------------------------------------------------------------
@@ -88,7 +90,7 @@ async def photo(request: Request):
 async def upload_proofs(request: Request):
     """上传证明材料 (multipart): images or PDFs, checked by content; their ids."""
     rows = await physician_files.upload_proofs(actor=actor_of(request), uploads=_uploads(request))
-    return {"data": rows}
+    return Items(data=rows)
 
 
 @bp.get("/uploads/<file_id:str>")

@@ -29,14 +29,14 @@ from server.services.accounts.physician_auth import PhysicianLoginResult
 bp = Blueprint("mp_auth", url_prefix="/auth")
 
 
-def _login_body(result: PhysicianLoginResult) -> dict[str, object]:
-    return {
-        "token": result.token,
-        "must_change_password": result.must_change_password,
-        "needs_phone": result.needs_phone,
-        "setup_required": result.setup_required,
-        "wechat_bound": result.wechat_bound,
-    }
+def _session(result: PhysicianLoginResult) -> PhysicianSession:
+    return PhysicianSession(
+        token=result.token,
+        must_change_password=result.must_change_password,
+        needs_phone=result.needs_phone,
+        setup_required=result.setup_required,
+        wechat_bound=result.wechat_bound,
+    )
 
 
 @bp.post("/login")
@@ -47,15 +47,14 @@ async def login(request: Request, body: PhysicianLogin):
         id_number=body.id_number, password=body.password, code=body.code, ip=request.client_ip or request.ip,
         captcha_id=body.captcha_id, captcha_answer=body.captcha,
     )
-    return PhysicianSession(**_login_body(result))
+    return _session(result)
 
 
 @bp.post("/first-login/sms-code")
 @endpoint(public=True, body=FirstLoginCodeRequest, response=ForgotCodeSent)
 async def first_login_code(request: Request, body: FirstLoginCodeRequest):
     """首次登录 → 获取验证码: sent to the phone on the registry (the answer never tells whether the ID exists)."""
-    return ForgotCodeSent(**await physician_auth.request_first_login_code(id_number=body.id_number,
-                                                                         ip=request.client_ip or request.ip))
+    return await physician_auth.request_first_login_code(id_number=body.id_number, ip=request.client_ip or request.ip)
 
 
 @bp.post("/first-login")
@@ -64,7 +63,7 @@ async def first_login(request: Request, body: FirstLogin):
     """首次登录 with the registry phone's code; the session then sets a password (初始化设置)."""
     result = await physician_auth.login_first_time(id_number=body.id_number, sms_code=body.sms_code, code=body.code,
                                                    ip=request.client_ip or request.ip)
-    return PhysicianSession(**_login_body(result))
+    return _session(result)
 
 
 @bp.post("/wechat-login")
@@ -72,15 +71,14 @@ async def first_login(request: Request, body: FirstLogin):
 async def wechat_login(request: Request, body: WeChatLogin):
     """微信一键登录 for a physician who bound this WeChat at an earlier login."""
     result = await physician_auth.login_physician_wechat(code=body.code, ip=request.client_ip or request.ip)
-    return PhysicianSession(**_login_body(result))
+    return _session(result)
 
 
 @bp.post("/forgot-password/sms-code")
 @endpoint(public=True, body=ForgotCodeRequest, response=ForgotCodeSent)
 async def forgot_password_code(request: Request, body: ForgotCodeRequest):
     """忘记密码 → 获取验证码 (sent to the bound phone; the answer never tells whether the ID exists)."""
-    return ForgotCodeSent(**await password_reset.request_code(id_number=body.id_number,
-                                                              ip=request.client_ip or request.ip))
+    return await password_reset.request_code(id_number=body.id_number, ip=request.client_ip or request.ip)
 
 
 @bp.post("/forgot-password/reset")

@@ -98,7 +98,7 @@ async def save_answer(request: Request, attempt_id: int, position: int, body: An
 async def save_answers(request: Request, attempt_id: int, body: AnswerBatch):
     """保存多题答案 (offline replay): all validated, each applied if its seq is newer."""
     return await answer_saves.save_batch(actor=actor_of(request), attempt_id=attempt_id,
-                                         items=[a.model_dump() for a in body.answers])
+                                         items=body.answers)
 
 
 @bp.post("/attempts/<attempt_id:int>/submit")

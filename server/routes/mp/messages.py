@@ -20,7 +20,7 @@ async def list_messages(request: Request, query: MessageQuery):
     """?page=&size=&order=newest|unread: {data, count, page, size, unread}."""
     rows, count, unread = await inbox.list_messages(actor=actor_of(request), page_no=query.page, size=query.size,
                                                     order=query.order)
-    return {"data": rows, "count": count, "page": query.page, "size": query.size, "unread": unread}
+    return MessagePage(data=rows, count=count, page=query.page, size=query.size, unread=unread)
 
 
 @bp.post("/<message_id:int>/read")

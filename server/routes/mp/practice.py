@@ -44,15 +44,15 @@ async def questions(request: Request, query: PracticeQuery):
     rows = await practice.practice_questions(
         actor=actor_of(request), paper_type=query.paper_type, knowledge_point=query.knowledge_point,
         count=query.count or 10, qtype=query.qtype)
-    return {"data": rows}
+    return Items[PracticeQuestion](data=rows)
 
 
 @bp.post("/answers")
 @endpoint(PHYSICIAN, body=PracticeSubmit, response=Items[CheckedAnswer])
 async def answers(request: Request, body: PracticeSubmit):
     """提交练习答案: checked on the server; answer and explanation come back; wrong ones are collected."""
-    rows = await practice.check_answers(actor=actor_of(request), answers=[a.model_dump() for a in body.answers])
-    return {"data": rows}
+    rows = await practice.check_answers(actor=actor_of(request), answers=body.answers)
+    return Items[CheckedAnswer](data=rows)
 
 
 @bp.post("/mock-tests")

@@ -21,7 +21,8 @@ bp = Blueprint("mp_results")
 @endpoint(Role.PHYSICIAN, response=PhysicianResult)
 async def my_result(request: Request):
     """考核结果: outcome, paper scores, re-exam details (暂停执业, 不得评优和晋升), the notice."""
-    return await judging.physician_result(actor=actor_of(request))
+    result = await judging.physician_result(actor=actor_of(request))
+    return result.model_dump(exclude_unset=True)  # papers / reexam_papers absent when none, as always
 
 
 @bp.get("/results/certificate")

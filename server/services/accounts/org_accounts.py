@@ -33,6 +33,8 @@ from server.models import (
     StaffAccount,
 )
 from server.models.geo import LEVEL_DEPTH
+from server.schemas.accounts import AccountRegion, AccountRow
+from server.schemas.common import BatchFailure, BatchResult, Labelled
 from server.services import audit
 from server.services.access import Actor, ensure_path_in_jurisdiction
 from server.services.accounts import sessions
@@ -70,25 +72,25 @@ def _enum_arg(enum: type, raw: str | None, label: str) -> Any:
         raise ValidationFailed(f"{label}无效", code="invalid_query") from None
 
 
-def account_row(account: StaffAccount) -> dict[str, Any]:
+def account_row(account: StaffAccount) -> AccountRow:
     """One row of the list (org and region prefetched)."""
     org: Organisation = account.org
-    return {
-        "id": account.id,
-        "code": account.code,
-        "status": {"value": account.status.value, "label": account.status.label},
-        "org_id": org.id,
-        "name": org.name,
-        "kind": {"value": org.kind.value, "label": KIND_LABELS[org.kind]},
-        "region": {"id": org.region.id, "name": org.region.name, "level": org.region.level.value},
-        "address": org.address or "",
-        "may_apply_assessment": org.may_apply_assessment,
-        "is_assessment_institution": org.is_assessment_institution,
-        "created_at": account.created_at,
-    }
+    return AccountRow(
+        id=account.id,
+        code=account.code,
+        status=Labelled.of(account.status),
+        org_id=org.id,
+        name=org.name,
+        kind=Labelled[OrgKind](value=org.kind, label=KIND_LABELS[org.kind]),
+        region=AccountRegion(id=org.region.id, name=org.region.name, level=org.region.level.value),
+        address=org.address or "",
+        may_apply_assessment=org.may_apply_assessment,
+        is_assessment_institution=org.is_assessment_institution,
+        created_at=account.created_at,
+    )
 
 
-def _audit_view(account: StaffAccount, org: Organisation) -> dict[str, Any]:
+def _audit_view(account: StaffAccount, org: Organisation) -> dict[str, Any]:  # audit details
     return {
         "account_code": account.code, "status": account.status.value, "org_id": org.id, "name": org.name,
         "kind": org.kind.value, "region_id": org.region_id, "address": org.address,
@@ -119,7 +121,7 @@ async def _query(actor: Actor, flt: AccountFilter) -> QuerySet[StaffAccount]:
 
 async def list_accounts(
     *, actor: Actor, flt: AccountFilter, page_no: int, size: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[AccountRow], int]:
     """所辖机构账户列表 (SPEC §2): accounts in the caller's jurisdiction, filtered and paged."""
     qs = await _query(actor, flt)
     count = await qs.count()
@@ -161,7 +163,7 @@ async def _account_in_scope(actor: Actor, account_id: int, conn: Any = None, *, 
     return account
 
 
-async def get_account(*, actor: Actor, account_id: int) -> dict[str, Any]:
+async def get_account(*, actor: Actor, account_id: int) -> AccountRow:
     return account_row(await _account_in_scope(actor, account_id))
 
 
@@ -199,7 +201,7 @@ def _clean_text(value: str, label: str, field: str) -> str:
 
 async def create_account(
     *, actor: Actor, code: str, name: str, region_id: int, kind: str, address: str | None
-) -> dict[str, Any]:
+) -> AccountRow:
     """新增 (SPEC §2): organisation + account, 未激活, initial password 666666 (hash NULL)."""
     org_kind = _enum_arg(OrgKind, kind, "机构类型")
     if org_kind is None:
@@ -238,7 +240,7 @@ def _ensure_inactive(account: StaffAccount, action: str) -> None:
 
 async def update_account(
     *, actor: Actor, account_id: int, name: str | None, address: str | None, region_id: int | None
-) -> dict[str, Any]:
+) -> AccountRow:
     """修改 (SPEC §2): name, address, region of an account still 未激活."""
     async with in_transaction() as conn:
         account = await _account_in_scope(actor, account_id, conn, lock=True)
@@ -276,26 +278,26 @@ async def _activate(actor: Actor, account_id: int, conn: Any) -> StaffAccount:
     return account
 
 
-async def activate_account(*, actor: Actor, account_id: int) -> dict[str, Any]:
+async def activate_account(*, actor: Actor, account_id: int) -> AccountRow:
     """激活 (SPEC §2): 未激活 → 激活; until then the account cannot log in."""
     async with in_transaction() as conn:
         account = await _activate(actor, account_id, conn)
     return account_row(account)
 
 
-async def batch_activate(*, actor: Actor, ids: list[int]) -> dict[str, Any]:
+async def batch_activate(*, actor: Actor, ids: list[int]) -> BatchResult:
     """批量激活: each valid id is activated, each other one reported with its reason."""
     done: list[int] = []
-    failed: list[dict[str, Any]] = []
+    failed: list[BatchFailure] = []
     async with in_transaction() as conn:
         for account_id in dict.fromkeys(ids):
             try:
                 await _activate(actor, account_id, conn)
             except DomainError as exc:
-                failed.append({"id": account_id, "code": exc.code, "message": exc.message})
+                failed.append(BatchFailure(id=account_id, code=exc.code, message=exc.message))
             else:
                 done.append(account_id)
-    return {"done": done, "failed": failed}
+    return BatchResult(done=done, failed=failed)
 
 
 async def _org_in_use(org_id: int, conn: Any) -> bool:
@@ -340,7 +342,7 @@ async def reset_password(*, actor: Actor, account_id: int) -> None:
     await reset_staff_password(actor=actor, account=account)
 
 
-async def cancel_account(*, actor: Actor, account_id: int) -> dict[str, Any]:
+async def cancel_account(*, actor: Actor, account_id: int) -> AccountRow:
     """注销 (SPEC §2): 激活 → 注销; the account can no longer log in, its sessions end."""
     async with in_transaction() as conn:
         account = await _account_in_scope(actor, account_id, conn, lock=True)

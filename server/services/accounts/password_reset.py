@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from server.errors import ValidationFailed
 from server.models import Physician, RegistryStatus
+from server.schemas.mp_auth import ForgotCodeSent
 from server.security import hash_password, normalise_id_number, password_problem
 from server.services import audit
 from server.services.access import Actor, Role
@@ -42,7 +43,7 @@ async def _physician(id_number: str) -> Physician | None:
     return physician
 
 
-async def request_code(*, id_number: str, ip: str | None = None) -> dict[str, object]:
+async def request_code(*, id_number: str, ip: str | None = None) -> ForgotCodeSent:
     """获取验证码: sent to the bound phone if there is one; the same answer either way."""
     number = normalise_id_number(id_number)
     subject = _subject(number)
@@ -52,7 +53,7 @@ async def request_code(*, id_number: str, ip: str | None = None) -> dict[str, ob
         await sms.issue_code(purpose=PURPOSE, subject=subject, phone=physician.phone, recipient_id=physician.id, ip=ip)
     else:  # the same limits as a real request, so the answers and refusals cannot tell them apart
         await sms.take_request_slot(subject, s.SMS_MIN_INTERVAL_SECONDS, ip=ip)
-    return {"message": SENT, "expires_in": s.SMS_CODE_TTL_SECONDS, "resend_after": s.SMS_MIN_INTERVAL_SECONDS}
+    return ForgotCodeSent(message=SENT, expires_in=s.SMS_CODE_TTL_SECONDS, resend_after=s.SMS_MIN_INTERVAL_SECONDS)
 
 
 async def reset(*, id_number: str, sms_code: str, new_password: str, ip: str | None = None) -> None:

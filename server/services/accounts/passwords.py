@@ -20,15 +20,22 @@ async def change_password(*, actor: Actor, model: type[Model], row_id: int, pass
     """The account ``model`` / ``row_id`` (hash ``password_hash``) changes its password; ``subject``
     names its sessions (sessions.staff_subject / physician_subject)."""
     if not await verify_password(password_hash, old_password or "", initial=initial):
-        raise ValidationFailed("原密码错误", code="wrong_old_password")
+        raise ValidationFailed("原密码错误", code="wrong_old_password",
+                               details=[_field("old_password", "wrong", "原密码错误")])
     problem = password_problem(new_password, initial=initial)
     if problem:
-        raise ValidationFailed(problem, code="weak_password")
+        raise ValidationFailed(problem, code="weak_password", details=[_field("new_password", "weak", problem)])
     if new_password == old_password:
-        raise ValidationFailed("新密码不能与原密码相同", code="weak_password")
+        raise ValidationFailed("新密码不能与原密码相同", code="weak_password",
+                               details=[_field("new_password", "same_as_old", "新密码不能与原密码相同")])
     new_hash = await hash_password(new_password)
     async with in_transaction() as conn:
         await model.filter(id=row_id).using_db(conn).update(password_hash=new_hash, must_change_password=False)
         await audit.record(actor, audit_action, audit_entity, row_id, using_db=conn)
     await sessions.end_all_sessions(subject, keep=actor.token)
     await sessions.update_session(actor.token, must_change_password=False)
+
+
+def _field(field: str, problem: str, message: str) -> dict[str, str]:
+    """one entry of a 422's details: which field, what kind of problem, the message to show on it"""
+    return {"field": field, "problem": problem, "message": message}

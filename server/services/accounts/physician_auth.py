@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -23,6 +22,8 @@ from tortoise.transactions import in_transaction
 from server.errors import Conflict, Forbidden, Unauthorized, UpstreamError, ValidationFailed
 from server.models import Cycle, HoldingReason, PasswordRule, Physician, RegistryStatus
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled, Ref
+from server.schemas.mp_auth import ForgotCodeSent, PhysicianProfile, ProfileSetup
 from server.security import (
     hash_password,
     id_number_problem,
@@ -109,7 +110,7 @@ def _refuse_inactive(physician: Physician) -> None:
                         code="physician_in_holding")
 
 
-def physician_session_data(physician: Physician, *, ip: str | None = None) -> dict[str, Any]:
+def physician_session_data(physician: Physician, *, ip: str | None = None) -> sessions.SessionData:
     """What a physician's session carries (the guard reads the set-up flags from it)."""
     return {
         "kind": "physician",
@@ -239,7 +240,7 @@ async def _first_login_candidate(number: str) -> Physician | None:
     return physician
 
 
-async def request_first_login_code(*, id_number: str, ip: str | None = None) -> dict[str, object]:
+async def request_first_login_code(*, id_number: str, ip: str | None = None) -> ForgotCodeSent:
     """首次登录 → 获取验证码: sent to the phone on the registry of a never-used account; the same
     answer whether or not the ID number exists, has a phone or logged in before."""
     problem = id_number_problem(id_number)
@@ -255,7 +256,8 @@ async def request_first_login_code(*, id_number: str, ip: str | None = None) -> 
                              recipient_id=physician.id, ip=ip)
     else:
         await sms.take_request_slot(subject, s.SMS_MIN_INTERVAL_SECONDS, ip=ip)
-    return {"message": FIRST_SENT, "expires_in": s.SMS_CODE_TTL_SECONDS, "resend_after": s.SMS_MIN_INTERVAL_SECONDS}
+    return ForgotCodeSent(message=FIRST_SENT, expires_in=s.SMS_CODE_TTL_SECONDS,
+                          resend_after=s.SMS_MIN_INTERVAL_SECONDS)
 
 
 async def login_first_time(*, id_number: str, sms_code: str, code: str | None = None,
@@ -397,11 +399,7 @@ async def unbind_wechat(*, actor: Actor) -> None:
                            before={"wechat_bound": True}, after={"wechat_bound": False}, using_db=conn)
 
 
-def _enum(value: Any) -> dict[str, str] | None:
-    return {"value": value.value, "label": value.label} if value is not None else None
-
-
-async def physician_profile(*, actor: Actor) -> dict[str, Any]:
+async def physician_profile(*, actor: Actor) -> PhysicianProfile:
     """个人信息: the physician's own data (in full: it is theirs) and the set-up flags."""
     physician = await _me(actor)
     await physician.fetch_related("institution", "department")
@@ -411,23 +409,23 @@ async def physician_profile(*, actor: Actor) -> dict[str, Any]:
     if (must_change, needs_phone) != (actor.must_change_password, actor.needs_phone):
         # finished from another device meanwhile: this session follows
         await sessions.update_session(actor.token, must_change_password=must_change, needs_phone=needs_phone)
-    return {
-        "id": physician.id,
-        "name": physician.name,
-        "id_number": physician.id_number,
-        "gender": physician.gender,
-        "birth_date": physician.birth_date,
-        "phone": physician.phone,
-        "phone_verified": physician.phone_verified,
-        "qualification_cert_no": physician.qualification_cert_no,
-        "practice_cert_no": physician.practice_cert_no,
-        "level": _enum(physician.level),
-        "category": _enum(physician.category),
-        "practice_scope": physician.practice_scope,
-        "institution": {"id": inst.id, "name": inst.name} if inst else None,
-        "department": {"id": dept.id, "name": dept.name} if dept else None,
-        "registry_status": _enum(physician.registry_status),
-        "wechat_bound": bool(physician.wechat_openid),
-        "setup": {"must_change_password": must_change, "needs_phone": needs_phone,
-                  "required": must_change or needs_phone},
-    }
+    return PhysicianProfile(
+        id=physician.id,
+        name=physician.name,
+        id_number=physician.id_number,
+        gender=physician.gender,
+        birth_date=physician.birth_date,
+        phone=physician.phone,
+        phone_verified=physician.phone_verified,
+        qualification_cert_no=physician.qualification_cert_no,
+        practice_cert_no=physician.practice_cert_no,
+        level=Labelled.of(physician.level),
+        category=Labelled.of(physician.category),
+        practice_scope=physician.practice_scope,
+        institution=Ref(id=inst.id, name=inst.name) if inst else None,
+        department=Ref(id=dept.id, name=dept.name) if dept else None,
+        registry_status=Labelled.of(physician.registry_status),
+        wechat_bound=bool(physician.wechat_openid),
+        setup=ProfileSetup(must_change_password=must_change, needs_phone=needs_phone,
+                           required=must_change or needs_phone),
+    )

@@ -24,7 +24,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 from redis.exceptions import WatchError
@@ -52,6 +52,24 @@ def _key(token_hash: str) -> str:
     return f"sess:{token_hash}"
 
 
+class SessionData(TypedDict, total=False):
+    """What a session carries (stored as JSON in the row and the cache; ``subject`` added on load)."""
+
+    subject: str
+    kind: str  # staff | physician
+    role: str
+    account_id: int
+    physician_id: int
+    org_id: int | None
+    region_id: int | None
+    region_path: str
+    region_level: str | None
+    must_change_password: bool
+    needs_phone: bool
+    setup_proof: str | None
+    ip: str | None
+
+
 def staff_subject(account_id: int) -> str:
     return f"staff:{account_id}"
 
@@ -64,11 +82,11 @@ def _seconds_left(expires_at: datetime, now: datetime) -> int:
     return int((expires_at - now).total_seconds())
 
 
-def _payload(row: LoginSession) -> dict[str, Any]:
+def _payload(row: LoginSession) -> SessionData:
     return {**row.data, "subject": row.subject}
 
 
-async def create_session(subject: str, data: dict[str, Any]) -> str:
+async def create_session(subject: str, data: SessionData) -> str:
     """A new session of ``subject`` carrying ``data``; the bearer token (shown once)."""
     token = secrets.token_urlsafe(32)
     ttl = rt().settings.SESSION_TTL_SECONDS
@@ -84,7 +102,7 @@ async def _valid_row(token_hash: str, now: datetime) -> LoginSession | None:
     return await LoginSession.get_or_none(token_hash=token_hash, revoked_at=None, expires_at__gt=now)
 
 
-async def load_session(token: str) -> dict[str, Any] | None:
+async def load_session(token: str) -> SessionData | None:
     """The session's data (with ``subject``), or None when unknown, revoked or expired."""
     if not token or len(token) > 128:
         return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -36,7 +35,7 @@ async def register_success(subject: StaffAccount | Physician) -> None:
     await type(subject).filter(id=subject.id).update(failed_logins=0, locked_until=None, last_login_at=now())
 
 
-def staff_session_data(account: StaffAccount, org: Organisation, role: Role) -> dict[str, Any]:
+def staff_session_data(account: StaffAccount, org: Organisation, role: Role) -> sessions.SessionData:
     return {
         "kind": "staff",
         "account_id": account.id,
@@ -112,7 +111,7 @@ async def reset_staff_password(*, actor: Actor, account: StaffAccount) -> None:
                                     reason="reset_password")
 
 
-async def actor_from_session(token: str, data: dict[str, Any], ip: str | None) -> Actor:
+async def actor_from_session(token: str, data: sessions.SessionData, ip: str | None) -> Actor:
     level = data.get("region_level")
     return Actor(
         kind=data["kind"],

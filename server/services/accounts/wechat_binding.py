@@ -31,6 +31,7 @@ from tortoise.transactions import in_transaction
 
 from server.errors import RateLimited, UpstreamError
 from server.models import AccountStatus, StaffAccount
+from server.schemas.wechat_binding import BindingQrcode, BindingStatus
 from server.services import audit
 from server.services.access import Actor, default_role
 from server.services.platform.runtime import rt
@@ -75,7 +76,7 @@ async def _account(actor: Actor) -> StaffAccount:
     return await StaffAccount.get(id=actor.account_id)
 
 
-async def create_binding_qrcode(*, actor: Actor) -> dict[str, Any]:
+async def create_binding_qrcode(*, actor: Actor) -> BindingQrcode:
     """绑定微信 → a temporary QR code for the caller's account: {ticket, url, image_url, expires_in}."""
     s = rt().settings
     if not s.WECHAT_OA_APPID or not s.WECHAT_OA_SECRET:
@@ -106,19 +107,19 @@ async def create_binding_qrcode(*, actor: Actor) -> dict[str, Any]:
         pipe.set(_current_key(account_id), _digest(token).encode(), ex=expires_in)
         await pipe.execute()
     await audit.record(actor, "wechat.binding_qrcode", "staff_account", account_id, after={"expires_in": expires_in})
-    return {"ticket": ticket, "url": data.get("url") or "", "image_url": SHOW_QRCODE + quote(ticket, safe=""),
-            "expires_in": expires_in}
+    return BindingQrcode(ticket=ticket, url=data.get("url") or "", image_url=SHOW_QRCODE + quote(ticket, safe=""),
+                         expires_in=expires_in)
 
 
-async def binding_status(*, actor: Actor) -> dict[str, Any]:
+async def binding_status(*, actor: Actor) -> BindingStatus:
     """Whether the caller's account has bound a WeChat (the console polls this after the QR)."""
     account = await _account(actor)
     pending = bool(await rt().redis.exists(_current_key(account.id)))
-    return {"bound": bool(account.wechat_openid), "openid": mask_openid(account.wechat_openid),
-            "qrcode_pending": pending and not account.wechat_openid}
+    return BindingStatus(bound=bool(account.wechat_openid), openid=mask_openid(account.wechat_openid),
+                         qrcode_pending=pending and not account.wechat_openid)
 
 
-async def unbind(*, actor: Actor) -> dict[str, Any]:
+async def unbind(*, actor: Actor) -> BindingStatus:
     """解除绑定: template messages stop; the account may bind again later."""
     async with in_transaction() as conn:
         account = await StaffAccount.filter(id=actor.account_id).select_for_update().using_db(conn).get()
@@ -129,7 +130,7 @@ async def unbind(*, actor: Actor) -> dict[str, Any]:
             await audit.record(actor, "wechat.unbind", "staff_account", account.id,
                                before={"wechat_openid": before}, after={"wechat_openid": None}, using_db=conn)
     await rt().redis.delete(_current_key(account.id))
-    return {"bound": False, "openid": "", "qrcode_pending": False}
+    return BindingStatus(bound=False, openid="", qrcode_pending=False)
 
 
 async def _take_token(token: str) -> int | None:

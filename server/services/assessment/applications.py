@@ -15,18 +15,26 @@ from tortoise.transactions import in_transaction
 
 from server.errors import InvalidTransition, ValidationFailed
 from server.models import Assessment, ExemptionReason, ModificationStatus, PaperType
+from server.schemas.assessment_mp import (
+    AssessmentSummary,
+    ExemptionApplication,
+    ExemptionReasonOut,
+    ExemptionView,
+    ModificationSaved,
+)
+from server.schemas.common import Labelled
 from server.services import audit
 from server.services.access import Actor
 from server.services.assessment import transitions
 from server.services.assessment.enrolment import check_references
 from server.services.assessment.physician_files import check_own_proofs, own_files
-from server.services.assessment.physician_view import enum_out, require_mine, side_reason, summary
+from server.services.assessment.physician_view import actions_out, require_mine, side_reason, summary
 
 M = ModificationStatus
 
 
 # --- 申请修改 ----------------------------------------------------------------------------------
-async def request_modification(*, actor: Actor, note: str = "") -> dict[str, Any]:
+async def request_modification(*, actor: Actor, note: str = "") -> AssessmentSummary:
     """申请修改: asks the institution to allow edits; any stale pending edits are dropped."""
     _physician, cycle, a = await require_mine(actor)
 
@@ -38,7 +46,7 @@ async def request_modification(*, actor: Actor, note: str = "") -> dict[str, Any
     return await summary(actor, outcome.assessment, cycle)
 
 
-async def save_modification(*, actor: Actor, changes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+async def save_modification(*, actor: Actor, changes: dict[str, dict[str, Any]]) -> ModificationSaved:
     """修改信息 (允许修改后): edits of 基本信息 / 执业信息 / 相关经历 into ``pending_changes``,
     partial steps in the shape of ``enrolment`` (applying them is a per-step merge)."""
     physician, cycle, a = await require_mine(actor)
@@ -57,10 +65,11 @@ async def save_modification(*, actor: Actor, changes: dict[str, dict[str, Any]])
         await locked.save(update_fields=["pending_changes", "updated_at"], using_db=conn)
         await audit.record(actor, "modification.save", "assessment", a.id,
                            after={step: sorted(data) for step, data in changes.items()}, using_db=conn)
-    return {"pending_changes": pending, "actions": await transitions.actions_for(actor, locked, cycle)}
+    return ModificationSaved(pending_changes=pending,
+                             actions=actions_out(await transitions.actions_for(actor, locked, cycle)))
 
 
-async def submit_modification(*, actor: Actor) -> dict[str, Any]:
+async def submit_modification(*, actor: Actor) -> AssessmentSummary:
     """提交修改: the pending edits go to the institution for 确认修改."""
     _physician, cycle, a = await require_mine(actor)
 
@@ -80,36 +89,36 @@ def _paper_open(cycle: Any, paper: PaperType | None) -> bool:
                 else cycle.professional_exemption_open)
 
 
-async def exemption(*, actor: Actor) -> dict[str, Any]:
+async def exemption(*, actor: Actor) -> ExemptionView:
     """申请免考入口: which paper, whether open, the province's reasons, the current application."""
     physician, cycle, a = await require_mine(actor)
     paper = transitions.exemption_paper(a.procedure)
     reasons = []
     if paper is not None:
-        reasons = [{"id": r.id, "text": r.text}
+        reasons = [ExemptionReasonOut(id=r.id, text=r.text)
                    for r in await ExemptionReason.filter(cycle_id=cycle.id, paper=paper).order_by("sort", "id")]
     data = dict(a.exemption_data or {})
     actions = await transitions.actions_for(actor, a, cycle)
-    return {
-        "paper": enum_out(paper),
-        "procedure": enum_out(a.procedure),
-        "open": _paper_open(cycle, paper),
-        "can_apply": any(x["action"] == "apply_exemption" for x in actions),
-        "reasons": reasons,
-        "status": enum_out(a.exemption),
-        "last_reason": await side_reason(a, "exemption"),
-        "application": {
-            "reason_ids": data.get("reason_ids", []),
-            "reason_texts": data.get("reason_texts", []),
-            "note": data.get("note", ""),
-            "proofs": await own_files(physician_id=physician.id, ids=data.get("proof_ids", [])),
-        } if data else None,
-        "actions": actions,
-    }
+    return ExemptionView(
+        paper=Labelled.of(paper),
+        procedure=Labelled.of(a.procedure),
+        open=_paper_open(cycle, paper),
+        can_apply=any(x["action"] == "apply_exemption" for x in actions),
+        reasons=reasons,
+        status=Labelled.of(a.exemption),
+        last_reason=await side_reason(a, "exemption"),
+        application=ExemptionApplication(
+            reason_ids=data.get("reason_ids", []),
+            reason_texts=data.get("reason_texts", []),
+            note=data.get("note", ""),
+            proofs=await own_files(physician_id=physician.id, ids=data.get("proof_ids", [])),
+        ) if data else None,
+        actions=actions_out(actions),
+    )
 
 
 async def apply_exemption(*, actor: Actor, reason_ids: list[int], proof_ids: list[UUID], note: str
-                          ) -> dict[str, Any]:
+                          ) -> AssessmentSummary:
     """提交免考申请: reasons of this cycle and of the paper the procedure may be exempted from."""
     physician, cycle, a = await require_mine(actor)
     wanted = list(dict.fromkeys(reason_ids))
@@ -137,7 +146,7 @@ async def apply_exemption(*, actor: Actor, reason_ids: list[int], proof_ids: lis
 
 
 # --- 申请延期考核 ------------------------------------------------------------------------------
-async def apply_delay(*, actor: Actor, reason: str) -> dict[str, Any]:
+async def apply_delay(*, actor: Actor, reason: str) -> AssessmentSummary:
     """申请延期考核: with a reason, before the province's delay deadline."""
     _physician, cycle, a = await require_mine(actor)
     reason = (reason or "").strip()

@@ -26,6 +26,19 @@ from server.models import (
     PracticeCategory,
     Procedure,
 )
+from server.schemas.assessment_mp import (
+    AssessmentSummary,
+    DepartmentOption,
+    EnrolmentLimits,
+    EnrolmentPickers,
+    EnrolmentView,
+    MissingField,
+    PhotoRef,
+    SimpleCondition,
+    StepSaved,
+    StepView,
+)
+from server.schemas.common import Labelled
 from server.schemas.enrolment import CORRECTABLE, MODIFIABLE_STEPS, REPORT_MAX, SELF_TEXT_MAX, STEPS
 from server.schemas.specialties import SPECIALTIES, unknown_specialties
 from server.services import audit
@@ -33,7 +46,7 @@ from server.services.access import Actor
 from server.services.assessment import enrolment_rules as rules
 from server.services.assessment import flow, transitions
 from server.services.assessment.physician_files import check_own_proofs, not_editable, own_files
-from server.services.assessment.physician_view import enum_out, require_mine, summary
+from server.services.assessment.physician_view import actions_out, require_mine, summary
 
 M = ModificationStatus
 
@@ -76,20 +89,24 @@ async def check_references(physician: Physician, cycle: Cycle, step: str, data: 
         await check_own_proofs(physician.id, data.get("proof_ids", []))
 
 
-def pickers() -> dict[str, Any]:
+def pickers() -> EnrolmentPickers:
     """The code lists of 执业信息: 执业类别, 医师级别, 从事专业 (per 执业类别)."""
-    return {
-        "category": [enum_out(c) for c in PracticeCategory],
-        "level": [enum_out(lv) for lv in PhysicianLevel],
-        "specialties": {c: list(names) for c, names in SPECIALTIES.items()},
-    }
+    return EnrolmentPickers(
+        category=[Labelled.of(c) for c in PracticeCategory],
+        level=[Labelled.of(lv) for lv in PhysicianLevel],
+        specialties={c: list(names) for c, names in SPECIALTIES.items()},
+    )
+
+
+def _missing(rows: list[dict[str, str]]) -> list[MissingField]:
+    return [MissingField(**m) for m in rows]
 
 
 async def _correct_registry(actor: Actor, physician: Physician, data: dict[str, Any], conn: Any) -> None:
     """执业类别 / 医师级别 corrected by the physician (enrolment editable, checked by the caller):
     saved on the physician (the papers that apply follow ``physician.level``), audited."""
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
     for field in CORRECTABLE:
         value = data.pop(field, None)
         if value is None or value == getattr(physician, field).value:
@@ -103,7 +120,7 @@ async def _correct_registry(actor: Actor, physician: Physician, data: dict[str, 
                            after=after, using_db=conn)
 
 
-async def view(*, actor: Actor) -> dict[str, Any]:
+async def view(*, actor: Actor) -> EnrolmentView:
     """我要报名: the five steps (drafts over registry data), read-only fields marked, what is missing."""
     physician, cycle, a = await require_mine(actor)
     mode = _mode(a)
@@ -116,41 +133,41 @@ async def view(*, actor: Actor) -> dict[str, Any]:
     steps = []
     for step, label in STEPS.items():
         editable = mode == "enrolment" or (mode == "modification" and step in MODIFIABLE_STEPS)
-        steps.append({
-            "step": step,
-            "label": label,
-            "saved": step in (a.enrolment or {}),
-            "editable": editable,
-            "data": {**fixed.get(step, {}), **content[step]},
-            "read_only": list(rules.read_only_of(step)),
-            "pending": (pending or {}).get(step),
-            "missing": by_step[step],
-        })
+        steps.append(StepView(
+            step=step,
+            label=label,
+            saved=step in (a.enrolment or {}),
+            editable=editable,
+            data={**fixed.get(step, {}), **content[step]},
+            read_only=list(rules.read_only_of(step)),
+            pending=(pending or {}).get(step),
+            missing=_missing(by_step[step]),
+        ))
     proof_ids = (content.get("procedure") or {}).get("proof_ids") or []
     departments = await Department.filter(org_id=physician.institution_id).order_by("level", "id").values(
         "id", "name", "parent_id", "level")
-    return {
-        "status": enum_out(a.status),
-        "modification": enum_out(a.modification),
-        "mode": mode,
-        "editable": mode != "view",
-        "photo": {"file_id": a.photo_file_id},
-        "steps": steps,
-        "proofs": await own_files(physician_id=physician.id, ids=[str(i) for i in proof_ids]),
-        "simple_conditions": [{"index": i, "text": text} for i, text in enumerate(conditions)],
+    return EnrolmentView(
+        status=Labelled.of(a.status),
+        modification=Labelled.of(a.modification),
+        mode=mode,
+        editable=mode != "view",
+        photo=PhotoRef(file_id=a.photo_file_id),
+        steps=steps,
+        proofs=await own_files(physician_id=physician.id, ids=[str(i) for i in proof_ids]),
+        simple_conditions=[SimpleCondition(index=i, text=text) for i, text in enumerate(conditions)],
         # the province's 考核内容 (编辑考核内容): the 自评 takes one entry per item (item_texts)
-        "evaluation_items": {g: list((cycle.evaluation_items or {}).get(g) or [])
-                             for g in ("work_performance", "ethics")},
-        "departments": departments,
-        "missing": missing,
-        "complete": not missing,
-        "limits": {"report_max": REPORT_MAX, "self_text_max": SELF_TEXT_MAX},
-        "pickers": pickers(),
-        "actions": await transitions.actions_for(actor, a, cycle),
-    }
+        evaluation_items={g: list((cycle.evaluation_items or {}).get(g) or [])
+                          for g in ("work_performance", "ethics")},
+        departments=[DepartmentOption(**d) for d in departments],
+        missing=_missing(missing),
+        complete=not missing,
+        limits=EnrolmentLimits(report_max=REPORT_MAX, self_text_max=SELF_TEXT_MAX),
+        pickers=pickers(),
+        actions=actions_out(await transitions.actions_for(actor, a, cycle)),
+    )
 
 
-async def save_step(*, actor: Actor, step: str, data: dict[str, Any]) -> dict[str, Any]:
+async def save_step(*, actor: Actor, step: str, data: dict[str, Any]) -> StepSaved:
     """保存: one step's draft (validated by the schema), only while the enrolment is editable. A partial
     update: the fields sent replace theirs, the others keep their values."""
     physician, cycle, a = await require_mine(actor)
@@ -177,17 +194,17 @@ async def save_step(*, actor: Actor, step: str, data: dict[str, Any]) -> dict[st
     content = rules.merged_content(physician, locked.enrolment)
     missing = rules.missing_fields(content, photo=bool(locked.photo_file_id),
                                    condition_count=len(cycle.simple_conditions or []))
-    return {
-        "step": step,
-        "label": STEPS[step],
-        "data": {**rules.read_only_values(physician).get(step, {}), **content[step]},
-        "missing": rules.missing_by_step(missing)[step],
-        "complete": not missing,
-        "actions": await transitions.actions_for(actor, locked, cycle),
-    }
+    return StepSaved(
+        step=step,
+        label=STEPS[step],
+        data={**rules.read_only_values(physician).get(step, {}), **content[step]},
+        missing=_missing(rules.missing_by_step(missing)[step]),
+        complete=not missing,
+        actions=actions_out(await transitions.actions_for(actor, locked, cycle)),
+    )
 
 
-async def submit(*, actor: Actor) -> dict[str, Any]:
+async def submit(*, actor: Actor) -> AssessmentSummary:
     """提交信息: the whole enrolment to the health institution (SPEC §4 stage 1)."""
     physician, cycle, a = await require_mine(actor)
 
@@ -213,7 +230,7 @@ async def submit(*, actor: Actor) -> dict[str, Any]:
 
 
 async def resubmit_procedure(*, actor: Actor, procedure: dict[str, Any], self_assessment: dict[str, Any] | None
-                             ) -> dict[str, Any]:
+                             ) -> AssessmentSummary:
     """重新选择考核程序 (待重新选择考核程序): 简易程序 with conditions, proofs, 述职报告, or 一般程序."""
     physician, cycle, a = await require_mine(actor)
     await check_references(physician, cycle, "procedure", procedure)

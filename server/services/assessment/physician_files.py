@@ -18,10 +18,11 @@ from tortoise.transactions import in_transaction
 
 from server.errors import InvalidTransition, NotFound, ValidationFailed
 from server.models import Assessment, AssessmentStatus, StoredFile
+from server.schemas.assessment_mp import OwnFile, PhotoUploaded
 from server.services import audit
 from server.services.access import Actor
 from server.services.assessment import flow, transitions
-from server.services.assessment.physician_view import require_mine
+from server.services.assessment.physician_view import actions_out, require_mine
 from server.services.face import references
 from server.services.platform import files
 
@@ -33,9 +34,9 @@ PHOTO_MIN_WIDTH, PHOTO_MIN_HEIGHT = 100, 130
 PHOTO_RATIO = (1.15, 1.8)  # height / width; 1寸 = 35 / 25 = 1.4
 
 
-def _file_row(f: StoredFile) -> dict[str, Any]:
-    return {"id": f.id, "name": f.original_name, "content_type": f.content_type, "size": f.size,
-            "created_at": f.created_at}
+def _file_row(f: StoredFile) -> OwnFile:
+    return OwnFile(id=f.id, name=f.original_name, content_type=f.content_type, size=f.size,
+                   created_at=f.created_at)
 
 
 def _base_name(name: str) -> str:
@@ -59,7 +60,7 @@ def check_photo_shape(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-async def upload_photo(*, actor: Actor, name: str, data: bytes) -> dict[str, Any]:
+async def upload_photo(*, actor: Actor, name: str, data: bytes) -> PhotoUploaded:
     """照片上传: only while the enrolment may be edited; replaces the previous photo."""
     physician, cycle, a = await require_mine(actor)
     if a.status not in flow.ENROL_EDITABLE:
@@ -83,11 +84,11 @@ async def upload_photo(*, actor: Actor, name: str, data: bytes) -> dict[str, Any
                                               embedding=embedding, using_db=conn)
         await audit.record(actor, "enrolment.photo", "assessment", a.id, before={"photo_file_id": before},
                            after={"photo_file_id": str(stored.id)}, using_db=conn)
-    return {"file_id": stored.id, "width": width, "height": height, "content_type": stored.content_type,
-            "size": stored.size, "actions": await transitions.actions_for(actor, locked, cycle)}
+    return PhotoUploaded(file_id=stored.id, width=width, height=height, content_type=stored.content_type,
+                         size=stored.size, actions=actions_out(await transitions.actions_for(actor, locked, cycle)))
 
 
-async def upload_proofs(*, actor: Actor, uploads: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+async def upload_proofs(*, actor: Actor, uploads: list[tuple[str, bytes]]) -> list[OwnFile]:
     """上传证明材料: images or PDFs, checked by content; all or nothing."""
     physician, _cycle, a = await require_mine(actor)
     if a.status == AssessmentStatus.LEFT:
@@ -138,7 +139,7 @@ async def own_photo(*, actor: Actor) -> files.Download:
     return await own_file(actor=actor, file_id=a.photo_file_id)
 
 
-async def own_files(*, physician_id: int, ids: list[str]) -> list[dict[str, Any]]:
+async def own_files(*, physician_id: int, ids: list[str]) -> list[OwnFile]:
     if not ids:
         return []
     rows = await StoredFile.filter(id__in=ids, owner_physician_id=physician_id)

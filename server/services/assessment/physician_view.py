@@ -7,6 +7,7 @@ with its history. Read-only; every answer about the assessment carries the butto
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from server.errors import Conflict, NotFound
@@ -28,6 +29,23 @@ from server.models import (
     Procedure,
 )
 from server.models.cycle import WINDOWS
+from server.schemas.assessment_mp import (
+    ActionOut,
+    AssessmentRecord,
+    AssessmentSummary,
+    CycleOut,
+    CycleWindowOut,
+    DelayDetail,
+    EvaluationOut,
+    ExemptionDetail,
+    HistoryRow,
+    Home,
+    ModificationDetail,
+    NextStep,
+    RegistrationOpen,
+    ReviewOut,
+)
+from server.schemas.common import Choice, Labelled
 from server.services.access import Actor, Role
 from server.services.assessment import flow, transitions
 from server.services.notify.inbox import unread_count
@@ -70,7 +88,7 @@ EXAM_HINTS = {
 # Statuses the physician reached through a refusal whose reason they must see.
 REFUSED_INTO = {S.ENROL_RETURNED, S.PROCEDURE_RETURNED, S.LEFT}
 REVIEWED = {S.AWAITING_EXAM, S.FAILED}
-FLOW_ENUMS: dict[str, Any] = {"main": AssessmentStatus, "modification": ModificationStatus,
+FLOW_ENUMS: dict[str, type[Enum]] = {"main": AssessmentStatus, "modification": ModificationStatus,
                               "exemption": ExemptionStatus, "delay": DelayStatus, "appeal": AppealStatus}
 FLOW_LABELS = {"main": "考核进度", "modification": "申请修改", "exemption": "申请免考", "delay": "延期考核",
                "appeal": "复核申请"}
@@ -78,7 +96,13 @@ ROLE_LABELS = {r.value: r.label for r in Role}
 
 
 def enum_out(value: Any) -> dict[str, str] | None:
+    """A dict `{value, label}` (kept for services/exams; this module builds `Labelled.of`)."""
     return None if value is None else {"value": value.value, "label": value.label}
+
+
+def actions_out(actions: list[dict[str, object]]) -> list[ActionOut]:
+    """The buttons of ``transitions.actions_for`` (flow.py's plain dicts) as models."""
+    return [ActionOut.model_validate(x) for x in actions]
 
 
 @dataclass
@@ -115,15 +139,15 @@ async def require_mine(actor: Actor) -> tuple[Physician, Cycle, Assessment]:
     return m.physician, m.cycle, m.assessment
 
 
-def cycle_out(cycle: Cycle) -> dict[str, Any]:
+def cycle_out(cycle: Cycle) -> CycleOut:
     now = transitions.utcnow()
     windows = []
     for key, label in WINDOWS.items():
         start, end = getattr(cycle, f"{key}_start"), getattr(cycle, f"{key}_end")
-        windows.append({"key": key, "label": label, "start": start, "end": end,
-                        "open": bool(start and end and start <= now <= end)})
-    return {"id": cycle.id, "name": cycle.name, "start_date": cycle.start_date, "end_date": cycle.end_date,
-            "windows": windows, "delay_deadline": cycle.delay_deadline}
+        windows.append(CycleWindowOut(key=key, label=label, start=start, end=end,
+                                      open=bool(start and end and start <= now <= end)))
+    return CycleOut(id=cycle.id, name=cycle.name, start_date=cycle.start_date, end_date=cycle.end_date,
+                    windows=windows, delay_deadline=cycle.delay_deadline)
 
 
 async def refusal_reason(a: Assessment) -> str:
@@ -183,10 +207,10 @@ async def hint_for(a: Assessment | None, cycle: Cycle | None) -> str:
     return text
 
 
-def next_steps(a: Assessment | None) -> list[dict[str, str]]:
+def next_steps(a: Assessment | None) -> list[NextStep]:
     if a is None:
         return []
-    return [{"key": k, "label": label} for k, label in NEXT_STEPS.get(a.status, [])]
+    return [NextStep(key=k, label=label) for k, label in NEXT_STEPS.get(a.status, [])]
 
 
 def hint(a: Assessment | None, cycle: Cycle | None) -> str:
@@ -205,47 +229,45 @@ def hint(a: Assessment | None, cycle: Cycle | None) -> str:
     return text
 
 
-async def summary(actor: Actor, a: Assessment, cycle: Cycle) -> dict[str, Any]:
+async def summary(actor: Actor, a: Assessment, cycle: Cycle) -> AssessmentSummary:
     """The assessment's states and the buttons: the answer of every move the physician makes."""
-    return {
-        "id": a.id,
-        "version": a.version,
-        "status": enum_out(a.status),
-        "procedure": enum_out(a.procedure),
-        "modification": enum_out(a.modification),
-        "exemption": enum_out(a.exemption),
-        "delay": enum_out(a.delay),
-        "hint": await hint_for(a, cycle),
-        "last_reason": await refusal_reason(a),
-        "actions": await transitions.actions_for(actor, a, cycle),
-    }
+    return AssessmentSummary(
+        id=a.id,
+        version=a.version,
+        status=Labelled.of(a.status),
+        procedure=Labelled.of(a.procedure),
+        modification=Labelled.of(a.modification),
+        exemption=Labelled.of(a.exemption),
+        delay=Labelled.of(a.delay),
+        hint=await hint_for(a, cycle),
+        last_reason=await refusal_reason(a),
+        actions=actions_out(await transitions.actions_for(actor, a, cycle)),
+    )
 
 
-async def home(*, actor: Actor) -> dict[str, Any]:
+async def home(*, actor: Actor) -> Home:
     """首页: 未开通报名 / 已开通报名, the stage and what to do next, unread messages, buttons."""
     m = await mine(actor)
     a = m.assessment if m.assessment and m.assessment.status != S.NOT_INCLUDED else None
     opened = a is not None and a.status != S.LEFT
     label = "已开通报名" if opened else (S.LEFT.label if a is not None else "未开通报名")
-    out: dict[str, Any] = {
-        "registration": {"open": opened, "label": label},
-        "cycle": cycle_out(m.cycle) if m.cycle else None,
-        "stage": enum_out(a.status) if a else None,
-        "hint": await hint_for(a, m.cycle),
-        "next_steps": next_steps(a),
-        "unread_messages": await unread_count(m.physician.id),
-        "last_reason": "",
-        "assessment": None,
-        "actions": [],
-    }
-    if a is not None and m.cycle is not None:
-        out["assessment"] = await summary(actor, a, m.cycle)
-        out["actions"] = out["assessment"]["actions"]
-        out["last_reason"] = out["assessment"]["last_reason"]
-    return out
+    hint_text = await hint_for(a, m.cycle)
+    unread = await unread_count(m.physician.id)
+    current = await summary(actor, a, m.cycle) if a is not None and m.cycle is not None else None
+    return Home(
+        registration=RegistrationOpen(open=opened, label=label),
+        cycle=cycle_out(m.cycle) if m.cycle else None,
+        stage=Labelled.of(a.status) if a else None,
+        hint=hint_text,
+        next_steps=next_steps(a),
+        unread_messages=unread,
+        last_reason=current.last_reason if current else "",
+        assessment=current,
+        actions=current.actions if current else [],
+    )
 
 
-def _pick(item: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+def _pick(item: Any, keys: tuple[str, ...]) -> dict[str, str | int | float | bool]:
     if not isinstance(item, dict):
         return {}
     return {k: item[k] for k in keys if isinstance(item.get(k), str | int | float | bool)}
@@ -255,7 +277,7 @@ OPINION_KEYS = ("org_name", "opinion")  # 多机构执业 新增意见
 REVIEW_KEYS = ("decision", "work_agree", "ethics_agree", "opinion", "reason", "reviewed_at")
 
 
-async def evaluation_out(a: Assessment) -> dict[str, Any] | None:
+async def evaluation_out(a: Assessment) -> EvaluationOut | None:
     """评定结果, shown once the assessment institution has reviewed it (复核): organisations only."""
     if a.status not in REVIEWED:
         return None
@@ -264,25 +286,27 @@ async def evaluation_out(a: Assessment) -> dict[str, Any] | None:
     review = dict(a.review or {})
     reviewer_id = review.get("org_id")
     reviewer = await Organisation.get_or_none(id=reviewer_id) if isinstance(reviewer_id, int) else None
-    return {
-        "work_result": enum_out(a.work_result),
-        "ethics_result": enum_out(a.ethics_result),
-        "result": enum_out(ItemResult.PASS if result else ItemResult.FAIL),
-        "opinion": a.evaluation_opinion,
-        "institution": institution.name if institution else "",
-        "other_site_opinions": [_pick(o, OPINION_KEYS) for o in (a.other_site_opinions or [])],
-        "review": {**_pick(review, REVIEW_KEYS), "organisation": reviewer.name if reviewer else ""},
-    }
+    return EvaluationOut(
+        work_result=Labelled.of(a.work_result),
+        ethics_result=Labelled.of(a.ethics_result),
+        result=Labelled.of(ItemResult.PASS if result else ItemResult.FAIL),
+        opinion=a.evaluation_opinion,
+        institution=institution.name if institution else "",
+        other_site_opinions=[_pick(o, OPINION_KEYS) for o in (a.other_site_opinions or [])],
+        review=ReviewOut.model_validate({**_pick(review, REVIEW_KEYS),
+                                         "organisation": reviewer.name if reviewer else ""}),
+    )
 
 
-def _status_out(flow_name: str, value: str) -> dict[str, str]:
+def _status_out(flow_name: str, value: str) -> Choice:
     try:
-        return enum_out(FLOW_ENUMS[flow_name](value)) or {}
+        member = FLOW_ENUMS[flow_name](value)
     except (KeyError, ValueError):
-        return {"value": value, "label": value}
+        return Choice(value=value, label=value)
+    return Choice(value=member.value, label=getattr(member, "label", member.value))
 
 
-async def history(a: Assessment) -> list[dict[str, Any]]:
+async def history(a: Assessment) -> list[HistoryRow]:
     """Every move: what, when, which kind of organisation (by name) and why — never who."""
     events = await AssessmentEvent.filter(assessment_id=a.id).order_by("id")
     org_ids = {e.org_id for e in events if e.org_id and e.actor_type != "physician"}
@@ -291,36 +315,38 @@ async def history(a: Assessment) -> list[dict[str, Any]]:
     for e in events:
         t = flow.BY_ACTION.get(e.action)
         physician = e.actor_type == "physician"
-        out.append({
-            "action": e.action,
-            "label": t.label if t else e.action,
-            "flow": e.flow,
-            "flow_label": FLOW_LABELS.get(e.flow, e.flow),
-            "from_status": _status_out(e.flow, e.from_status),
-            "to_status": _status_out(e.flow, e.to_status),
-            "actor": "本人" if physician else ROLE_LABELS.get(e.role, ""),
-            "organisation": "" if physician else names.get(e.org_id, ""),
-            "reason": e.reason,
-            "time": e.created_at,
-        })
+        out.append(HistoryRow(
+            action=e.action,
+            label=t.label if t else e.action,
+            flow=e.flow,
+            flow_label=FLOW_LABELS.get(e.flow, e.flow),
+            from_status=_status_out(e.flow, e.from_status),
+            to_status=_status_out(e.flow, e.to_status),
+            actor="本人" if physician else ROLE_LABELS.get(e.role, ""),
+            organisation="" if physician else names.get(e.org_id, ""),
+            reason=e.reason,
+            time=e.created_at,
+        ))
     return out
 
 
-async def record(*, actor: Actor) -> dict[str, Any]:
+async def record(*, actor: Actor) -> AssessmentRecord:
     """考核进度: the physician's whole current record."""
     physician, cycle, a = await require_mine(actor)
     exemption = dict(a.exemption_data or {})
-    return {
-        **await summary(actor, a, cycle),
-        "cycle": cycle_out(cycle),
-        "submitted": a.status not in flow.ENROL_EDITABLE,
-        "evaluation": await evaluation_out(a),
-        "modification_detail": {"status": enum_out(a.modification), "pending_changes": a.pending_changes or {},
-                                "reason": await side_reason(a, "modification")},
-        "exemption_detail": {"status": enum_out(a.exemption), "paper": exemption.get("paper"),
-                             "reasons": exemption.get("reason_texts", []), "note": exemption.get("note", ""),
-                             "reason": await side_reason(a, "exemption")},
-        "delay_detail": {"status": enum_out(a.delay), "reason": a.delay_reason,
-                         "review_reason": await side_reason(a, "delay")},
-        "history": await history(a),
-    }
+    current = await summary(actor, a, cycle)
+    return AssessmentRecord(
+        **dict(current),
+        cycle=cycle_out(cycle),
+        submitted=a.status not in flow.ENROL_EDITABLE,
+        evaluation=await evaluation_out(a),
+        modification_detail=ModificationDetail(status=Labelled.of(a.modification),
+                                               pending_changes=a.pending_changes or {},
+                                               reason=await side_reason(a, "modification")),
+        exemption_detail=ExemptionDetail(status=Labelled.of(a.exemption), paper=exemption.get("paper"),
+                                         reasons=exemption.get("reason_texts", []), note=exemption.get("note", ""),
+                                         reason=await side_reason(a, "exemption")),
+        delay_detail=DelayDetail(status=Labelled.of(a.delay), reason=a.delay_reason,
+                                 review_reason=await side_reason(a, "delay")),
+        history=await history(a),
+    )

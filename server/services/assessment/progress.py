@@ -39,6 +39,16 @@ from server.models import (
     RegistryStatus,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.assessments import (
+    AssessmentSummary,
+    AvailableAction,
+    CyclePhysicianPage,
+    CyclePhysicianRow,
+    ProgressPhysician,
+    ProgressRow,
+    ReviewQueue,
+)
+from server.schemas.common import Labelled, Ref
 from server.security import mask_id_number, mask_phone, normalise_id_number
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.assessment import flow, transitions
@@ -46,11 +56,13 @@ from server.services.assessment import flow, transitions
 S = AssessmentStatus
 
 
+# Dict helpers kept for the callers outside this package that still build dicts
+# (services/proctoring); this package builds `Labelled.of` / `Ref.of`.
 def choice(value: Any) -> dict[str, str] | None:
     return {"value": value.value, "label": value.label} if value is not None else None
 
 
-def ref(obj_id: Any, name: Any) -> dict[str, Any] | None:
+def ref(obj_id: int | None, name: str | None) -> dict[str, int | str | None] | None:
     return {"id": obj_id, "name": name} if obj_id is not None else None
 
 
@@ -101,9 +113,9 @@ QUEUES: dict[str, Queue] = {
 }
 
 
-def queues_for(actor: Actor) -> list[dict[str, str]]:
+def queues_for(actor: Actor) -> list[ReviewQueue]:
     """The review queues (menus) of the caller's role."""
-    return [{"queue": name, "label": q.label} for name, q in QUEUES.items() if actor.role in q.roles]
+    return [ReviewQueue(queue=name, label=q.label) for name, q in QUEUES.items() if actor.role in q.roles]
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -193,23 +205,28 @@ def as_assessment(r: dict[str, Any]) -> Assessment:
     return Assessment(**{k: r[k] for k in STATE_FIELDS if k in r})
 
 
-def _row_view(r: dict[str, Any], actions: list[dict[str, object]]) -> dict[str, Any]:
-    return {
-        "id": r["id"], "cycle_id": r["cycle_id"],
-        "physician": {
-            "id": r["physician_id"], "name": r["physician__name"],
-            "id_number": mask_id_number(r["physician__id_number"]), "phone": mask_phone(r["physician__phone"]),
-            "gender": r["physician__gender"], "level": choice(r["physician__level"]),
-            "category": choice(r["physician__category"]), "practice_cert_no": r["physician__practice_cert_no"],
-            "department": ref(r["physician__department_id"], r["physician__department__name"]),
-        },
-        "institution": ref(r["institution_id"], r["institution__name"]),
-        "status": choice(r["status"]), "modification": choice(r["modification"]),
-        "exemption": choice(r["exemption"]), "delay": choice(r["delay"]), "procedure": choice(r["procedure"]),
-        "work_result": choice(r["work_result"]), "ethics_result": choice(r["ethics_result"]),
-        "last_reason": r["last_reason"], "version": r["version"], "updated_at": r["updated_at"],
-        "actions": actions,
-    }
+def actions_out(actions: list[dict[str, object]]) -> list[AvailableAction]:
+    """The buttons of ``transitions.actions_for`` (flow.py's plain dicts) as models."""
+    return [AvailableAction.model_validate(x) for x in actions]
+
+
+def _row_view(r: dict[str, Any], actions: list[dict[str, object]]) -> ProgressRow:
+    return ProgressRow(
+        id=r["id"], cycle_id=r["cycle_id"],
+        physician=ProgressPhysician(
+            id=r["physician_id"], name=r["physician__name"],
+            id_number=mask_id_number(r["physician__id_number"]), phone=mask_phone(r["physician__phone"]),
+            gender=r["physician__gender"], level=Labelled.of(r["physician__level"]),
+            category=Labelled.of(r["physician__category"]), practice_cert_no=r["physician__practice_cert_no"],
+            department=Ref.of(r["physician__department_id"], r["physician__department__name"]),
+        ),
+        institution=Ref.of(r["institution_id"], r["institution__name"]),
+        status=Labelled.of(r["status"]), modification=Labelled.of(r["modification"]),
+        exemption=Labelled.of(r["exemption"]), delay=Labelled.of(r["delay"]), procedure=Labelled.of(r["procedure"]),
+        work_result=Labelled.of(r["work_result"]), ethics_result=Labelled.of(r["ethics_result"]),
+        last_reason=r["last_reason"], version=r["version"], updated_at=r["updated_at"],
+        actions=actions_out(actions),
+    )
 
 
 async def _cycles(f: ProgressFilters) -> dict[int, Cycle]:
@@ -231,7 +248,7 @@ def _queue(actor: Actor, name: str | None) -> Queue | None:
 
 
 async def list_assessments(*, actor: Actor, filters: ProgressFilters, page_no: int, size: int
-                           ) -> tuple[list[dict[str, Any]], int]:
+                           ) -> tuple[list[ProgressRow], int]:
     """考核进度 (and, with ``queue``, a review queue): the assessments in the caller's scope."""
     queue = _queue(actor, filters.queue)
     cycles = await _cycles(filters)
@@ -247,14 +264,14 @@ async def list_assessments(*, actor: Actor, filters: ProgressFilters, page_no: i
     return out, count
 
 
-async def assessment_summary(actor: Actor, a: Assessment, cycle: Cycle | None = None) -> dict[str, Any]:
+async def summary_of(actor: Actor, a: Assessment, cycle: Cycle | None = None) -> AssessmentSummary:
     """The state of one assessment after a move, with the caller's next actions."""
-    return {
-        "id": a.id, "physician_id": a.physician_id, "cycle_id": a.cycle_id, "status": choice(a.status),
-        "modification": choice(a.modification), "exemption": choice(a.exemption), "delay": choice(a.delay),
-        "procedure": choice(a.procedure), "last_reason": a.last_reason, "version": a.version,
-        "actions": await transitions.actions_for(actor, a, cycle),
-    }
+    return AssessmentSummary(
+        id=a.id, physician_id=a.physician_id, cycle_id=a.cycle_id, status=Labelled.of(a.status),
+        modification=Labelled.of(a.modification), exemption=Labelled.of(a.exemption), delay=Labelled.of(a.delay),
+        procedure=Labelled.of(a.procedure), last_reason=a.last_reason, version=a.version,
+        actions=actions_out(await transitions.actions_for(actor, a, cycle)),
+    )
 
 
 # --- 医师信息列表 (health institution): the institution's physicians and their cycle status ------
@@ -281,7 +298,7 @@ def _status_q(cycle: Cycle, statuses: list[AssessmentStatus]) -> Q:
 
 
 async def list_cycle_physicians(*, actor: Actor, filters: ProgressFilters, page_no: int, size: int
-                                ) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+                                ) -> CyclePhysicianPage:
     """医师信息列表 (seed 2.2.5(1)): the institution's physicians (not in the holding area) with
     their status in the current cycle and the 参加考核 / 取消参加考核 buttons."""
     if actor.role != Role.HEALTH_INSTITUTION:
@@ -306,15 +323,15 @@ async def list_cycle_physicians(*, actor: Actor, filters: ProgressFilters, page_
         if a is None and cycle is not None:  # not yet included: the row 参加考核 would create
             a = Assessment(physician_id=r["id"], cycle_id=cycle.id, institution_id=r["institution_id"],
                            region_path=r["region_path"], status=S.NOT_INCLUDED)
-        out.append({
-            "id": r["id"], "name": r["name"], "id_number": mask_id_number(r["id_number"]),
-            "phone": mask_phone(r["phone"]), "gender": r["gender"], "level": choice(r["level"]),
-            "category": choice(r["category"]), "practice_cert_no": r["practice_cert_no"],
-            "department": ref(r["department_id"], r["department__name"]),
-            "assessment_id": a.id if a is not None else None,
-            "status": choice(a.status if a is not None else S.NOT_INCLUDED),
-            "in_cycle": bool(a is not None and a.status not in (S.NOT_INCLUDED, S.LEFT)),
-            "actions": await transitions.actions_for(actor, a, cycle) if a is not None and cycle else [],
-        })
-    cycle_view = {"id": cycle.id, "name": cycle.name} if cycle else None
-    return {"cycle": cycle_view}, out, count
+        out.append(CyclePhysicianRow(
+            id=r["id"], name=r["name"], id_number=mask_id_number(r["id_number"]),
+            phone=mask_phone(r["phone"]), gender=r["gender"], level=Labelled.of(r["level"]),
+            category=Labelled.of(r["category"]), practice_cert_no=r["practice_cert_no"],
+            department=Ref.of(r["department_id"], r["department__name"]),
+            assessment_id=a.id if a is not None else None,
+            status=Labelled.of(a.status if a is not None else S.NOT_INCLUDED),
+            in_cycle=bool(a is not None and a.status not in (S.NOT_INCLUDED, S.LEFT)),
+            actions=actions_out(await transitions.actions_for(actor, a, cycle)) if a is not None and cycle else [],
+        ))
+    return CyclePhysicianPage(cycle=Ref.of(cycle.id, cycle.name) if cycle else None, data=out, count=count,
+                              page=page_no, size=size)

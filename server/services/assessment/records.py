@@ -15,6 +15,7 @@ Outside the caller's scope: 403 ``out_of_jurisdiction``; no such record: 404. Ne
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from server.errors import NotFound, OutOfJurisdiction
@@ -31,10 +32,24 @@ from server.models import (
     Organisation,
     Physician,
 )
+from server.schemas.assessments import (
+    AssessmentRecordCore,
+    DoneBy,
+    EnrolmentStep,
+    RecordCycle,
+    RecordDelay,
+    RecordEvaluation,
+    RecordEvent,
+    RecordExemption,
+    RecordExemptionReason,
+    RecordModification,
+    RecordPhysician,
+)
+from server.schemas.common import Choice, Labelled, Ref
 from server.security import mask_id_number, mask_phone
 from server.services.access import Actor, Role
 from server.services.assessment import flow, transitions
-from server.services.assessment.progress import choice, ref
+from server.services.assessment.progress import actions_out
 
 ENROLMENT_STEPS = (
     ("basic", "基本信息"),
@@ -45,7 +60,7 @@ ENROLMENT_STEPS = (
 )
 FLOW_LABELS = {"main": "考核流程", "modification": "申请修改", "exemption": "免考申请", "delay": "延期考核",
                "appeal": "复核申请"}
-FLOW_ENUMS: dict[str, Any] = {"main": AssessmentStatus, "modification": ModificationStatus,
+FLOW_ENUMS: dict[str, type[Enum]] = {"main": AssessmentStatus, "modification": ModificationStatus,
                               "exemption": ExemptionStatus, "delay": DelayStatus, "appeal": AppealStatus}
 ROLE_LABELS = {r.value: r.label for r in Role}
 # History rows the runner writes by itself (no row of the table)
@@ -80,47 +95,48 @@ async def get_in_scope(actor: Actor, assessment_id: int) -> Assessment:
     return a
 
 
-def _status_out(flow_name: str, value: str) -> dict[str, str]:
+def _status_out(flow_name: str, value: str) -> Choice:
     try:
-        return choice(FLOW_ENUMS[flow_name](value)) or {"value": value, "label": value}
+        member = FLOW_ENUMS[flow_name](value)
     except (KeyError, ValueError):
-        return {"value": value, "label": value}
+        return Choice(value=value, label=value)
+    return Choice(value=member.value, label=getattr(member, "label", member.value))
 
 
-def _event_view(e: AssessmentEvent, orgs: dict[int, str], physician: Physician) -> dict[str, Any]:
+def _event_view(e: AssessmentEvent, orgs: dict[int, str], physician: Physician) -> RecordEvent:
     t = flow.BY_ACTION.get(e.action)
     if e.actor_type == "physician":
         who = physician.name
     else:
         who = orgs.get(e.org_id or 0, "")
     data = {k: v for k, v in (e.data or {}).items() if k != "action"}
-    return {
-        "id": e.id, "flow": {"value": e.flow, "label": FLOW_LABELS.get(e.flow, e.flow)},
-        "action": {"value": e.action, "label": t.label if t else RUNNER_ACTIONS.get(e.action, e.action)},
-        "from_status": _status_out(e.flow, e.from_status), "to_status": _status_out(e.flow, e.to_status),
-        "actor_type": e.actor_type, "role": {"value": e.role, "label": ROLE_LABELS.get(e.role, e.role)},
-        "org": ref(e.org_id, orgs.get(e.org_id or 0)), "actor_name": who,
-        "reason": e.reason, "data": data, "created_at": e.created_at,
-    }
+    return RecordEvent(
+        id=e.id, flow=Choice(value=e.flow, label=FLOW_LABELS.get(e.flow, e.flow)),
+        action=Choice(value=e.action, label=t.label if t else RUNNER_ACTIONS.get(e.action, e.action)),
+        from_status=_status_out(e.flow, e.from_status), to_status=_status_out(e.flow, e.to_status),
+        actor_type=e.actor_type, role=Choice(value=e.role, label=ROLE_LABELS.get(e.role, e.role)),
+        org=Ref.of(e.org_id, orgs.get(e.org_id or 0)), actor_name=who,
+        reason=e.reason, data=data, created_at=e.created_at,
+    )
 
 
 def _last(events: list[AssessmentEvent], *actions: str) -> AssessmentEvent | None:
     return next((e for e in reversed(events) if e.action in actions), None)
 
 
-def _done_by(e: AssessmentEvent | None, orgs: dict[int, str]) -> dict[str, Any] | None:
-    return {"org": ref(e.org_id, orgs.get(e.org_id or 0)), "at": e.created_at} if e else None
+def _done_by(e: AssessmentEvent | None, orgs: dict[int, str]) -> DoneBy | None:
+    return DoneBy(org=Ref.of(e.org_id, orgs.get(e.org_id or 0)), at=e.created_at) if e else None
 
 
-async def _exemption_reasons(a: Assessment) -> list[dict[str, Any]]:
+async def _exemption_reasons(a: Assessment) -> list[RecordExemptionReason]:
     ids = [i for i in (a.exemption_data or {}).get("reason_ids", []) if isinstance(i, int)]
     if not ids:
         return []
     rows = await ExemptionReason.filter(id__in=ids, cycle_id=a.cycle_id).values("id", "paper", "text")
-    return [{"id": r["id"], "paper": choice(r["paper"]), "text": r["text"]} for r in rows]
+    return [RecordExemptionReason(id=r["id"], paper=Labelled.of(r["paper"]), text=r["text"]) for r in rows]
 
 
-async def assessment_record(*, actor: Actor, assessment_id: int) -> dict[str, Any]:
+async def assessment_record(*, actor: Actor, assessment_id: int) -> AssessmentRecordCore:
     """考核进度 → 查看: the whole record of one assessment in the caller's scope."""
     a = await get_in_scope(actor, assessment_id)
     physician = await Physician.get(id=a.physician_id).prefetch_related("department")
@@ -134,43 +150,46 @@ async def assessment_record(*, actor: Actor, assessment_id: int) -> dict[str, An
     keep = (lambda v: v) if full else mask_numbers
     enrolment = keep(dict(a.enrolment or {}))
     review = dict(a.review or {})
-    if review:
-        review["org"] = ref(review.get("org_id"), orgs.get(review.get("org_id") or 0))
-        review["done"] = _done_by(_last(events, "ai_submit_review", "ai_reject_review"), orgs)
-    return {
-        "id": a.id, "version": a.version, "active": a.active,
-        "cycle": {"id": cycle.id, "name": cycle.name, "start_date": cycle.start_date, "end_date": cycle.end_date},
-        "institution": ref(a.institution_id, orgs.get(a.institution_id)),
-        "status": choice(a.status), "procedure": choice(a.procedure), "last_reason": a.last_reason,
-        "numbers_masked": not full,
-        "physician": {
-            "id": physician.id, "name": physician.name, "gender": physician.gender,
-            "birth_date": physician.birth_date,
-            "id_number": physician.id_number if full else mask_id_number(physician.id_number),
-            "phone": (physician.phone or "") if full else mask_phone(physician.phone),
-            "level": choice(physician.level), "category": choice(physician.category),
-            "practice_scope": physician.practice_scope,
-            "qualification_cert_no": physician.qualification_cert_no,
-            "practice_cert_no": physician.practice_cert_no,
-            "department": ref(physician.department_id, physician.department.name if physician.department else None),
-            "photo_file_id": a.photo_file_id,
-        },
-        "enrolment": [{"step": key, "label": label, "data": enrolment.get(key) or {}}
-                      for key, label in ENROLMENT_STEPS],
-        "self_assessment": enrolment.get("self_assessment") or {},
-        "evaluation": {
-            "work_result": choice(a.work_result), "ethics_result": choice(a.ethics_result),
-            "opinion": a.evaluation_opinion, "other_site_opinions": a.other_site_opinions or [],
-            "items": a.evaluation_items or {}, "content": cycle.evaluation_items or {},
-            "done": _done_by(_last(events, "hi_submit_evaluation"), orgs),
-        },
-        "review": review,
-        "modification": {"status": choice(a.modification), "pending_changes": keep(dict(a.pending_changes or {}))},
-        "exemption": {
-            "status": choice(a.exemption), "paper": choice(transitions.exemption_paper(a.procedure)),
-            "data": a.exemption_data or {}, "reasons": await _exemption_reasons(a),
-        },
-        "delay": {"status": choice(a.delay), "reason": a.delay_reason},
-        "history": [_event_view(e, orgs, physician) for e in events],
-        "actions": await transitions.actions_for(actor, a, cycle),
-    }
+    if review:  # the stored review document, with who did it (a free-form JSON object in the answer)
+        org = Ref.of(review.get("org_id"), orgs.get(review.get("org_id") or 0))
+        done = _done_by(_last(events, "ai_submit_review", "ai_reject_review"), orgs)
+        review["org"] = org.model_dump() if org else None
+        review["done"] = done.model_dump() if done else None
+    return AssessmentRecordCore(
+        id=a.id, version=a.version, active=a.active,
+        cycle=RecordCycle(id=cycle.id, name=cycle.name, start_date=cycle.start_date, end_date=cycle.end_date),
+        institution=Ref.of(a.institution_id, orgs.get(a.institution_id)),
+        status=Labelled.of(a.status), procedure=Labelled.of(a.procedure), last_reason=a.last_reason,
+        numbers_masked=not full,
+        physician=RecordPhysician(
+            id=physician.id, name=physician.name, gender=physician.gender,
+            birth_date=physician.birth_date,
+            id_number=physician.id_number if full else mask_id_number(physician.id_number),
+            phone=(physician.phone or "") if full else mask_phone(physician.phone),
+            level=Labelled.of(physician.level), category=Labelled.of(physician.category),
+            practice_scope=physician.practice_scope,
+            qualification_cert_no=physician.qualification_cert_no,
+            practice_cert_no=physician.practice_cert_no,
+            department=Ref.of(physician.department_id, physician.department.name if physician.department else None),
+            photo_file_id=a.photo_file_id,
+        ),
+        enrolment=[EnrolmentStep(step=key, label=label, data=enrolment.get(key) or {})
+                   for key, label in ENROLMENT_STEPS],
+        self_assessment=enrolment.get("self_assessment") or {},
+        evaluation=RecordEvaluation(
+            work_result=Labelled.of(a.work_result), ethics_result=Labelled.of(a.ethics_result),
+            opinion=a.evaluation_opinion, other_site_opinions=a.other_site_opinions or [],
+            items=a.evaluation_items or {}, content=cycle.evaluation_items or {},
+            done=_done_by(_last(events, "hi_submit_evaluation"), orgs),
+        ),
+        review=review,
+        modification=RecordModification(status=Labelled.of(a.modification),
+                                        pending_changes=keep(dict(a.pending_changes or {}))),
+        exemption=RecordExemption(
+            status=Labelled.of(a.exemption), paper=Labelled.of(transitions.exemption_paper(a.procedure)),
+            data=a.exemption_data or {}, reasons=await _exemption_reasons(a),
+        ),
+        delay=RecordDelay(status=Labelled.of(a.delay), reason=a.delay_reason),
+        history=[_event_view(e, orgs, physician) for e in events],
+        actions=actions_out(await transitions.actions_for(actor, a, cycle)),
+    )

@@ -36,11 +36,13 @@ from server.errors import (
 )
 from server.models import Assessment, Cycle, Physician, RegistryStatus
 from server.models.geo import province_id_of_path
+from server.schemas.assessments import AssessmentSummary, IncludeBatchResult, MoveResult
+from server.schemas.common import BatchFailure, BatchResult
 from server.schemas.enrolment import READ_ONLY_FIELDS
 from server.schemas.reviews import ActionBody, EvaluationBody, ReviewRejectBody, ReviewSubmitBody
 from server.services.access import Actor, Role
 from server.services.assessment import flow, transitions
-from server.services.assessment.progress import assessment_summary
+from server.services.assessment.progress import summary_of
 from server.services.results import judging
 
 # Registration data (姓名, 证件号码, 证书编号, 执业类别, 医师级别, 手机号): read-only in the
@@ -77,9 +79,9 @@ def merge_changes(enrolment: dict[str, Any], changes: dict[str, Any], path: str 
 # --- the data each move carries (apply hooks) ------------------------------------------------
 
 
-def evaluation_items_of(cycle: Cycle, items: dict[str, list[Any]] | None) -> dict[str, list[dict[str, Any]]]:
+def evaluation_items_of(cycle: Cycle, items: dict[str, list[Any]] | None) -> dict[str, list[dict[str, str]]]:
     """逐项评定 against the province's 考核内容: one entry per item of each group sent, in order."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[dict[str, str]]] = {}
     for group, entries in (items or {}).items():
         names = list((cycle.evaluation_items or {}).get(group) or [])
         if len(entries) != len(names):
@@ -170,19 +172,19 @@ def _move_for(actor: Actor, action: str, body: ActionBody) -> tuple[transitions.
     return None, data
 
 
-async def perform(*, actor: Actor, assessment_id: int, action: str, body: ActionBody) -> dict[str, Any]:
+async def perform(*, actor: Actor, assessment_id: int, action: str, body: ActionBody) -> MoveResult:
     """One move on one assessment (SPEC §4): the state machine decides; the result carries
     the assessment's new state and the caller's next actions."""
     apply, data = _move_for(actor, action, body)
     outcome = await transitions.transition(actor=actor, assessment_id=assessment_id, action=action,
                                         reason=body.reason, data=data, apply=apply,
                                         expected_version=body.version)
-    summary = await assessment_summary(actor, outcome.assessment)
-    return {**summary, "from_status": outcome.from_status, "to_status": outcome.to_status,
-            "flow": outcome.transition.flow}
+    summary = await summary_of(actor, outcome.assessment)
+    return MoveResult(**dict(summary), from_status=outcome.from_status, to_status=outcome.to_status,
+                      flow=outcome.transition.flow)
 
 
-async def perform_batch(*, actor: Actor, ids: list[int], action: str, reason: str = "") -> dict[str, Any]:
+async def perform_batch(*, actor: Actor, ids: list[int], action: str, reason: str = "") -> BatchResult:
     """批量通过 / 批量提交: each row its own move; rows that may not move are reported by row.
     A role that may never make the move is refused as a whole (403), not row by row."""
     t = flow.BY_ACTION.get(action)
@@ -195,7 +197,7 @@ async def perform_batch(*, actor: Actor, ids: list[int], action: str, reason: st
     result = await transitions.batch(actor=actor, assessment_ids=ids, action=action, reason=reason,
                                   apply_for=apply_for)
     await judging.after_batch(actor=actor, action=action, done=result.done)
-    return result.as_dict()
+    return result.public()
 
 
 # --- 参加考核 / 取消参加考核 (by physician) ----------------------------------------------------
@@ -245,15 +247,16 @@ async def _include_one(actor: Actor, physician: Physician | None, cycles: _Cycle
     return await transitions.transition(actor=actor, assessment_id=a.id, action="include")
 
 
-async def include_physician(*, actor: Actor, physician_id: int, cancel: bool = False) -> dict[str, Any]:
+async def include_physician(*, actor: Actor, physician_id: int, cancel: bool = False) -> AssessmentSummary:
     """参加考核 (or 取消参加考核) for one physician of the caller's institution."""
     _ensure_health_institution(actor)
     physician = await Physician.get_or_none(id=physician_id)
     outcome = await _include_one(actor, physician, _Cycles(), cancel=cancel)
-    return await assessment_summary(actor, outcome.assessment)
+    return await summary_of(actor, outcome.assessment)
 
 
-async def include_physicians(*, actor: Actor, physician_ids: list[int], cancel: bool = False) -> dict[str, Any]:
+async def include_physicians(*, actor: Actor, physician_ids: list[int], cancel: bool = False
+                             ) -> IncludeBatchResult:
     """批量参加考核 / 批量取消参加考核: {done: [physician ids], assessments: {physician id: assessment
     id}, failed: [{id, code, message}]} — one move per physician, the others go on."""
     _ensure_health_institution(actor)
@@ -262,13 +265,13 @@ async def include_physicians(*, actor: Actor, physician_ids: list[int], cancel: 
     cycles = _Cycles()
     done: list[int] = []
     assessments: dict[int, int] = {}
-    failed: list[dict[str, Any]] = []
+    failed: list[BatchFailure] = []
     for pid in ids:
         try:
             outcome = await _include_one(actor, physicians.get(pid), cycles, cancel=cancel)
         except DomainError as exc:
-            failed.append({"id": pid, "code": exc.code, "message": exc.message})
+            failed.append(BatchFailure(id=pid, code=exc.code, message=exc.message))
             continue
         done.append(pid)
         assessments[pid] = outcome.assessment.id
-    return {"done": done, "assessments": assessments, "failed": failed}
+    return IncludeBatchResult(done=done, assessments=assessments, failed=failed)

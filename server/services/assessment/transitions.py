@@ -27,6 +27,8 @@ from server.models import (
     Procedure,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.common import BatchFailure
+from server.schemas.common import BatchResult as BatchAnswer
 from server.services import audit
 from server.services.access import Actor, Role
 from server.services.assessment import flow
@@ -206,10 +208,11 @@ async def transition(
 @dataclass
 class BatchResult:
     done: list[int] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[BatchFailure] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"done": self.done, "failed": self.failed}
+    def public(self) -> BatchAnswer:
+        """The answer of a batch endpoint."""
+        return BatchAnswer(done=self.done, failed=self.failed)
 
 
 async def batch(*, actor: Actor, assessment_ids: list[int], action: str, reason: str = "",
@@ -227,7 +230,7 @@ async def batch(*, actor: Actor, assessment_ids: list[int], action: str, reason:
                              apply=apply_for(assessment_id) if apply_for else None)
             result.done.append(assessment_id)
         except DomainError as exc:
-            result.failed.append({"id": assessment_id, "code": exc.code, "message": exc.message})
+            result.failed.append(BatchFailure(id=assessment_id, code=exc.code, message=exc.message))
     return result
 
 

@@ -36,6 +36,17 @@ from server.models import (
 )
 from server.models.cycle import WINDOWS
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled, Ref
+from server.schemas.cycles import (
+    ConfirmationCycle,
+    CycleConfirmationView,
+    CycleView,
+    ExemptionOpen,
+    ExemptionOpenView,
+    ExemptionReasonItem,
+    ExemptionReasonView,
+    WindowsView,
+)
 from server.services import audit
 from server.services.access import Actor, Role, ensure_path_in_jurisdiction
 
@@ -53,31 +64,31 @@ def _local(value: datetime | None) -> datetime | None:
     return value.astimezone(CST) if value else None
 
 
-async def cycle_view(cycle: Cycle) -> dict[str, Any]:
+async def cycle_view(cycle: Cycle) -> CycleView:
     province = await Region.get(id=cycle.province_id)
     reasons = await ExemptionReason.filter(cycle_id=cycle.id).order_by("sort", "id")
     settings = _exam_settings_of(cycle)
-    return {
-        "id": cycle.id,
-        "name": cycle.name,
-        "province": {"id": province.id, "name": province.name},
-        "start_date": cycle.start_date,
-        "end_date": cycle.end_date,
-        "is_current": cycle.is_current,
-        "windows": {name: _local(getattr(cycle, name)) for name in WINDOW_FIELDS},
-        "window_labels": {**WINDOWS, "delay_deadline": DELAY_LABEL},
-        "evaluation_items": cycle.evaluation_items or deepcopy(DEFAULT_EVALUATION_ITEMS),
-        "exam_settings": settings,
-        "simple_conditions": cycle.simple_conditions,
-        "physician_password_rule": {"value": cycle.physician_password_rule.value,
-                                    "label": cycle.physician_password_rule.label},
-        "exemption_open": {"humanities": cycle.humanities_exemption_open,
-                           "professional": cycle.professional_exemption_open},
-        "exemption_reasons": {
-            paper.value: [{"id": r.id, "text": r.text, "sort": r.sort} for r in reasons if r.paper == paper]
+    return CycleView(
+        id=cycle.id,
+        name=cycle.name,
+        province=Ref(id=province.id, name=province.name),
+        start_date=cycle.start_date,
+        end_date=cycle.end_date,
+        is_current=cycle.is_current,
+        windows=WindowsView(**{name: _local(getattr(cycle, name)) for name in WINDOW_FIELDS}),
+        window_labels={**WINDOWS, "delay_deadline": DELAY_LABEL},
+        evaluation_items=cycle.evaluation_items or deepcopy(DEFAULT_EVALUATION_ITEMS),
+        exam_settings=settings,
+        simple_conditions=cycle.simple_conditions,
+        physician_password_rule=Labelled[PasswordRule](value=cycle.physician_password_rule,
+                                                       label=cycle.physician_password_rule.label),
+        exemption_open=ExemptionOpen(humanities=cycle.humanities_exemption_open,
+                                     professional=cycle.professional_exemption_open),
+        exemption_reasons={
+            paper.value: [ExemptionReasonItem(id=r.id, text=r.text, sort=r.sort) for r in reasons if r.paper == paper]
             for paper in PaperType
         },
-    }
+    )
 
 
 async def _province_for_read(actor: Actor, province_id: int | None) -> int:
@@ -100,7 +111,7 @@ async def _ensure_may_read(actor: Actor, cycle: Cycle) -> None:
     ensure_path_in_jurisdiction(actor, province.path)
 
 
-async def current_cycle(*, actor: Actor, province_id: int | None = None) -> dict[str, Any]:
+async def current_cycle(*, actor: Actor, province_id: int | None = None) -> CycleView:
     """本周期考核设置 (read): the current cycle of the caller's province."""
     pid = await _province_for_read(actor, province_id)
     cycle = await Cycle.filter(province_id=pid, is_current=True).order_by("-id").first()
@@ -109,7 +120,7 @@ async def current_cycle(*, actor: Actor, province_id: int | None = None) -> dict
     return await cycle_view(cycle)
 
 
-async def get_cycle(*, actor: Actor, cycle_id: int) -> dict[str, Any]:
+async def get_cycle(*, actor: Actor, cycle_id: int) -> CycleView:
     cycle = await Cycle.get_or_none(id=cycle_id)
     if cycle is None:
         raise NotFound("考核周期不存在", code="cycle_not_found")
@@ -134,7 +145,7 @@ def _check_dates(start: date, end: date) -> None:
         raise ValidationFailed("考核周期开始日期必须早于结束日期", code="invalid_cycle_dates")
 
 
-async def create_cycle(*, actor: Actor, name: str, start_date: date, end_date: date) -> dict[str, Any]:
+async def create_cycle(*, actor: Actor, name: str, start_date: date, end_date: date) -> CycleView:
     """新建本周期: one current cycle per province, with the default settings of the seeds."""
     _check_dates(start_date, end_date)
     pid = province_id_of_path(actor.region_path)
@@ -155,7 +166,7 @@ async def create_cycle(*, actor: Actor, name: str, start_date: date, end_date: d
 
 
 async def update_cycle(*, actor: Actor, cycle_id: int, name: str, start_date: date, end_date: date
-                       ) -> dict[str, Any]:
+                       ) -> CycleView:
     """修改周期名称与起止日期; the windows already set must still fit."""
     _check_dates(start_date, end_date)
     async with in_transaction() as conn:
@@ -209,7 +220,7 @@ def check_windows(cycle: Cycle, windows: dict[str, datetime | None]) -> None:
             fail(message, "window_order", earlier, later)
 
 
-async def set_windows(*, actor: Actor, cycle_id: int, windows: dict[str, datetime | None]) -> dict[str, Any]:
+async def set_windows(*, actor: Actor, cycle_id: int, windows: dict[str, datetime | None]) -> CycleView:
     """【保存时间设置】: every window at once (null = not set)."""
     async with in_transaction() as conn:
         cycle = await _cycle_for_write(actor, cycle_id, conn)
@@ -223,7 +234,7 @@ async def set_windows(*, actor: Actor, cycle_id: int, windows: dict[str, datetim
     return await cycle_view(cycle)
 
 
-async def _set_json(actor: Actor, cycle_id: int, field: str, value: Any, action: str) -> dict[str, Any]:
+async def _set_json(actor: Actor, cycle_id: int, field: str, value: Any, action: str) -> CycleView:
     async with in_transaction() as conn:
         cycle = await _cycle_for_write(actor, cycle_id, conn)
         before = {field: getattr(cycle, field)}
@@ -241,7 +252,7 @@ def _no_duplicates(items: list[str], label: str) -> None:
         seen.add(item)
 
 
-async def set_evaluation_items(*, actor: Actor, cycle_id: int, items: dict[str, list[str]]) -> dict[str, Any]:
+async def set_evaluation_items(*, actor: Actor, cycle_id: int, items: dict[str, list[str]]) -> CycleView:
     """【编辑考核内容】: 工作成绩 / 职业道德 / 业务水平 items."""
     for key, label in (("work_performance", "工作成绩"), ("ethics", "职业道德"), ("professional_level", "业务水平")):
         _no_duplicates(items[key], label)
@@ -255,7 +266,7 @@ def _exam_settings_of(cycle: Cycle) -> dict[str, dict[str, int]]:
     return merged
 
 
-async def set_exam_settings(*, actor: Actor, cycle_id: int, changes: dict[str, dict[str, int]]) -> dict[str, Any]:
+async def set_exam_settings(*, actor: Actor, cycle_id: int, changes: dict[str, dict[str, int]]) -> CycleView:
     """考试参数 (时长、题量、次数、合格线): fields left out keep their value."""
     async with in_transaction() as conn:
         cycle = await _cycle_for_write(actor, cycle_id, conn)
@@ -270,13 +281,13 @@ async def set_exam_settings(*, actor: Actor, cycle_id: int, changes: dict[str, d
     return await cycle_view(cycle)
 
 
-async def set_simple_conditions(*, actor: Actor, cycle_id: int, conditions: list[str]) -> dict[str, Any]:
+async def set_simple_conditions(*, actor: Actor, cycle_id: int, conditions: list[str]) -> CycleView:
     """简易程序条件."""
     _no_duplicates(conditions, "简易程序条件")
     return await _set_json(actor, cycle_id, "simple_conditions", conditions, "cycle.simple_conditions")
 
 
-async def set_password_rule(*, actor: Actor, cycle_id: int, rule: PasswordRule) -> dict[str, Any]:
+async def set_password_rule(*, actor: Actor, cycle_id: int, rule: PasswordRule) -> CycleView:
     """医师首次登录规则: phone_code (a code to the registry's phone, the default), initial_password (the
     institution hands out a random one per physician), fixed (666666) or id_last6 (issue #15)."""
     async with in_transaction() as conn:
@@ -308,7 +319,7 @@ async def _ensure_unique_reason(cycle: Cycle, paper: PaperType, text: str, conn:
         raise Conflict(f"{paper.label}免考理由已存在", code="exemption_reason_exists")
 
 
-async def add_exemption_reason(*, actor: Actor, cycle_id: int, paper: PaperType, text: str) -> dict[str, Any]:
+async def add_exemption_reason(*, actor: Actor, cycle_id: int, paper: PaperType, text: str) -> ExemptionReasonView:
     """【添加免考理由】."""
     async with in_transaction() as conn:
         cycle = await _cycle_for_write(actor, cycle_id, conn)
@@ -319,10 +330,10 @@ async def add_exemption_reason(*, actor: Actor, cycle_id: int, paper: PaperType,
         after = audit.snapshot(reason, _REASON)
         await audit.record(actor, "cycle.exemption_reason.create", "exemption_reason", reason.id, after=after,
                            using_db=conn)
-    return after
+    return _reason_view(reason)
 
 
-async def edit_exemption_reason(*, actor: Actor, cycle_id: int, reason_id: int, text: str) -> dict[str, Any]:
+async def edit_exemption_reason(*, actor: Actor, cycle_id: int, reason_id: int, text: str) -> ExemptionReasonView:
     """【编辑】 a 免考理由."""
     async with in_transaction() as conn:
         cycle = await _cycle_for_write(actor, cycle_id, conn)
@@ -334,7 +345,12 @@ async def edit_exemption_reason(*, actor: Actor, cycle_id: int, reason_id: int, 
         after = audit.snapshot(reason, _REASON)
         await audit.record(actor, "cycle.exemption_reason.update", "exemption_reason", reason.id, before=before,
                            after=after, using_db=conn)
-    return after
+    return _reason_view(reason)
+
+
+def _reason_view(reason: ExemptionReason) -> ExemptionReasonView:
+    return ExemptionReasonView(id=reason.id, cycle_id=reason.cycle_id, paper=reason.paper, text=reason.text,
+                               sort=reason.sort)
 
 
 def _open_field(paper: PaperType) -> str:
@@ -356,7 +372,8 @@ async def delete_exemption_reason(*, actor: Actor, cycle_id: int, reason_id: int
                            using_db=conn)
 
 
-async def set_exemption_open(*, actor: Actor, cycle_id: int, paper: PaperType, is_open: bool) -> dict[str, Any]:
+async def set_exemption_open(*, actor: Actor, cycle_id: int, paper: PaperType, is_open: bool
+                             ) -> ExemptionOpenView:
     """【开启申请】 / 【关闭申请】 of one paper's exemption; opening needs at least one reason."""
     field = _open_field(paper)
     async with in_transaction() as conn:
@@ -368,7 +385,7 @@ async def set_exemption_open(*, actor: Actor, cycle_id: int, paper: PaperType, i
         await cycle.save(update_fields=[field, "updated_at"], using_db=conn)
         await audit.record(actor, "cycle.exemption_open" if is_open else "cycle.exemption_close", "cycle",
                            cycle.id, before=before, after={field: is_open}, using_db=conn)
-    return {"paper": paper.value, "open": is_open}
+    return ExemptionOpenView(paper=paper, open=is_open)
 
 
 # --- 去确认 -------------------------------------------------------------------------------------
@@ -382,22 +399,22 @@ async def _own_current_cycle(actor: Actor) -> Cycle:
     return cycle
 
 
-def _confirmation_view(cycle: Cycle, confirmation: CycleConfirmation | None) -> dict[str, Any]:
-    return {
-        "cycle": {"id": cycle.id, "name": cycle.name, "start_date": cycle.start_date, "end_date": cycle.end_date},
-        "confirmed": confirmation is not None,
-        "confirmed_at": _local(confirmation.confirmed_at) if confirmation else None,
-    }
+def _confirmation_view(cycle: Cycle, confirmation: CycleConfirmation | None) -> CycleConfirmationView:
+    return CycleConfirmationView(
+        cycle=ConfirmationCycle(id=cycle.id, name=cycle.name, start_date=cycle.start_date, end_date=cycle.end_date),
+        confirmed=confirmation is not None,
+        confirmed_at=_local(confirmation.confirmed_at) if confirmation else None,
+    )
 
 
-async def confirmation(*, actor: Actor) -> dict[str, Any]:
+async def confirmation(*, actor: Actor) -> CycleConfirmationView:
     """Whether the caller's institution confirmed the current cycle dates (first-login prompt)."""
     cycle = await _own_current_cycle(actor)
     found = await CycleConfirmation.get_or_none(cycle_id=cycle.id, org_id=actor.org_id)
     return _confirmation_view(cycle, found)
 
 
-async def confirm_cycle(*, actor: Actor) -> dict[str, Any]:
+async def confirm_cycle(*, actor: Actor) -> CycleConfirmationView:
     """【去确认】: record the confirmation once; confirming again keeps the first time."""
     if actor.role != Role.HEALTH_INSTITUTION:
         raise OutOfJurisdiction("只有卫生机构需要确认考核周期")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from tortoise.transactions import in_transaction
 
@@ -36,11 +36,36 @@ from server.models import (
     QuestionType,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled
+from server.schemas.exams import BlueprintItem
+from server.schemas.question_bank import (
+    BlueprintItemView,
+    BlueprintShortage,
+    BlueprintView,
+    PoolKnowledgePoint,
+)
 from server.services import audit
 from server.services.access import Actor
 from server.services.cycles.question_bank import pool_banks, readable_banks, writable_bank
 
 Key = tuple[str, str | None]  # (knowledge point, question type or None = any)
+
+
+class PlanItem(TypedDict):
+    """One item of a blueprint as stored (Blueprint.items): qtype None = any type."""
+
+    knowledge_point: str
+    qtype: str | None
+    count: int
+
+
+class Shortage(TypedDict):
+    """An item the bank cannot fill (the details of a bank_shortage error)."""
+
+    knowledge_point: str
+    qtype: str | None
+    needed: int
+    available: int
 
 
 def exam_settings(cycle: Cycle | None, paper_type: PaperType) -> dict[str, int]:
@@ -96,9 +121,9 @@ class Pool:
         return out
 
 
-def shortages(pool: Pool, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def shortages(pool: Pool, items: list[PlanItem]) -> list[Shortage]:
     """The items the bank cannot fill, with what is needed and what is there."""
-    out = []
+    out: list[Shortage] = []
     for item in items:
         available = len(pool.candidates(item["knowledge_point"], item.get("qtype")))
         if available < item["count"]:
@@ -107,13 +132,13 @@ def shortages(pool: Pool, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def default_items(pool: Pool, count: int) -> list[dict[str, Any]]:
+def default_items(pool: Pool, count: int) -> list[PlanItem]:
     """The count spread over the knowledge points in proportion to their common questions
     (largest remainders). A bank too small gives items that show the shortage."""
     avail = {kp: sum(by_type.values()) for kp, by_type in pool.common_counts().items()}
     total = sum(avail.values())
     if total <= count:
-        items = [{"knowledge_point": kp, "qtype": None, "count": n} for kp, n in avail.items()]
+        items: list[PlanItem] = [{"knowledge_point": kp, "qtype": None, "count": n} for kp, n in avail.items()]
         if total < count:
             items.append({"knowledge_point": "（题库试题不足）", "qtype": None, "count": count - total})
         return items
@@ -129,7 +154,7 @@ def _category_key(paper_type: PaperType, category: PracticeCategory | None) -> s
 
 
 async def items_for(cycle: Cycle | None, paper_type: PaperType, category: PracticeCategory | None,
-                    pool: Pool) -> tuple[list[dict[str, Any]], bool]:
+                    pool: Pool) -> tuple[list[PlanItem], bool]:
     """The blueprint items of a paper, and whether they are the default ones."""
     stored = None
     if cycle is not None:
@@ -159,35 +184,37 @@ async def cycle_for_bank(actor: Actor, cycle_id: int, *, write: bool) -> Cycle:
     return cycle
 
 
-async def _view(cycle: Cycle, paper_type: PaperType, category: PracticeCategory | None) -> dict[str, Any]:
+async def _view(cycle: Cycle, paper_type: PaperType, category: PracticeCategory | None) -> BlueprintView:
     pool = await Pool.load(province_id=cycle.province_id, paper_type=paper_type, category=category)
     items, is_default = await items_for(cycle, paper_type, category, pool)
     drawn = Paper.filter(cycle_id=cycle.id, paper_type=paper_type)
     if paper_type == PaperType.PROFESSIONAL and category:
         drawn = drawn.filter(category=category.value)
-    return {
-        "cycle_id": cycle.id,
-        "paper_type": {"value": paper_type.value, "label": paper_type.label},
-        "category": {"value": category.value, "label": category.label} if category else None,
-        "question_count": exam_settings(cycle, paper_type)["question_count"],
-        "is_default": is_default,
-        "items": [{**i, "available": len(pool.candidates(i["knowledge_point"], i.get("qtype")))} for i in items],
-        "shortages": shortages(pool, items),
-        "knowledge_points": [{"knowledge_point": kp, "by_type": by_type, "total": sum(by_type.values())}
-                             for kp, by_type in pool.common_counts().items()],
-        "drawn_papers": await drawn.count(),
-    }
+    return BlueprintView(
+        cycle_id=cycle.id,
+        paper_type=Labelled.of(paper_type),
+        category=Labelled.of(category),
+        question_count=exam_settings(cycle, paper_type)["question_count"],
+        is_default=is_default,
+        items=[BlueprintItemView(knowledge_point=i["knowledge_point"], qtype=i.get("qtype"), count=i["count"],
+                                 available=len(pool.candidates(i["knowledge_point"], i.get("qtype"))))
+               for i in items],
+        shortages=[BlueprintShortage(**m) for m in shortages(pool, items)],
+        knowledge_points=[PoolKnowledgePoint(knowledge_point=kp, by_type=by_type, total=sum(by_type.values()))
+                          for kp, by_type in pool.common_counts().items()],
+        drawn_papers=await drawn.count(),
+    )
 
 
 async def get_blueprint(*, actor: Actor, cycle_id: int, paper_type: PaperType,
-                        category: PracticeCategory | None) -> dict[str, Any]:
+                        category: PracticeCategory | None) -> BlueprintView:
     """组卷方案 of one paper, with what the bank holds for it."""
     check_paper(paper_type, category)
     cycle = await cycle_for_bank(actor, cycle_id, write=False)
     return await _view(cycle, paper_type, category)
 
 
-async def list_blueprints(*, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
+async def list_blueprints(*, actor: Actor, cycle_id: int) -> list[BlueprintView]:
     """All the cycle's papers: 人文医学 and 业务水平 of each practice category."""
     cycle = await cycle_for_bank(actor, cycle_id, write=False)
     out = [await _view(cycle, PaperType.HUMANITIES, None)]
@@ -196,13 +223,13 @@ async def list_blueprints(*, actor: Actor, cycle_id: int) -> list[dict[str, Any]
     return out
 
 
-def check_items(items: list[dict[str, Any]], expected: int) -> list[dict[str, Any]]:
+def check_items(items: list[BlueprintItem], expected: int) -> list[PlanItem]:
     """Shape rules of a blueprint (no overlap, the right sum); the clean items."""
     seen: dict[str, set[str | None]] = defaultdict(set)
-    clean = []
+    clean: list[PlanItem] = []
     for item in items:
-        kp, qtype, count = item["knowledge_point"].strip(), item.get("qtype"), int(item["count"])
-        qtype = QuestionType(qtype).value if qtype else None
+        kp, count = item.knowledge_point.strip(), item.count
+        qtype = QuestionType(item.qtype).value if item.qtype else None
         if qtype in seen[kp]:
             raise ValidationFailed(f"知识点“{kp}”的题型重复", code="blueprint_duplicate")
         if seen[kp] and (qtype is None or None in seen[kp]):
@@ -217,7 +244,7 @@ def check_items(items: list[dict[str, Any]], expected: int) -> list[dict[str, An
 
 
 async def set_blueprint(*, actor: Actor, cycle_id: int, paper_type: PaperType, category: PracticeCategory | None,
-                        items: list[dict[str, Any]]) -> dict[str, Any]:
+                        items: list[BlueprintItem]) -> BlueprintView:
     """保存组卷方案 (province administration, its own province's cycle). Refused with 422 and
     the list of shortages if the bank cannot fill it. Papers already drawn keep their questions."""
     check_paper(paper_type, category)

@@ -39,11 +39,14 @@ from server.models import (
     Question,
     QuestionType,
 )
+from server.schemas.common import Labelled
+from server.schemas.exams_mp import ClientPaper, OptionView, PaperQuestion, ReviewedQuestion
 from server.security import mask_id_number
 from server.services import audit
 from server.services.access import Actor, Role
 from server.services.assessment.transitions import exemption_paper
 from server.services.cycles.paper_plans import (
+    PlanItem,
     Pool,
     PoolQuestion,
     cycle_for_bank,
@@ -67,7 +70,7 @@ class Drawn(Protocol):
 
 
 # --- composing ---------------------------------------------------------------------------------
-def compose(pool: Pool, items: list[dict[str, Any]], specialty: str = "") -> tuple[list[int], list[list[str]]]:
+def compose(pool: Pool, items: list[PlanItem], specialty: str = "") -> tuple[list[int], list[list[str]]]:
     """Questions by the blueprint in a random order, each with its options shuffled
     (判断题 keep 正确 / 错误). Raises 409 bank_shortage if the pool cannot fill an item."""
     missing = [i for i in shortages(pool, items)
@@ -85,7 +88,7 @@ def compose(pool: Pool, items: list[dict[str, Any]], specialty: str = "") -> tup
 
 
 async def plan(*, cycle: Cycle | None, province_id: int, paper_type: PaperType,
-               category: PracticeCategory | None, practice: bool = False) -> tuple[Pool, list[dict[str, Any]]]:
+               category: PracticeCategory | None, practice: bool = False) -> tuple[Pool, list[PlanItem]]:
     """The pool and the blueprint items of one kind of paper (``practice``: from the practice pool,
     for 模拟考试)."""
     pool = await Pool.load(province_id=province_id, paper_type=paper_type,
@@ -142,7 +145,13 @@ def points_each(n: int) -> float:
     return round(100 / n, 4) if n else 0.0
 
 
-async def questions_view(drawn: Drawn) -> list[dict[str, Any]]:
+# The paper on the physician's screen is built on the exam-start path (every resume of a running
+# attempt sends it): the models are made with model_construct, without validation — the values
+# come straight from the stored paper and questions.
+_QTYPE = Labelled[QuestionType]
+
+
+async def questions_view(drawn: Drawn) -> list[PaperQuestion]:
     """The questions as shown: position, type, stem, options as display letter + text."""
     questions = await _questions(drawn)
     out = []
@@ -151,26 +160,29 @@ async def questions_view(drawn: Drawn) -> list[dict[str, Any]]:
         if q is None:
             raise NotFound("试卷中的试题不存在", code="question_not_found")
         texts = {o["key"]: o["text"] for o in q.options}
-        out.append({"no": no, "qtype": {"value": q.qtype.value, "label": q.qtype.label}, "stem": q.stem,
-                    "options": [{"label": LETTERS[i], "text": texts[key]} for i, key in enumerate(order)]})
+        out.append(PaperQuestion.model_construct(
+            no=no, qtype=_QTYPE.model_construct(value=q.qtype, label=q.qtype.label), stem=q.stem,
+            options=[OptionView.model_construct(label=LETTERS[i], text=texts[key]) for i, key in enumerate(order)]))
     return out
 
 
-async def client_view(paper: Paper) -> dict[str, Any]:
-    """The paper for the physician's screen: never an answer, explanation or original key."""
+async def client_view(paper: Paper) -> ClientPaper:
+    """The paper for the physician's screen: never an answer, explanation or original key
+    (model_construct: see above)."""
     n = len(paper.question_ids)
-    return {
-        "paper_id": paper.id,
-        "paper_type": {"value": paper.paper_type.value, "label": paper.paper_type.label},
-        "category": ({"value": paper.category, "label": PracticeCategory(paper.category).label}
-                     if paper.category else None),
-        "purpose": {"value": paper.purpose.value, "label": paper.purpose.label},
-        "attempt_no": paper.attempt_no,
-        "question_count": n,
-        "total_score": 100,
-        "points_each": points_each(n),
-        "questions": await questions_view(paper),
-    }
+    return ClientPaper.model_construct(
+        paper_id=paper.id,
+        paper_type=Labelled[PaperType].model_construct(value=paper.paper_type, label=paper.paper_type.label),
+        category=(Labelled[PracticeCategory].model_construct(value=PracticeCategory(paper.category),
+                                                             label=PracticeCategory(paper.category).label)
+                  if paper.category else None),
+        purpose=Labelled[PaperPurpose].model_construct(value=paper.purpose, label=paper.purpose.label),
+        attempt_no=paper.attempt_no,
+        question_count=n,
+        total_score=100,
+        points_each=points_each(n),
+        questions=await questions_view(paper),
+    )
 
 
 def letters_of(value: Any) -> set[str]:
@@ -218,7 +230,7 @@ async def score(paper: Drawn, answers: Mapping[Any, Any]) -> tuple[float, list[b
     return (round(sum(correct) * 100 / n, 2) if n else 0.0), correct
 
 
-async def review(drawn: Drawn, answers: Mapping[Any, Any]) -> list[dict[str, Any]]:
+async def review(drawn: Drawn, answers: Mapping[Any, Any]) -> list[ReviewedQuestion]:
     """After submission (模拟考试): each question with the letters chosen, the right letters and
     the explanation, in this paper's display letters."""
     questions = await _questions(drawn)
@@ -226,10 +238,11 @@ async def review(drawn: Drawn, answers: Mapping[Any, Any]) -> list[dict[str, Any
     out = []
     for item, qid, order in zip(shown, drawn.question_ids, drawn.option_orders, strict=True):
         q = questions[qid]
-        chosen = sorted(letters_of(_answer_for(answers, item["no"])))
+        chosen = sorted(letters_of(_answer_for(answers, item.no)))
         right = to_letters(order, q.answer)
-        out.append({**item, "chosen": chosen, "answer": right, "correct": chosen == right,
-                    "explanation": q.explanation, "question_id": qid})
+        out.append(ReviewedQuestion(no=item.no, qtype=item.qtype, stem=item.stem, options=item.options,
+                                    chosen=chosen, answer=right, correct=chosen == right,
+                                    explanation=q.explanation, question_id=qid))
     return out
 
 
@@ -271,7 +284,7 @@ async def draw_papers_for_cycle(cycle_id: int, *, job: Job | None = None) -> dic
     total = await base.count()
     if job is not None:
         await jobs.report_progress(job, total=total, processed=0, message="正在抽取试卷")
-    plans: dict[tuple[PaperType, PracticeCategory | None], tuple[Pool, list[dict[str, Any]]] | str] = {}
+    plans: dict[tuple[PaperType, PracticeCategory | None], tuple[Pool, list[PlanItem]] | str] = {}
     counts = {"drawn": 0, "existing": 0, "failed": 0}
     errors: list[list[Any]] = []
     processed, last_id = 0, 0

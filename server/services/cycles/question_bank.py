@@ -34,6 +34,8 @@ from server.models import (
     Region,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled
+from server.schemas.question_bank import BankLabel, KnowledgePointCount, QuestionView
 from server.services import audit
 from server.services.access import Actor
 
@@ -160,19 +162,15 @@ def new_code() -> str:
 
 
 # --- views -----------------------------------------------------------------------------------
-def _enum(value: Any) -> dict[str, str] | None:
-    return None if value is None else {"value": value.value, "label": value.label}
-
-
-async def question_view(q: Question, names: dict[str, str] | None = None) -> dict[str, Any]:
+async def question_view(q: Question, names: dict[str, str] | None = None) -> QuestionView:
     """The full question, answer included: for bank keepers only (never for physicians)."""
-    return {
-        "id": q.id, "code": q.code, "bank": {"value": q.bank, "label": await bank_label(q.bank, names)},
-        "paper_type": _enum(q.paper_type), "category": _enum(q.category), "specialty": q.specialty,
-        "knowledge_point": q.knowledge_point, "qtype": _enum(q.qtype), "stem": q.stem, "options": q.options,
-        "answer": q.answer, "explanation": q.explanation, "difficulty": _enum(q.difficulty), "active": q.active,
-        "in_use": q.in_use, "created_at": q.created_at, "updated_at": q.updated_at,
-    }
+    return QuestionView(
+        id=q.id, code=q.code, bank=BankLabel(value=q.bank, label=await bank_label(q.bank, names)),
+        paper_type=Labelled.of(q.paper_type), category=Labelled.of(q.category), specialty=q.specialty,
+        knowledge_point=q.knowledge_point, qtype=Labelled.of(q.qtype), stem=q.stem, options=q.options,
+        answer=q.answer, explanation=q.explanation, difficulty=Labelled.of(q.difficulty), active=q.active,
+        in_use=q.in_use, created_at=q.created_at, updated_at=q.updated_at,
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -203,7 +201,7 @@ async def scope_q(actor: Actor, bank: str | None = None) -> Q:
 
 
 async def list_questions(*, actor: Actor, bank: str | None, page_no: int, size: int,
-                         **filters: Any) -> tuple[list[dict[str, Any]], int]:
+                         **filters: Any) -> tuple[list[QuestionView], int]:
     """试题列表 (filters: paper type, category, knowledge point, type, active, keyword, code)."""
     qs = Question.filter(await scope_q(actor, bank), filters_q(**filters))
     count = await qs.count()
@@ -221,23 +219,26 @@ async def _readable_question(actor: Actor, question_id: int, conn: Any = None, *
     return q
 
 
-async def get_question(*, actor: Actor, question_id: int) -> dict[str, Any]:
+async def get_question(*, actor: Actor, question_id: int) -> QuestionView:
     return await question_view(await _readable_question(actor, question_id))
 
 
 async def knowledge_points(*, actor: Actor, paper_type: PaperType | None, category: PracticeCategory | None,
-                           bank: str | None = None) -> list[dict[str, Any]]:
+                           bank: str | None = None) -> list[KnowledgePointCount]:
     """知识点 with the number of active questions per type (for filters and blueprints)."""
     qs = Question.filter(await scope_q(actor, bank), filters_q(paper_type=paper_type, category=category, active=True))
     rows = await qs.annotate(n=Count("id")).group_by("paper_type", "category", "knowledge_point", "qtype").values(
         "paper_type", "category", "knowledge_point", "qtype", "n")
-    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    out: dict[tuple[str, str, str], KnowledgePointCount] = {}
     for r in rows:
         key = (str(r["paper_type"]), str(r["category"] or ""), r["knowledge_point"])
-        item = out.setdefault(key, {"paper_type": key[0], "category": key[1] or None, "knowledge_point": key[2],
-                                    "total": 0, "by_type": {t.value: 0 for t in QuestionType}})
-        item["by_type"][str(r["qtype"])] += r["n"]
-        item["total"] += r["n"]
+        item = out.get(key)
+        if item is None:
+            item = out[key] = KnowledgePointCount(paper_type=key[0], category=key[1] or None,
+                                                  knowledge_point=key[2], total=0,
+                                                  by_type={t.value: 0 for t in QuestionType})
+        item.by_type[str(r["qtype"])] += r["n"]
+        item.total += r["n"]
     return [out[k] for k in sorted(out)]
 
 
@@ -249,7 +250,7 @@ def _clean_or_fail(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-async def create_question(*, actor: Actor, values: dict[str, Any], code: str | None = None) -> dict[str, Any]:
+async def create_question(*, actor: Actor, values: dict[str, Any], code: str | None = None) -> QuestionView:
     """新增试题 into the bank the actor keeps."""
     bank, province_id = writable_bank(actor)
     clean = _clean_or_fail(values)
@@ -270,7 +271,7 @@ async def _writable_question(actor: Actor, question_id: int, conn: Any) -> Quest
     return q
 
 
-async def update_question(*, actor: Actor, question_id: int, values: dict[str, Any]) -> dict[str, Any]:
+async def update_question(*, actor: Actor, question_id: int, values: dict[str, Any]) -> QuestionView:
     """修改试题. Type, options and answer of a question in use stay as they are (409)."""
     writable_bank(actor)
     clean = _clean_or_fail(values)
@@ -291,7 +292,7 @@ async def update_question(*, actor: Actor, question_id: int, values: dict[str, A
     return await question_view(q)
 
 
-async def set_active(*, actor: Actor, question_id: int, active: bool) -> dict[str, Any]:
+async def set_active(*, actor: Actor, question_id: int, active: bool) -> QuestionView:
     """启用 / 停用 (a disabled question is never drawn again; papers already drawn keep it)."""
     async with in_transaction() as conn:
         q = await _writable_question(actor, question_id, conn)

@@ -33,13 +33,13 @@ import asyncio
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, NotFound, ValidationFailed
 from server.models import AttemptStatus, ExamAnswer, ExamAttempt
+from server.schemas.exams_mp import AnswerItem, AnswerSaved, AnswersSaved, BatchSavedItem
 from server.services.access import Actor
 from server.services.cycles.papers import LETTERS
 from server.services.exams import attempts, exam_rules
@@ -135,11 +135,13 @@ def _remaining(deadline: datetime | None, now: datetime) -> int:
     return max(0, int((deadline - now).total_seconds())) if deadline else 0
 
 
-async def _ack_stored(attempt_id: int, position: int, deadline: datetime | None, now: datetime) -> dict[str, Any]:
+async def _ack_stored(attempt_id: int, position: int, deadline: datetime | None, now: datetime) -> AnswerSaved:
     """A save not applied (its seq is not newer): acknowledged with what is stored."""
-    stored = (await attempts.answers_of(attempt_id)).get(position) or {}
-    return {"saved": True, "applied": False, "position": position, "seq": stored.get("seq"),
-            "chosen": stored.get("answer"), "remaining_seconds": _remaining(deadline, now)}
+    stored = (await attempts.answers_of(attempt_id)).get(position)
+    return AnswerSaved.model_construct(saved=True, applied=False, position=position,
+                                       seq=stored["seq"] if stored else None,
+                                       chosen=stored["answer"] if stored else None,
+                                       remaining_seconds=_remaining(deadline, now))
 
 
 # --- group commit (PostgreSQL) ---------------------------------------------------------------------
@@ -239,8 +241,9 @@ def _use_sql() -> bool:
 
 
 # --- saving ---------------------------------------------------------------------------------------
-async def save(*, actor: Actor, attempt_id: int, position: int, answer: list[str], seq: int) -> dict[str, Any]:
-    """保存一题答案 (idempotent, ordered by ``seq``)."""
+async def save(*, actor: Actor, attempt_id: int, position: int, answer: list[str], seq: int) -> AnswerSaved:
+    """保存一题答案 (idempotent, ordered by ``seq``). The hot path: answers are built with
+    model_construct (no validation; the values are the ones just checked and stored)."""
     letters = clean_answer(await shape_for(actor, attempt_id), position, answer)
     if _use_sql():
         if rt().settings.DKT_EXAM_SAVE == "group":
@@ -250,31 +253,33 @@ async def save(*, actor: Actor, attempt_id: int, position: int, answer: list[str
                 (attempt_id, position), (False, None))
         now = utcnow()
         if applied:
-            return {"saved": True, "applied": True, "position": position, "seq": seq, "chosen": letters,
-                    "remaining_seconds": _remaining(deadline, now)}
+            return AnswerSaved.model_construct(saved=True, applied=True, position=position, seq=seq, chosen=letters,
+                                               remaining_seconds=_remaining(deadline, now))
         if deadline is None:
             await _explain(actor, await ExamAttempt.get_or_none(id=attempt_id), now)
         return await _ack_stored(attempt_id, position, deadline, now)
     now = utcnow()
     results, attempt = await _save_locked(actor, attempt_id, [(position, letters, seq)], now)
     if results[0]:
-        return {"saved": True, "applied": True, "position": position, "seq": seq, "chosen": letters,
-                "remaining_seconds": _remaining(attempt.deadline, now)}
+        return AnswerSaved.model_construct(saved=True, applied=True, position=position, seq=seq, chosen=letters,
+                                           remaining_seconds=_remaining(attempt.deadline, now))
     return await _ack_stored(attempt_id, position, attempt.deadline, now)
 
 
-async def save_batch(*, actor: Actor, attempt_id: int, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """保存多题答案 (offline replay): every item validated first; each stored if its seq is newer."""
+async def save_batch(*, actor: Actor, attempt_id: int, items: list[AnswerItem]) -> AnswersSaved:
+    """保存多题答案 (offline replay): every item validated first; each stored if its seq is newer.
+    Answered with model_construct (no validation), as ``save``."""
     shape = await shape_for(actor, attempt_id)
-    cleaned = [(int(i["position"]), clean_answer(shape, int(i["position"]), i["answer"]), int(i["seq"]))
-               for i in items]
+    cleaned = [(i.position, clean_answer(shape, i.position, i.answer), i.seq) for i in items]
     now = utcnow()
     applied, attempt = await _save_locked(actor, attempt_id, cleaned, now)
     stored = await attempts.answers_of(attempt_id)
-    return {"saved": True, "remaining_seconds": _remaining(attempt.deadline, now),
-            "results": [{"position": pos, "applied": ok, "seq": (stored.get(pos) or {}).get("seq"),
-                         "chosen": (stored.get(pos) or {}).get("answer")}
-                        for (pos, _, _), ok in zip(cleaned, applied, strict=True)]}
+    return AnswersSaved.model_construct(
+        saved=True, remaining_seconds=_remaining(attempt.deadline, now),
+        results=[BatchSavedItem.model_construct(position=pos, applied=ok,
+                                                seq=stored[pos]["seq"] if pos in stored else None,
+                                                chosen=stored[pos]["answer"] if pos in stored else None)
+                 for (pos, _, _), ok in zip(cleaned, applied, strict=True)])
 
 
 async def _save_locked(actor: Actor, attempt_id: int, items: list[tuple[int, list[str], int]], now: datetime

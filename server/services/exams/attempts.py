@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypedDict
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -44,6 +45,15 @@ from server.models import (
     Physician,
     Question,
     QuestionType,
+)
+from server.schemas.common import Choice, Labelled
+from server.schemas.exams_mp import (
+    AttemptResult,
+    AttemptView,
+    ExamList,
+    ExamPaperRow,
+    FaceConsentGiven,
+    SavedAnswer,
 )
 from server.services import audit
 from server.services.access import Actor
@@ -77,8 +87,17 @@ def expired(attempt: ExamAttempt, now: datetime) -> bool:
     return attempt.status != SUBMITTED and attempt.deadline is not None and now >= attempt.deadline
 
 
-def enum_out(value: Any) -> dict[str, str]:
-    return {"value": value.value, "label": value.label}
+def labelled(value: Enum) -> Labelled:
+    """``{value, label}`` without validation (the attempt view is on the exam-start path)."""
+    return Labelled[type(value)].model_construct(value=value, label=value.label)  # type: ignore[index,attr-defined]
+
+
+class StoredAnswer(TypedDict):
+    """One saved answer as read from ``exam_answer``: the display letters, the client's seq, the time."""
+
+    answer: list[str]
+    seq: int
+    at: datetime
 
 
 # --- the results other modules read (成绩评定, 再次考核) ------------------------------------------
@@ -89,7 +108,7 @@ async def _states(assessment: Assessment, purpose: PaperPurpose, *, conn: Any = 
     return await exam_rules.paper_states(assessment, cycle, level, purpose, conn=conn)
 
 
-async def paper_results(assessment_id: int, *, purpose: str = "first") -> dict[str, dict]:
+async def paper_results(assessment_id: int, *, purpose: str = "first") -> dict[str, exam_rules.PaperResult]:
     """Each paper the physician's procedure involves ("humanities", and "professional" for the
     general procedure): {required, exempt, attempts (started), max_attempts, best_score, passed
     (None when not taken, exempted or not required), finished}."""
@@ -117,23 +136,26 @@ async def shape_of(paper: Paper) -> list[str]:
             for qid, order in zip(paper.question_ids, paper.option_orders, strict=True)]
 
 
-async def answers_of(attempt_id: int, *, conn: Any = None) -> dict[int, dict[str, Any]]:
+async def answers_of(attempt_id: int, *, conn: Any = None) -> dict[int, StoredAnswer]:
     """The stored answers of an attempt (``exam_answer`` rows): position → chosen letters, seq, time."""
     rows = await ExamAnswer.filter(attempt_id=attempt_id).using_db(conn).order_by("position").values_list(
         "position", "answer", "seq", "saved_at")
     return {pos: {"answer": list(letters), "seq": seq, "at": at} for pos, letters, seq, at in rows}
 
 
-def saved_answers(stored: dict[int, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The saved answers as the client shows them: position → chosen letters, seq, time."""
-    return {str(pos): {"chosen": e["answer"], "seq": e["seq"], "at": exam_rules.local(e["at"]).isoformat()}
+def saved_answers(stored: dict[int, StoredAnswer]) -> dict[str, SavedAnswer]:
+    """The saved answers as the client shows them: position → chosen letters, seq, time
+    (model_construct: on the exam-start path, values straight from the database)."""
+    return {str(pos): SavedAnswer.model_construct(chosen=e["answer"], seq=e["seq"], at=exam_rules.local(e["at"]))
             for pos, e in sorted(stored.items())}
 
 
 async def view(attempt: ExamAttempt, *, now: datetime | None = None, cycle: Cycle | None = None,
-               assessment: Assessment | None = None, with_paper: bool = True) -> dict[str, Any]:
+               assessment: Assessment | None = None, with_paper: bool = True) -> AttemptView:
     """One attempt for its physician: the clock, the gate, saved answers; the questions while it
-    runs; the result once submitted. Never an answer key or per-question correctness."""
+    runs; the result once submitted. Never an answer key or per-question correctness.
+    Built with model_construct (no validation): it answers exam start, resume, submit and every
+    face check, and its values come straight from the attempt row."""
     now = now or utcnow()
     cycle = cycle or await Cycle.get(id=attempt.cycle_id)
     rules = exam_rules.rules_for(cycle, attempt.paper_type, None)
@@ -146,23 +168,22 @@ async def view(attempt: ExamAttempt, *, now: datetime | None = None, cycle: Cycl
     else:
         remaining = remaining_seconds(attempt, now)
     stored = await answers_of(attempt.id)
-    out: dict[str, Any] = {
-        "id": attempt.id, "paper_type": enum_out(attempt.paper_type), "purpose": enum_out(attempt.purpose),
-        "attempt_no": attempt.attempt_no, "status": enum_out(attempt.status), "clock_running": running,
-        "duration_minutes": attempt.duration_minutes, "question_count": len(attempt.shape),
-        "started_at": exam_rules.local(attempt.started_at), "deadline": exam_rules.local(attempt.deadline),
-        "submitted_at": exam_rules.local(attempt.submitted_at),
-        "remaining_seconds": remaining, "server_time": now, "gate": face_gate.gate_of(attempt, now),
-        "saved_answers": saved_answers(stored), "answered_count": len(stored),
-        "paper": None, "result": None,
-    }
-    if running and with_paper:
-        out["paper"] = await papers.client_view(await Paper.get(id=attempt.paper_id))
+    paper = await papers.client_view(await Paper.get(id=attempt.paper_id)) if running and with_paper else None
+    result = None
     if attempt.status == SUBMITTED:
-        out["result"] = {"score": attempt.score if rules.show_score else None, "score_visible": rules.show_score,
-                         "passed": attempt.passed, "pass_line": attempt.pass_line,
-                         "auto_submitted": attempt.auto_submitted}
-    return out
+        result = AttemptResult.model_construct(
+            score=attempt.score if rules.show_score else None, score_visible=rules.show_score,
+            passed=attempt.passed, pass_line=attempt.pass_line, auto_submitted=attempt.auto_submitted)
+    return AttemptView.model_construct(
+        id=attempt.id, paper_type=labelled(attempt.paper_type), purpose=labelled(attempt.purpose),
+        attempt_no=attempt.attempt_no, status=labelled(attempt.status), clock_running=running,
+        duration_minutes=attempt.duration_minutes, question_count=len(attempt.shape),
+        started_at=exam_rules.local(attempt.started_at), deadline=exam_rules.local(attempt.deadline),
+        submitted_at=exam_rules.local(attempt.submitted_at),
+        remaining_seconds=remaining, server_time=now, gate=face_gate.gate_of(attempt, now),
+        saved_answers=saved_answers(stored), answered_count=len(stored),
+        paper=paper, result=result,
+    )
 
 
 async def mine(actor: Actor, attempt_id: int) -> ExamAttempt:
@@ -173,7 +194,7 @@ async def mine(actor: Actor, attempt_id: int) -> ExamAttempt:
     return attempt
 
 
-async def resume(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
+async def resume(*, actor: Actor, attempt_id: int) -> AttemptView:
     """Resume on any device: saved answers and the remaining time. An attempt past its deadline
     (the sweeper not there yet) is finalised first."""
     attempt = await mine(actor, attempt_id)
@@ -184,7 +205,7 @@ async def resume(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
 
 
 # --- 人脸信息采集授权 -------------------------------------------------------------------------------
-async def give_consent(*, actor: Actor) -> dict[str, Any]:
+async def give_consent(*, actor: Actor) -> FaceConsentGiven:
     """人脸信息采集授权 for the current cycle (seed manual 2.2.5), once; idempotent."""
     physician, cycle, _ = await require_mine(actor)
     consent = await FaceConsent.get_or_none(physician_id=physician.id, cycle_id=cycle.id)
@@ -196,7 +217,7 @@ async def give_consent(*, actor: Actor) -> dict[str, Any]:
                 await audit.record(actor, "face.consent", "cycle", cycle.id, using_db=conn)
         except IntegrityError:
             consent = await FaceConsent.get(physician_id=physician.id, cycle_id=cycle.id)
-    return {"consented": True, "consented_at": consent.consented_at}
+    return FaceConsentGiven(consented=True, consented_at=consent.consented_at)
 
 
 # --- start ----------------------------------------------------------------------------------------
@@ -204,7 +225,7 @@ def refuse(refusal: tuple[str, str]) -> Conflict:
     return Conflict(refusal[1], code=refusal[0])
 
 
-async def start(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
+async def start(*, actor: Actor, paper_type: PaperType) -> AttemptView:
     """进入 a paper: the open attempt if there is one (any device), else a new one waiting for the
     start face check (its clock starts when that check passes)."""
     physician, cycle, assessment = await require_mine(actor)
@@ -263,7 +284,7 @@ async def start(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
 
 
 # --- submit and finalise ------------------------------------------------------------------------
-async def submit(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
+async def submit(*, actor: Actor, attempt_id: int) -> AttemptView:
     """交卷: idempotent. Before the deadline every drawn mid-exam check must have passed (or been
     recorded for review) — submitting before its moment asks for it now — and then a passed submit
     face check is needed; at or after the deadline it finalises with what was saved (never refused,
@@ -340,7 +361,7 @@ async def finish_if_complete(assessment_id: int, purpose: PaperPurpose, *, conn:
 
 
 # --- 试卷列表 ------------------------------------------------------------------------------------
-async def exam_list(*, actor: Actor) -> dict[str, Any]:
+async def exam_list(*, actor: Actor) -> ExamList:
     """考核详情 → 试卷列表: each paper of the procedure, exempted or not, attempts used and left,
     the best score (per the province's show_score), its status, whether it can be entered now
     and why not, and the window."""
@@ -361,18 +382,17 @@ async def exam_list(*, actor: Actor) -> dict[str, Any]:
             refusal = None  # an attempt under way can always be resumed until its deadline
         status = exam_rules.paper_status(state, refusal)
         rules = state.rules
-        rows.append({
-            "paper_type": enum_out(paper_type), "required": state.required, "exempt": state.exempt,
-            "status": {"value": status[0], "label": status[1]},
-            "duration_minutes": rules.duration_minutes, "question_count": rules.question_count,
-            "pass_line": rules.pass_line, "max_attempts": rules.max_attempts,
-            "attempts_used": len(state.started), "attempts_left": state.attempts_left,
-            "best_score": state.best_score if rules.show_score else None, "score_visible": rules.show_score,
-            "passed": state.passed, "open_attempt_id": current.id if current else None,
-            "can_enter": refusal is None, "reason_code": refusal[0] if refusal else "",
-            "reason": refusal[1] if refusal else "",
-        })
-    return {"assessment_id": assessment.id, "assessment_status": enum_out(assessment.status),
-            "procedure": enum_out(assessment.procedure) if assessment.procedure else None,
-            "purpose": enum_out(purpose), "window": window.as_dict(now), "face_consent": consent,
-            "server_time": now, "papers": rows}
+        rows.append(ExamPaperRow(
+            paper_type=Labelled.of(paper_type), required=state.required, exempt=state.exempt,
+            status=Choice(value=status[0], label=status[1]),
+            duration_minutes=rules.duration_minutes, question_count=rules.question_count,
+            pass_line=rules.pass_line, max_attempts=rules.max_attempts,
+            attempts_used=len(state.started), attempts_left=state.attempts_left,
+            best_score=state.best_score if rules.show_score else None, score_visible=rules.show_score,
+            passed=state.passed, open_attempt_id=current.id if current else None,
+            can_enter=refusal is None, reason_code=refusal[0] if refusal else "",
+            reason=refusal[1] if refusal else "",
+        ))
+    return ExamList(assessment_id=assessment.id, assessment_status=Labelled.of(assessment.status),
+                    procedure=Labelled.of(assessment.procedure), purpose=Labelled.of(purpose),
+                    window=window.as_view(now), face_consent=consent, server_time=now, papers=rows)

@@ -9,17 +9,17 @@ the exam window) and confirms it. Confirming is recorded on the assessment
 
 from __future__ import annotations
 
-from typing import Any
-
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, NotFound
 from server.models import Assessment, Organisation, PaperPurpose
+from server.schemas.common import Labelled
+from server.schemas.exams_mp import ExamInfo
 from server.security import mask_id_number
 from server.services import audit
 from server.services.access import Actor
 from server.services.assessment import transitions
-from server.services.assessment.physician_view import enum_out, require_mine
+from server.services.assessment.physician_view import require_mine
 from server.services.exams import exam_rules
 
 UNCONFIRMED_MESSAGE = "请先在考核详情中确认考核信息，再进入试卷列表"
@@ -31,7 +31,7 @@ def require_confirmed(assessment: Assessment) -> None:
         raise Conflict(UNCONFIRMED_MESSAGE, code="exam_info_unconfirmed")
 
 
-async def detail(*, actor: Actor) -> dict[str, Any]:
+async def detail(*, actor: Actor) -> ExamInfo:
     """考核详情: what the physician confirms before the 试卷列表."""
     physician, cycle, a = await require_mine(actor)
     purpose = exam_rules.purpose_of(a) or (
@@ -39,24 +39,24 @@ async def detail(*, actor: Actor) -> dict[str, Any]:
     window = exam_rules.window_for(cycle, a, purpose)
     institution = await Organisation.get_or_none(id=a.institution_id)
     now = transitions.utcnow()
-    return {
-        "assessment_id": a.id,
-        "cycle_name": cycle.name,
-        "name": physician.name,
-        "id_number": mask_id_number(physician.id_number),
-        "institution": institution.name if institution else "",
-        "category": enum_out(physician.category),
-        "level": enum_out(physician.level),
-        "procedure": enum_out(a.procedure) if a.procedure else None,
-        "status": enum_out(a.status),
-        "window": window.as_dict(now),
-        "exam_stage": exam_rules.purpose_of(a) is not None,
-        "confirmed": a.exam_info_confirmed_at is not None,
-        "confirmed_at": a.exam_info_confirmed_at,
-    }
+    return ExamInfo(
+        assessment_id=a.id,
+        cycle_name=cycle.name,
+        name=physician.name,
+        id_number=mask_id_number(physician.id_number),
+        institution=institution.name if institution else "",
+        category=Labelled.of(physician.category),
+        level=Labelled.of(physician.level),
+        procedure=Labelled.of(a.procedure),
+        status=Labelled.of(a.status),
+        window=window.as_view(now),
+        exam_stage=exam_rules.purpose_of(a) is not None,
+        confirmed=a.exam_info_confirmed_at is not None,
+        confirmed_at=a.exam_info_confirmed_at,
+    )
 
 
-async def confirm(*, actor: Actor, assessment_id: int) -> dict[str, Any]:
+async def confirm(*, actor: Actor, assessment_id: int) -> ExamInfo:
     """确认考核信息: only the physician's own assessment, only in the exam stage; a second confirm
     changes nothing (and records nothing)."""
     _, _, a = await require_mine(actor)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from tortoise import timezone
 
@@ -34,6 +34,7 @@ from server.models import (
     PhysicianLevel,
     Procedure,
 )
+from server.schemas.exams_mp import ExamWindow
 from server.services.assessment.transitions import exemption_paper
 from server.services.cycles.paper_plans import exam_settings
 
@@ -66,7 +67,7 @@ class PaperRules:
 
 def rules_for(cycle: Cycle | None, paper_type: PaperType, level: PhysicianLevel | None) -> PaperRules:
     """The paper's parameters for this physician (SPEC §3 defaults under the province's settings)."""
-    s: dict[str, Any] = exam_settings(cycle, paper_type)
+    s: dict[str, int] = exam_settings(cycle, paper_type)
     line = s.get("pass_score", 60)
     if level == PhysicianLevel.ASSISTANT and s.get("pass_score_assistant") is not None:
         line = s["pass_score_assistant"]
@@ -86,8 +87,8 @@ class Window:
     def is_open(self, now: datetime) -> bool:
         return bool(self.start and self.end and self.start <= now <= self.end)
 
-    def as_dict(self, now: datetime) -> dict[str, Any]:
-        return {"name": self.key, "label": self.label, "start": self.start, "end": self.end, "open": self.is_open(now)}
+    def as_view(self, now: datetime) -> ExamWindow:
+        return ExamWindow(name=self.key, label=self.label, start=self.start, end=self.end, open=self.is_open(now))
 
 
 def window_for(cycle: Cycle, assessment: Assessment, purpose: PaperPurpose) -> Window:
@@ -112,6 +113,18 @@ def exempt_paper(assessment: Assessment) -> PaperType | None:
     if assessment.exemption != ExemptionStatus.APPROVED:
         return None
     return exemption_paper(assessment.procedure)
+
+
+class PaperResult(TypedDict):
+    """One paper's results as 成绩评定 reads them (``attempts.paper_results``)."""
+
+    required: bool
+    exempt: bool
+    attempts: int
+    max_attempts: int
+    best_score: float | None
+    passed: bool | None
+    finished: bool
 
 
 @dataclass
@@ -162,7 +175,7 @@ class PaperState:
     def failed(self) -> bool:
         return self.required and not self.exempt and self.finished and not self.passed
 
-    def as_result(self) -> dict[str, Any]:
+    def as_result(self) -> PaperResult:
         """The shape of ``attempts.paper_results`` (used by 成绩评定)."""
         return {"required": self.required, "exempt": self.exempt, "attempts": len(self.started),
                 "max_attempts": self.rules.max_attempts, "best_score": self.best_score,

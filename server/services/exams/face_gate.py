@@ -40,6 +40,7 @@ from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, ValidationFailed
 from server.models import Assessment, Cycle, ExamAttempt, FaceCheck, FaceMoment
+from server.schemas.exams_mp import FaceCheckDone, FaceCheckOut, FaceCheckRow, FaceGateView
 from server.services import audit
 from server.services.access import Actor
 from server.services.exams import attempts, exam_rules, face_verify
@@ -116,8 +117,9 @@ def _next_mid(attempt: ExamAttempt) -> datetime | None:
     return moments[attempt.mid_passed] if attempt.mid_passed < len(moments) else None
 
 
-async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> dict[str, Any]:
-    """人脸核验 at start / mid / submit: judge the picture, keep it, and open the gate if passed."""
+async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> FaceCheckDone:
+    """人脸核验 at start / mid / submit: judge the picture, keep it, and open the gate if passed.
+    The answer is built with model_construct (no validation): the face-gate path."""
     try:
         which = FaceMoment(moment)
     except ValueError:
@@ -182,19 +184,22 @@ async def check(*, actor: Actor, attempt_id: int, moment: str, image: bytes) -> 
         await audit.record(actor, f"face.check.{which.value}", "exam_attempt", locked.id, using_db=conn, after={
             "check_id": row.id, "passed": decision.passed, "decision": decision.decision, "needs_review": needs_review})
     out = await attempts.view(locked, now=now, cycle=cycle, with_paper=which == FaceMoment.START and decision.passed)
-    return {"check": {"id": row.id, "moment": {"value": which.value, "label": which.label},
-                      "passed": decision.passed, "decision": decision.decision, "reason": reason,
-                      "faces": decision.faces, "similarity": decision.similarity, "needs_review": needs_review},
-            "gate": out["gate"], "attempt": out}
+    return FaceCheckDone.model_construct(
+        check=FaceCheckOut.model_construct(
+            id=row.id, moment=attempts.labelled(which), passed=decision.passed, decision=decision.decision,
+            reason=reason, faces=decision.faces, similarity=decision.similarity, needs_review=needs_review),
+        gate=out.gate, attempt=out)
 
 
-async def checks_of(*, actor: Actor, attempt_id: int) -> dict[str, Any]:
-    """The gate state and the checks made so far (no images, no mid moments)."""
+async def checks_of(*, actor: Actor, attempt_id: int) -> FaceGateView:
+    """The gate state and the checks made so far (no images, no mid moments). Built with
+    model_construct like the rest of the face gate."""
     attempt = await attempts.mine(actor, attempt_id)
     now = exam_rules.now()
     rows = await FaceCheck.filter(attempt_id=attempt.id).order_by("id")
-    return {"attempt_id": attempt.id, "gate": gate_of(attempt, now),
-            "checks": [{"id": r.id, "moment": {"value": r.moment.value, "label": r.moment.label},
-                        "passed": r.passed, "decision": r.decision, "reason": r.reason, "faces": r.faces,
-                        "similarity": r.similarity, "needs_review": r.needs_review, "at": r.created_at}
-                       for r in rows]}
+    return FaceGateView.model_construct(
+        attempt_id=attempt.id, gate=gate_of(attempt, now),
+        checks=[FaceCheckRow.model_construct(
+            id=r.id, moment=attempts.labelled(r.moment), passed=r.passed, decision=r.decision, reason=r.reason,
+            faces=r.faces, similarity=r.similarity, needs_review=r.needs_review, at=r.created_at)
+            for r in rows])

@@ -10,12 +10,12 @@ import hashlib
 import hmac
 import random
 from datetime import datetime, timedelta
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from server.errors import Conflict
 from server.models import AttemptStatus, ExamAttempt, FaceMoment
+from server.schemas.exams_mp import FaceGate
 from server.services.platform.runtime import rt
 
 rng = random.SystemRandom()
@@ -94,9 +94,10 @@ def snapshot_due(attempt: ExamAttempt, now: datetime) -> bool:
     return passed > (attempt.snapshots_taken or 0)
 
 
-def gate_of(attempt: ExamAttempt, now: datetime) -> dict[str, Any]:
+def gate_of(attempt: ExamAttempt, now: datetime) -> FaceGate:
     """What the client shows: the state and the check it must make now (the mid moments are
-    never part of it)."""
+    never part of it). Built with model_construct (no validation): it is part of every attempt
+    view and face check."""
     if attempt.status == AttemptStatus.SUBMITTED:
         state, required = "closed", None
     elif attempt.started_at is None:
@@ -105,9 +106,10 @@ def gate_of(attempt: ExamAttempt, now: datetime) -> dict[str, Any]:
         state, required = "awaiting_mid_check", "mid"
     else:
         state, required = "open", None
-    return {"state": state, "required": required, "start_check_passed": attempt.started_at is not None,
-            "mid_checks_passed": attempt.mid_passed, "submit_check_passed": submit_check_ok(attempt, now),
-            "snapshot_due": snapshot_due(attempt, now)}
+    return FaceGate.model_construct(
+        state=state, required=required, start_check_passed=attempt.started_at is not None,
+        mid_checks_passed=attempt.mid_passed, submit_check_passed=submit_check_ok(attempt, now),
+        snapshot_due=snapshot_due(attempt, now))
 
 
 def draw_mid_moments(started_at: datetime, deadline: datetime, count: int) -> list[datetime]:

@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from server.models import (
+    Cycle,
     MockTest,
     PaperType,
     Physician,
@@ -35,6 +36,23 @@ from server.models import (
     WrongAnswer,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled
+from server.schemas.exams import PracticeAnswer
+from server.schemas.exams_mp import OptionView, PaperQuestion, ReviewedQuestion
+from server.schemas.practice import (
+    AnsweredQuestion,
+    CheckedAnswer,
+    KnowledgePointCount,
+    MockDetail,
+    MockReviewed,
+    MockRow,
+    MockStarted,
+    PracticeCatalogue,
+    PracticeQuestion,
+    WrongCollected,
+    WrongRemoved,
+    WrongRow,
+)
 from server.services.access import Actor
 from server.services.assessment.transitions import current_cycle_for, utcnow
 from server.services.cycles import papers
@@ -43,10 +61,6 @@ from server.services.cycles.question_bank import pool_banks
 
 MAX_PRACTICE = 50
 MOCKS_PER_DAY = 20
-
-
-def _enum(value: Any) -> dict[str, str] | None:
-    return None if value is None else {"value": value.value, "label": value.label}
 
 
 async def _physician(actor: Actor) -> tuple[Physician, int]:
@@ -78,35 +92,35 @@ async def _pool_question(physician: Physician, province_id: int, question_id: in
     return q
 
 
-def practice_view(q: Question) -> dict[str, Any]:
+def practice_view(q: Question) -> PracticeQuestion:
     """A practice question before answering: no answer, no explanation."""
-    return {"question_id": q.id, "paper_type": _enum(q.paper_type), "knowledge_point": q.knowledge_point,
-            "qtype": _enum(q.qtype), "stem": q.stem,
-            "options": [{"label": o["key"], "text": o["text"]} for o in q.options]}
+    return PracticeQuestion(question_id=q.id, paper_type=Labelled.of(q.paper_type),
+                            knowledge_point=q.knowledge_point, qtype=Labelled.of(q.qtype), stem=q.stem,
+                            options=[OptionView(label=o["key"], text=o["text"]) for o in q.options])
 
 
-def answered_view(q: Question) -> dict[str, Any]:
+def answered_view(q: Question) -> AnsweredQuestion:
     """A question with its answer and explanation (after answering, 错题收藏)."""
-    return {**practice_view(q), "answer": q.answer, "explanation": q.explanation}
+    return AnsweredQuestion(**dict(practice_view(q)), answer=q.answer, explanation=q.explanation)
 
 
 # --- 章节练习 ------------------------------------------------------------------------------------
-async def knowledge_points(*, actor: Actor) -> dict[str, Any]:
+async def knowledge_points(*, actor: Actor) -> PracticeCatalogue:
     """What the physician can practise: knowledge points of 人文医学 and of 业务水平 (their category)."""
     physician, province_id = await _physician(actor)
-    out: dict[str, Any] = {"category": _enum(physician.category)}
+    out: dict[str, list[KnowledgePointCount]] = {}
     for paper_type in PaperType:
         qs = Question.filter(**_pool_filter(province_id, paper_type))
         if paper_type == PaperType.PROFESSIONAL:
             qs = qs.filter(category=physician.category, specialty__in=["", physician.practice_scope or ""])
         rows = await qs.annotate(n=Count("id")).group_by("knowledge_point").values("knowledge_point", "n")
-        out[paper_type.value] = [{"knowledge_point": r["knowledge_point"], "count": r["n"]}
+        out[paper_type.value] = [KnowledgePointCount(knowledge_point=r["knowledge_point"], count=r["n"])
                                  for r in sorted(rows, key=lambda r: r["knowledge_point"])]
-    return out
+    return PracticeCatalogue(category=Labelled.of(physician.category), **out)
 
 
 async def practice_questions(*, actor: Actor, paper_type: PaperType, knowledge_point: str | None, count: int,
-                             qtype: QuestionType | None = None) -> list[dict[str, Any]]:
+                             qtype: QuestionType | None = None) -> list[PracticeQuestion]:
     """N random questions (without answers) of a knowledge point, or of the whole paper type."""
     if not 1 <= count <= MAX_PRACTICE:
         raise ValidationFailed(f"每次练习1至{MAX_PRACTICE}题", code="invalid_count")
@@ -143,28 +157,28 @@ async def _note_answers(physician_id: int, results: list[tuple[Question, list[st
                                   ignore_conflicts=True, using_db=conn)
 
 
-async def check_answers(*, actor: Actor, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def check_answers(*, actor: Actor, answers: list[PracticeAnswer]) -> list[CheckedAnswer]:
     """提交练习答案: each answer checked here; the right answer and the explanation returned."""
     physician, province_id = await _physician(actor)
     results: list[tuple[Question, list[str], bool]] = []
     for item in answers:
-        q = await _pool_question(physician, province_id, int(item["question_id"]))
-        given = sorted(papers.letters_of(item.get("answer")))
+        q = await _pool_question(physician, province_id, item.question_id)
+        given = sorted(papers.letters_of(item.answer))
         results.append((q, given, given == sorted(q.answer)))
     async with in_transaction() as conn:
         await _note_answers(physician.id, results, "practice", conn)
-    return [{**answered_view(q), "chosen": given, "correct": ok} for q, given, ok in results]
+    return [CheckedAnswer(**dict(answered_view(q)), chosen=given, correct=ok) for q, given, ok in results]
 
 
 # --- 模拟考试 ------------------------------------------------------------------------------------
-def _mock_out(m: MockTest) -> dict[str, Any]:
-    return {"id": m.id, "paper_type": _enum(m.paper_type),
-            "category": _enum(PracticeCategory(m.category)) if m.category else None,
-            "question_count": len(m.question_ids), "submitted": m.submitted_at is not None, "score": m.score,
-            "correct_count": m.correct_count, "created_at": m.created_at, "submitted_at": m.submitted_at}
+def _mock_out(m: MockTest) -> MockRow:
+    return MockRow(id=m.id, paper_type=Labelled.of(m.paper_type),
+                   category=Labelled.of(PracticeCategory(m.category)) if m.category else None,
+                   question_count=len(m.question_ids), submitted=m.submitted_at is not None, score=m.score,
+                   correct_count=m.correct_count, created_at=m.created_at, submitted_at=m.submitted_at)
 
 
-async def create_mock(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
+async def create_mock(*, actor: Actor, paper_type: PaperType) -> MockStarted:
     """开始模拟考试: drawn like the physician's real paper, kept as a mock test only."""
     physician, province_id = await _physician(actor)
     since = utcnow() - timedelta(days=1)
@@ -176,11 +190,11 @@ async def create_mock(*, actor: Actor, paper_type: PaperType) -> dict[str, Any]:
     mock = await MockTest.create(physician_id=physician.id, paper_type=paper_type,
                                  category=category.value if category else "", question_ids=ids, option_orders=orders)
     settings = exam_settings(cycle, paper_type)
-    return {**_mock_out(mock), "suggested_minutes": settings["duration_minutes"],
-            "points_each": papers.points_each(len(ids)), "questions": await papers.questions_view(mock)}
+    return MockStarted(**dict(_mock_out(mock)), suggested_minutes=settings["duration_minutes"],
+                       points_each=papers.points_each(len(ids)), questions=await papers.questions_view(mock))
 
 
-async def _mock_paper(physician: Physician, cycle: Any, province_id: int, paper_type: PaperType,
+async def _mock_paper(physician: Physician, cycle: Cycle | None, province_id: int, paper_type: PaperType,
                       category: PracticeCategory | None) -> tuple[list[int], list[list[str]]]:
     """A mock paper from the practice pool: by the real paper's blueprint where the practice pool can
     fill it, else as many random practice questions as the real paper has (never exam questions)."""
@@ -213,22 +227,25 @@ async def _own_mock(actor: Actor, mock_id: int, conn: Any = None) -> MockTest:
     return mock
 
 
-async def get_mock(*, actor: Actor, mock_id: int) -> dict[str, Any]:
+async def get_mock(*, actor: Actor, mock_id: int) -> MockDetail:
     """One mock test: the questions (and, once submitted, the review with answers)."""
     mock = await _own_mock(actor, mock_id)
+    questions: list[ReviewedQuestion | PaperQuestion]
     if mock.submitted_at is None:
-        return {**_mock_out(mock), "questions": await papers.questions_view(mock)}
-    return {**_mock_out(mock), "questions": await papers.review(mock, mock.answers)}
+        questions = list(await papers.questions_view(mock))
+    else:
+        questions = list(await papers.review(mock, mock.answers))
+    return MockDetail(**dict(_mock_out(mock)), questions=questions)
 
 
-async def list_mocks(*, actor: Actor, page_no: int, size: int) -> tuple[list[dict[str, Any]], int]:
+async def list_mocks(*, actor: Actor, page_no: int, size: int) -> tuple[list[MockRow], int]:
     qs = MockTest.filter(physician_id=actor.physician_id)
     count = await qs.count()
     rows = await qs.order_by("-id").offset((page_no - 1) * size).limit(size)
     return [_mock_out(m) for m in rows], count
 
 
-async def submit_mock(*, actor: Actor, mock_id: int, answers: dict[str, Any]) -> dict[str, Any]:
+async def submit_mock(*, actor: Actor, mock_id: int, answers: dict[str, list[str] | str]) -> MockReviewed:
     """交卷 (模拟): score and review. Submitting again returns the first result."""
     async with in_transaction() as conn:
         mock = await _own_mock(actor, mock_id, conn)
@@ -243,12 +260,12 @@ async def submit_mock(*, actor: Actor, mock_id: int, answers: dict[str, Any]) ->
                            zip(mock.question_ids, mock.option_orders, correct, strict=True), start=1)
                        if qid in questions]
             await _note_answers(mock.physician_id, results, "mock", conn)
-    return {**_mock_out(mock), "questions": await papers.review(mock, mock.answers)}
+    return MockReviewed(**dict(_mock_out(mock)), questions=await papers.review(mock, mock.answers))
 
 
 # --- 错题收藏 ------------------------------------------------------------------------------------
 async def list_wrong(*, actor: Actor, page_no: int, size: int, paper_type: PaperType | None = None,
-                     knowledge_point: str | None = None) -> tuple[list[dict[str, Any]], int]:
+                     knowledge_point: str | None = None) -> tuple[list[WrongRow], int]:
     qs = WrongAnswer.filter(physician_id=actor.physician_id)
     if paper_type:
         qs = qs.filter(question__paper_type=paper_type)
@@ -257,19 +274,19 @@ async def list_wrong(*, actor: Actor, page_no: int, size: int, paper_type: Paper
     count = await qs.count()
     rows = await qs.order_by("-updated_at", "-id").offset((page_no - 1) * size).limit(size).prefetch_related(
         "question")
-    return [{**answered_view(w.question), "wrong_count": w.wrong_count, "added_by": w.added_by,
-             "added_at": w.created_at} for w in rows], count
+    return [WrongRow(**dict(answered_view(w.question)), wrong_count=w.wrong_count, added_by=w.added_by,
+                     added_at=w.created_at) for w in rows], count
 
 
-async def add_wrong(*, actor: Actor, question_id: int) -> dict[str, Any]:
+async def add_wrong(*, actor: Actor, question_id: int) -> WrongCollected:
     """收藏 a question into the 错题收藏 (idempotent)."""
     physician, province_id = await _physician(actor)
     q = await _pool_question(physician, province_id, question_id)
     await WrongAnswer.get_or_create(physician_id=physician.id, question_id=q.id, defaults={"added_by": "manual"})
-    return {"question_id": q.id, "collected": True}
+    return WrongCollected(question_id=q.id, collected=True)
 
 
-async def remove_wrong(*, actor: Actor, question_id: int) -> dict[str, Any]:
+async def remove_wrong(*, actor: Actor, question_id: int) -> WrongRemoved:
     """移出错题收藏 (only the physician's own; idempotent)."""
     removed = await WrongAnswer.filter(physician_id=actor.physician_id, question_id=question_id).delete()
-    return {"question_id": question_id, "collected": False, "removed": bool(removed)}
+    return WrongRemoved(question_id=question_id, collected=False, removed=bool(removed))

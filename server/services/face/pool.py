@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from server import errors
 from server.face import CheckResult, FacePipeline, Reference, Thresholds
 from server.face.embed import as_vector, to_bytes
+from server.services.platform.runtime import rt
 
 if TYPE_CHECKING:
     from server.config import Settings
@@ -102,8 +103,6 @@ def worker_pipeline() -> FacePipeline:
 
 def _configured_embedder() -> str:
     """FACE_EMBEDDER of this process's runtime, "auto" where there is none."""
-    from server.services.platform.runtime import rt
-
     try:
         return str(rt().settings.FACE_EMBEDDER)
     except RuntimeError:

@@ -3,19 +3,18 @@ answered as not found. Marking read is the recipient's own view state: no audit 
 
 from __future__ import annotations
 
-from typing import Any
-
 from server.errors import NotFound, ValidationFailed
 from server.models import InboxMessage
+from server.schemas.inbox import AllRead, MessageRead, MessageRow
 from server.services.access import Actor
 from server.services.platform.clock import utcnow
 
 ORDERS = ("newest", "unread")
 
 
-def _row(m: InboxMessage) -> dict[str, Any]:
-    return {"id": m.id, "template": m.template, "title": m.title, "body": m.body, "data": m.data,
-            "read": m.read_at is not None, "read_at": m.read_at, "created_at": m.created_at}
+def _row(m: InboxMessage) -> MessageRow:
+    return MessageRow(id=m.id, template=m.template, title=m.title, body=m.body, data=m.data,
+                      read=m.read_at is not None, read_at=m.read_at, created_at=m.created_at)
 
 
 async def unread_count(physician_id: int) -> int:
@@ -23,7 +22,7 @@ async def unread_count(physician_id: int) -> int:
 
 
 async def list_messages(*, actor: Actor, page_no: int, size: int, order: str = "newest"
-                        ) -> tuple[list[dict[str, Any]], int, int]:
+                        ) -> tuple[list[MessageRow], int, int]:
     """Messages, newest first, or unread first (each part newest first): (rows, count, unread)."""
     if order not in ORDERS:
         raise ValidationFailed("排序方式无效（newest 或 unread）", code="invalid_query")
@@ -46,7 +45,7 @@ async def list_messages(*, actor: Actor, page_no: int, size: int, order: str = "
     return [_row(m) for m in rows], count, unread
 
 
-async def mark_read(*, actor: Actor, message_id: int) -> dict[str, Any]:
+async def mark_read(*, actor: Actor, message_id: int) -> MessageRead:
     """标为已读: only the physician's own message (someone else's id: 404)."""
     message = await InboxMessage.get_or_none(id=message_id, physician_id=actor.physician_id)
     if message is None:
@@ -54,11 +53,11 @@ async def mark_read(*, actor: Actor, message_id: int) -> dict[str, Any]:
     if message.read_at is None:
         await InboxMessage.filter(id=message.id, read_at__isnull=True).update(read_at=utcnow())
         message = await InboxMessage.get(id=message.id)
-    return {**_row(message), "unread": await unread_count(actor.physician_id or 0)}
+    return MessageRead(**dict(_row(message)), unread=await unread_count(actor.physician_id or 0))
 
 
-async def mark_all_read(*, actor: Actor) -> dict[str, int]:
+async def mark_all_read(*, actor: Actor) -> AllRead:
     """全部已读."""
     updated = await InboxMessage.filter(physician_id=actor.physician_id, read_at__isnull=True).update(
         read_at=utcnow())
-    return {"updated": updated, "unread": 0}
+    return AllRead(updated=updated, unread=0)

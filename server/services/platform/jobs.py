@@ -27,6 +27,8 @@ from uuid import UUID
 
 from server.errors import DomainError, NotFound, ValidationFailed
 from server.models import Job, JobStatus, Organisation, RegionLevel, StoredFile
+from server.schemas.common import Labelled
+from server.schemas.jobs import JobView
 from server.services.access import Actor, Role
 from server.services.platform import files
 from server.services.platform.broker import broker
@@ -187,25 +189,25 @@ def percent(job: Job) -> int:
     return min(99, int(job.processed * 100 / job.total))
 
 
-def job_view(job: Job) -> dict[str, Any]:
-    return {
-        "id": str(job.id),
-        "kind": job.kind,
-        "status": {"value": job.status.value, "label": job.status.label},
-        "finished": job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
-        "total": job.total,
-        "processed": job.processed,
-        "succeeded": job.succeeded,
-        "failed": job.failed,
-        "percent": percent(job),
-        "message": job.message,
-        "outcome": (job.params or {}).get("outcome"),
-        "has_result": job.result_file_id is not None,
-        "has_errors": job.error_file_id is not None,
-        "created_at": job.created_at,
-        "started_at": job.started_at,
-        "finished_at": job.finished_at,
-    }
+def job_view(job: Job) -> JobView:
+    return JobView(
+        id=str(job.id),
+        kind=job.kind,
+        status=Labelled.of(job.status),
+        finished=job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED),
+        total=job.total,
+        processed=job.processed,
+        succeeded=job.succeeded,
+        failed=job.failed,
+        percent=percent(job),
+        message=job.message,
+        outcome=(job.params or {}).get("outcome"),
+        has_result=job.result_file_id is not None,
+        has_errors=job.error_file_id is not None,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
 
 
 async def list_jobs(*, actor: Actor, page_no: int, size: int, kind: str | None = None) -> tuple[list[Job], int]:

@@ -37,6 +37,15 @@ from server.models import (
     ProctoringEvent,
     ProctoringMark,
 )
+from server.schemas.common import Choice, Labelled, Ref
+from server.schemas.proctoring import (
+    MarkedBy,
+    MarkResult,
+    MarkState,
+    ProctoringEventView,
+    UnmarkedBy,
+    ViolationProcessed,
+)
 from server.services import audit
 from server.services.access import Actor, Role
 from server.services.assessment import progress, transitions
@@ -71,7 +80,7 @@ async def assessment_in_scope(actor: Actor, assessment_id: int, *, conn: Any = N
     return a
 
 
-def _who(actor: Actor) -> dict[str, Any]:
+def _who(actor: Actor) -> dict[str, Any]:  # kwargs of ProctoringEvent.create
     return {"actor_type": actor.kind, "actor_id": actor.account_id or actor.physician_id, "org_id": actor.org_id,
             "role": actor.role.value}
 
@@ -117,7 +126,7 @@ async def _alert(conn: Any, a: Assessment, actor: Actor) -> None:
         "time": utcnow().isoformat(timespec="seconds")})
 
 
-async def mark(*, actor: Actor, assessment_id: int, note: str = "") -> dict[str, Any]:
+async def mark(*, actor: Actor, assessment_id: int, note: str = "") -> MarkResult:
     """标记疑似作弊 (any reviewer in scope; idempotent)."""
     ensure_reviewer(actor)
     note = _text(note, MAX_NOTE, "标记说明")
@@ -137,10 +146,10 @@ async def mark(*, actor: Actor, assessment_id: int, note: str = "") -> dict[str,
             await audit.record(actor, "proctoring.mark", "assessment", a.id, before={"suspected": False},
                                after={"suspected": True, "note": note}, using_db=conn)
             await _alert(conn, a, actor)
-    return {**await mark_view(m), "assessment_id": a.id, "changed": changed}
+    return MarkResult(**dict(await mark_view(m)), assessment_id=a.id, changed=changed)
 
 
-async def unmark(*, actor: Actor, assessment_id: int, reason: str = "") -> dict[str, Any]:
+async def unmark(*, actor: Actor, assessment_id: int, reason: str = "") -> MarkResult:
     """撤销疑似作弊标记: administrations only, within their jurisdiction (the province: all of it)."""
     if actor.role != Role.ADMINISTRATION:
         raise Forbidden("仅卫生行政机构可撤销疑似作弊标记", code="wrong_role")
@@ -161,32 +170,32 @@ async def unmark(*, actor: Actor, assessment_id: int, reason: str = "") -> dict[
             await _event(conn, a, actor, ProctoringAction.UNMARK, reason=reason)
             await audit.record(actor, "proctoring.unmark", "assessment", a.id, before={"suspected": True},
                                after={"suspected": False, "reason": reason}, using_db=conn)
-    return {**await mark_view(m), "assessment_id": a.id, "changed": changed}
+    return MarkResult(**dict(await mark_view(m)), assessment_id=a.id, changed=changed)
 
 
-async def mark_view(m: ProctoringMark | None, orgs: dict[int, str] | None = None) -> dict[str, Any]:
+async def mark_view(m: ProctoringMark | None, orgs: dict[int, str] | None = None) -> MarkState:
     """The state of a mark (who marked, when; who cleared it, when)."""
     if m is None:
-        return {"suspected": False, "marked": None, "unmarked": None}
+        return MarkState(suspected=False, marked=None, unmarked=None)
     if orgs is None:
         ids = [i for i in (m.marked_by_org_id, m.unmarked_by_org_id) if i]
         orgs = dict(await Organisation.filter(id__in=ids).values_list("id", "name")) if ids else {}
     marked = None
     if m.marked_at is not None:
-        marked = {"org": progress.ref(m.marked_by_org_id, orgs.get(m.marked_by_org_id or 0)),
-                  "role": role_out(m.marked_role), "at": m.marked_at, "note": m.note}
+        marked = MarkedBy(org=Ref.of(m.marked_by_org_id, orgs.get(m.marked_by_org_id or 0)),
+                          role=role_out(m.marked_role), at=m.marked_at, note=m.note)
     unmarked = None
     if m.unmarked_at is not None:
-        unmarked = {"org": progress.ref(m.unmarked_by_org_id, orgs.get(m.unmarked_by_org_id or 0)),
-                    "at": m.unmarked_at}
-    return {"suspected": m.suspected, "marked": marked, "unmarked": unmarked}
+        unmarked = UnmarkedBy(org=Ref.of(m.unmarked_by_org_id, orgs.get(m.unmarked_by_org_id or 0)),
+                              at=m.unmarked_at)
+    return MarkState(suspected=m.suspected, marked=marked, unmarked=unmarked)
 
 
-def role_out(value: str) -> dict[str, str]:
+def role_out(value: str) -> Choice:
     try:
-        return {"value": value, "label": Role(value).label}
+        return Choice(value=value, label=Role(value).label)
     except ValueError:
-        return {"value": value, "label": value}
+        return Choice(value=value, label=value)
 
 
 # --- 处理 → 违纪不合格 ------------------------------------------------------------------------------
@@ -207,26 +216,27 @@ def violation_hook(actor: Actor, reason: str, record: dict[str, Any]) -> transit
     return apply
 
 
-async def process(*, actor: Actor, assessment_id: int, reason: str, version: int | None = None) -> dict[str, Any]:
+async def process(*, actor: Actor, assessment_id: int, reason: str, version: int | None = None
+                  ) -> ViolationProcessed:
     """处理: the examinee's result of this cycle is 违纪不合格 (the state machine decides who/when)."""
-    record: dict[str, Any] = {"action": VIOLATION_ACTION}
+    record: dict[str, Any] = {"action": VIOLATION_ACTION}  # the move's data (stored JSON)
     outcome = await transitions.transition(actor=actor, assessment_id=assessment_id, action=VIOLATION_ACTION,
                                         reason=reason, data=record, apply=violation_hook(actor, reason, record),
                                         expected_version=version)
     a = outcome.assessment
-    summary = await progress.assessment_summary(actor, a)
-    return {**summary, "from_status": outcome.from_status, "to_status": outcome.to_status,
-            "violation": a.violation, "fail_reason": a.fail_reason, "concluded_at": a.concluded_at}
+    summary = await progress.summary_of(actor, a)
+    return ViolationProcessed(**dict(summary), from_status=outcome.from_status, to_status=outcome.to_status,
+                              violation=a.violation, fail_reason=a.fail_reason, concluded_at=a.concluded_at)
 
 
 # --- history ----------------------------------------------------------------------------------------
 
 
-async def history(a: Assessment) -> list[dict[str, Any]]:
+async def history(a: Assessment) -> list[ProctoringEventView]:
     """Every mark, unmark and 处理 of the examinee, oldest first, with who and when."""
     events = await ProctoringEvent.filter(assessment_id=a.id).order_by("id")
     ids = {e.org_id for e in events if e.org_id}
     orgs = dict(await Organisation.filter(id__in=list(ids)).values_list("id", "name")) if ids else {}
-    return [{"id": e.id, "action": progress.choice(e.action), "org": progress.ref(e.org_id, orgs.get(e.org_id or 0)),
-             "role": role_out(e.role), "actor_type": e.actor_type, "actor_id": e.actor_id, "reason": e.reason,
-             "data": e.data, "created_at": e.created_at} for e in events]
+    return [ProctoringEventView(id=e.id, action=Labelled.of(e.action), org=Ref.of(e.org_id, orgs.get(e.org_id or 0)),
+                                role=role_out(e.role), actor_type=e.actor_type, actor_id=e.actor_id, reason=e.reason,
+                                data=e.data, created_at=e.created_at) for e in events]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -40,6 +41,17 @@ from server.models import (
     ProctoringEvent,
     ProctoringMark,
     StoredFile,
+)
+from server.schemas.common import Choice, Labelled, Ref
+from server.schemas.proctoring import (
+    ExamineeActions,
+    ExamineeDetail,
+    ExamineePaper,
+    ExamineePhysician,
+    ExamineeRow,
+    FaceCheckView,
+    ProcessedBy,
+    ViolationRow,
 )
 from server.security import mask_id_number, normalise_id_number
 from server.services.access import Actor, Role, physician_scope_q
@@ -67,10 +79,10 @@ ROW_FIELDS = progress.STATE_FIELDS + ("violation", "fail_reason", "concluded_at"
                                       "physician__id_number", "institution__name")
 
 
-def decision_out(value: str | None) -> dict[str, str] | None:
+def decision_out(value: str | None) -> Choice | None:
     if value is None:
         return None
-    return {"value": value, "label": DECISIONS.get(value, (value, 1))[0]}
+    return Choice(value=value, label=DECISIONS.get(value, (value, 1))[0])
 
 
 @dataclass
@@ -133,7 +145,7 @@ def _checks_q(f: ProctoringFilters) -> Q:
 
 
 async def list_examinees(*, actor: Actor, filters: ProctoringFilters, page_no: int, size: int
-                         ) -> tuple[list[dict[str, Any]], int]:
+                         ) -> tuple[list[ExamineeRow], int]:
     """监考管理: the examinees in the caller's scope with their lowest similarity (see module doc)."""
     cases.ensure_reviewer(actor)
     filters.check()
@@ -152,52 +164,63 @@ async def list_examinees(*, actor: Actor, filters: ProctoringFilters, page_no: i
     return await rows_for(actor, ids), count
 
 
-async def _check_stats(ids: list[int]) -> dict[int, dict[str, Any]]:
+@dataclass
+class _CheckStats:
+    """One examinee's face checks, summed up."""
+
+    checks: int = 0
+    flagged_checks: int = 0
+    lowest_similarity: float | None = None
+    worst: str | None = None
+    last_check_at: datetime | None = None
+
+
+async def _check_stats(ids: list[int]) -> dict[int, _CheckStats]:
     """Per examinee: checks, lowest similarity, worst decision, failed / to-review checks (one query)."""
     rows = await (FaceCheck.filter(attempt__assessment_id__in=ids)
                   .annotate(n=Count("id"), low=Min("similarity"), last=Max("created_at"))
                   .group_by("attempt__assessment_id", "decision", "passed", "needs_review")
                   .values("attempt__assessment_id", "decision", "passed", "needs_review", "n", "low", "last"))
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, _CheckStats] = {}
     for r in rows:
-        s = out.setdefault(r["attempt__assessment_id"], {"checks": 0, "flagged_checks": 0, "lowest_similarity": None,
-                                                          "worst": None, "last_check_at": None})
-        s["checks"] += r["n"]
+        s = out.setdefault(r["attempt__assessment_id"], _CheckStats())
+        s.checks += r["n"]
         if not r["passed"] or r["needs_review"] or r["decision"] == "review":
-            s["flagged_checks"] += r["n"]
-        if r["low"] is not None and (s["lowest_similarity"] is None or r["low"] < s["lowest_similarity"]):
-            s["lowest_similarity"] = r["low"]
-        if s["worst"] is None or DECISIONS.get(r["decision"], ("", 1))[1] > DECISIONS.get(s["worst"], ("", 1))[1]:
-            s["worst"] = r["decision"]
-        if r["last"] is not None and (s["last_check_at"] is None or r["last"] > s["last_check_at"]):
-            s["last_check_at"] = r["last"]
+            s.flagged_checks += r["n"]
+        if r["low"] is not None and (s.lowest_similarity is None or r["low"] < s.lowest_similarity):
+            s.lowest_similarity = r["low"]
+        if s.worst is None or DECISIONS.get(r["decision"], ("", 1))[1] > DECISIONS.get(s.worst, ("", 1))[1]:
+            s.worst = r["decision"]
+        if r["last"] is not None and (s.last_check_at is None or r["last"] > s.last_check_at):
+            s.last_check_at = r["last"]
     return out
 
 
-async def _papers(ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+async def _papers(ids: list[int]) -> dict[int, list[ExamineePaper]]:
     rows = await ExamAttempt.filter(assessment_id__in=ids).order_by("id").values(
         "assessment_id", "paper_type", "purpose", "status")
-    grouped: dict[int, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    grouped: dict[int, dict[tuple[str, str], ExamineePaper]] = defaultdict(dict)
     for r in rows:
         key = (r["paper_type"].value, r["purpose"].value)
-        entry = grouped[r["assessment_id"]].setdefault(key, {
-            "paper_type": progress.choice(r["paper_type"]), "purpose": progress.choice(r["purpose"]),
-            "attempts": 0})
-        entry["attempts"] += 1
+        entry = grouped[r["assessment_id"]].get(key)
+        if entry is None:
+            entry = grouped[r["assessment_id"]][key] = ExamineePaper(
+                paper_type=Labelled.of(r["paper_type"]), purpose=Labelled.of(r["purpose"]), attempts=0)
+        entry.attempts += 1
     return {k: list(v.values()) for k, v in grouped.items()}
 
 
-def _actions(actor: Actor, a: Assessment, cycle: Cycle | None, suspected: bool) -> dict[str, bool]:
+def _actions(actor: Actor, a: Assessment, cycle: Cycle | None, suspected: bool) -> ExamineeActions:
     """The buttons of a row (already in scope): 标记 / 撤销 / 处理."""
     can_process = False
     if cycle is not None:
         ctx = transitions.make_ctx(a, cycle, actor, scope=True)
         can_process = flow.refusal(flow.BY_ACTION[cases.VIOLATION_ACTION], ctx) is None
-    return {"mark": not suspected, "unmark": suspected and actor.role == Role.ADMINISTRATION,
-            "process": can_process}
+    return ExamineeActions(mark=not suspected, unmark=suspected and actor.role == Role.ADMINISTRATION,
+                           process=can_process)
 
 
-async def rows_for(actor: Actor, ids: list[int]) -> list[dict[str, Any]]:
+async def rows_for(actor: Actor, ids: list[int]) -> list[ExamineeRow]:
     """The rows of these examinees (already known to be in scope), in the given order."""
     if not ids:
         return []
@@ -208,40 +231,41 @@ async def rows_for(actor: Actor, ids: list[int]) -> list[dict[str, Any]]:
     cycles = {c.id: c for c in await Cycle.filter(id__in=list({r["cycle_id"] for r in details.values()}))}
     org_ids = {i for m in marks.values() for i in (m.marked_by_org_id, m.unmarked_by_org_id) if i}
     orgs = dict(await Organisation.filter(id__in=list(org_ids)).values_list("id", "name")) if org_ids else {}
-    out = []
+    out: list[ExamineeRow] = []
     for a_id in ids:
         r = details[a_id]
-        s = stats.get(a_id, {})
+        s = stats.get(a_id) or _CheckStats()
         a = Assessment(**{k: r[k] for k in progress.STATE_FIELDS}, violation=r["violation"])
         mark = await cases.mark_view(marks.get(a_id), orgs)
-        out.append({
-            "id": a_id, "assessment_id": a_id, "cycle_id": r["cycle_id"],
-            "physician": {"id": r["physician_id"], "name": r["physician__name"],
-                          "id_number": mask_id_number(r["physician__id_number"])},
-            "institution": progress.ref(r["institution_id"], r["institution__name"]),
-            "status": progress.choice(r["status"]), "papers": papers.get(a_id, []),
-            "checks": s.get("checks", 0), "flagged_checks": s.get("flagged_checks", 0),
-            "lowest_similarity": s.get("lowest_similarity"), "worst_decision": decision_out(s.get("worst")),
-            "last_check_at": s.get("last_check_at"),
-            "suspected": mark["suspected"], "mark": mark,
-            "violation": r["violation"], "concluded_at": r["concluded_at"] if r["violation"] else None,
-            "actions": _actions(actor, a, cycles.get(r["cycle_id"]), mark["suspected"]),
-            "photos": f"{BASE}/{a_id}",
-        })
+        out.append(ExamineeRow(
+            id=a_id, assessment_id=a_id, cycle_id=r["cycle_id"],
+            physician=ExamineePhysician(id=r["physician_id"], name=r["physician__name"],
+                                        id_number=mask_id_number(r["physician__id_number"])),
+            institution=Ref.of(r["institution_id"], r["institution__name"]),
+            status=Labelled.of(r["status"]), papers=papers.get(a_id, []),
+            checks=s.checks, flagged_checks=s.flagged_checks,
+            lowest_similarity=s.lowest_similarity, worst_decision=decision_out(s.worst),
+            last_check_at=s.last_check_at,
+            suspected=mark.suspected, mark=mark,
+            violation=r["violation"], concluded_at=r["concluded_at"] if r["violation"] else None,
+            actions=_actions(actor, a, cycles.get(r["cycle_id"]), mark.suspected),
+            photos=f"{BASE}/{a_id}",
+        ))
     return out
 
 
 # --- 照片: one examinee's checks and images -----------------------------------------------------------
 
 
-def _moment(value: Any) -> dict[str, str] | None:
+def _moment(value: Any) -> Choice:
     try:
-        return progress.choice(FaceMoment(value))
+        moment = FaceMoment(value)
     except ValueError:
-        return {"value": str(value), "label": str(value)}
+        return Choice(value=str(value), label=str(value))
+    return Choice(value=moment.value, label=moment.label)
 
 
-async def examinee_detail(*, actor: Actor, assessment_id: int) -> dict[str, Any]:
+async def examinee_detail(*, actor: Actor, assessment_id: int) -> ExamineeDetail:
     """照片: the examinee's row, every check (moment, time, decision, reason, similarity, faces,
     image link), the standard photo link, the mark and the proctoring history."""
     cases.ensure_reviewer(actor)
@@ -251,20 +275,20 @@ async def examinee_detail(*, actor: Actor, assessment_id: int) -> dict[str, Any]
                     .values("id", "attempt_id", "moment", "passed", "decision", "reason", "faces", "similarity",
                             "needs_review", "image_file_id", "created_at", "attempt__paper_type",
                             "attempt__purpose"))
-    return {
-        **rows[0],
-        "reference_photo": f"{BASE}/{a.id}/photo" if a.photo_file_id else None,
-        "face_checks": [{
-            "id": c["id"], "attempt_id": c["attempt_id"], "paper_type": progress.choice(c["attempt__paper_type"]),
-            "purpose": progress.choice(c["attempt__purpose"]), "moment": _moment(c["moment"]),
-            "at": c["created_at"], "passed": c["passed"], "decision": decision_out(c["decision"]),
-            "reason": c["reason"], "similarity": c["similarity"], "faces": c["faces"],
-            "needs_review": c["needs_review"],
-            "image": f"{BASE}/checks/{c['id']}/image" if c["image_file_id"] else None,
-            "image_deleted": c["image_file_id"] is None,
-        } for c in checks],
-        "history": await cases.history(a),
-    }
+    return ExamineeDetail(
+        **dict(rows[0]),
+        reference_photo=f"{BASE}/{a.id}/photo" if a.photo_file_id else None,
+        face_checks=[FaceCheckView(
+            id=c["id"], attempt_id=c["attempt_id"], paper_type=Labelled.of(c["attempt__paper_type"]),
+            purpose=Labelled.of(c["attempt__purpose"]), moment=_moment(c["moment"]),
+            at=c["created_at"], passed=c["passed"], decision=decision_out(c["decision"]),
+            reason=c["reason"], similarity=c["similarity"], faces=c["faces"],
+            needs_review=c["needs_review"],
+            image=f"{BASE}/checks/{c['id']}/image" if c["image_file_id"] else None,
+            image_deleted=c["image_file_id"] is None,
+        ) for c in checks],
+        history=await cases.history(a),
+    )
 
 
 async def _serve(file_id: Any, purpose: str) -> files.Download:
@@ -299,7 +323,7 @@ async def reference_photo(*, actor: Actor, assessment_id: int) -> files.Download
 
 
 async def list_violations(*, actor: Actor, filters: ProctoringFilters, page_no: int, size: int
-                          ) -> tuple[list[dict[str, Any]], int]:
+                          ) -> tuple[list[ViolationRow], int]:
     """违纪处理记录: the examinees processed as 违纪不合格 in scope, latest first, with who/when/why."""
     cases.ensure_reviewer(actor)
     filters.violation = True
@@ -313,9 +337,11 @@ async def list_violations(*, actor: Actor, filters: ProctoringFilters, page_no: 
     last = {e.assessment_id: e for e in events}
     org_ids = [e.org_id for e in last.values() if e.org_id]
     orgs = dict(await Organisation.filter(id__in=org_ids).values_list("id", "name")) if org_ids else {}
+    out: list[ViolationRow] = []
     for row in rows:
-        e = last.get(row["id"])
-        row["processed"] = None if e is None else {
-            "org": progress.ref(e.org_id, orgs.get(e.org_id or 0)), "role": cases.role_out(e.role),
-            "actor_id": e.actor_id, "at": e.created_at, "reason": e.reason}
-    return rows, count
+        e = last.get(row.id)
+        processed = None if e is None else ProcessedBy(
+            org=Ref.of(e.org_id, orgs.get(e.org_id or 0)), role=cases.role_out(e.role),
+            actor_id=e.actor_id, at=e.created_at, reason=e.reason)
+        out.append(ViolationRow(**dict(row), processed=processed))
+    return out, count

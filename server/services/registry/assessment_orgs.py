@@ -36,6 +36,19 @@ from server.models import (
     StaffAccount,
     StoredFile,
 )
+from server.schemas.assessment_orgs import (
+    ApplicationDetail,
+    ApplicationOrg,
+    ApplicationRow,
+    ApplicationStatusView,
+    ApplyRefusal,
+    AssessmentOrgRow,
+    AssessorRow,
+    Assigned,
+    MaterialFile,
+    Unassigned,
+)
+from server.schemas.common import BatchFailure, BatchResult, Labelled, Ref
 from server.services import audit
 from server.services.access import Actor, Role, ensure_path_in_jurisdiction
 from server.services.accounts import sessions
@@ -45,17 +58,17 @@ MATERIAL_PURPOSE = "assessment_material"
 MAX_FILES_PER_UPLOAD = 10
 
 
-def org_row(org: Organisation) -> dict[str, Any]:
+def org_row(org: Organisation) -> AssessmentOrgRow:
     """An organisation in the lists of this area (region prefetched)."""
-    return {
-        "id": org.id, "name": org.name, "kind": {"value": org.kind.value, "label": org.kind.label},
-        "region": {"id": org.region.id, "name": org.region.name}, "address": org.address or "",
-        "may_apply_assessment": org.may_apply_assessment,
-        "is_assessment_institution": org.is_assessment_institution,
-    }
+    return AssessmentOrgRow(
+        id=org.id, name=org.name, kind=Labelled.of(org.kind),
+        region=Ref(id=org.region.id, name=org.region.name), address=org.address or "",
+        may_apply_assessment=org.may_apply_assessment,
+        is_assessment_institution=org.is_assessment_institution,
+    )
 
 
-async def _paged(qs: QuerySet[Organisation], page_no: int, size: int) -> tuple[list[dict[str, Any]], int]:
+async def _paged(qs: QuerySet[Organisation], page_no: int, size: int) -> tuple[list[AssessmentOrgRow], int]:
     count = await qs.count()
     rows = await qs.order_by("id").offset((page_no - 1) * size).limit(size).prefetch_related("region")
     return [org_row(o) for o in rows], count
@@ -97,19 +110,19 @@ async def set_apply_permission(*, actor: Actor, org_id: int, allow: bool) -> Non
         await _set_permission(actor, org_id, allow, conn)
 
 
-async def batch_apply_permission(*, actor: Actor, ids: list[int], allow: bool) -> dict[str, Any]:
+async def batch_apply_permission(*, actor: Actor, ids: list[int], allow: bool) -> BatchResult:
     """批量允许 / 不允许: valid ids proceed, the others are reported with their reason."""
     done: list[int] = []
-    failed: list[dict[str, Any]] = []
+    failed: list[BatchFailure] = []
     async with in_transaction() as conn:
         for org_id in dict.fromkeys(ids):
             try:
                 await _set_permission(actor, org_id, allow, conn)
             except DomainError as exc:
-                failed.append({"id": org_id, "code": exc.code, "message": exc.message})
+                failed.append(BatchFailure(id=org_id, code=exc.code, message=exc.message))
             else:
                 done.append(org_id)
-    return {"done": done, "failed": failed}
+    return BatchResult(done=done, failed=failed)
 
 
 # --- the health institution's application --------------------------------------------
@@ -131,7 +144,7 @@ def _own_org_id(actor: Actor) -> int:
     return actor.org_id
 
 
-async def application_status(*, actor: Actor) -> dict[str, Any]:
+async def application_status(*, actor: Actor) -> ApplicationStatusView:
     """申请考核机构 page: may the caller apply, and its applications so far."""
     org = await Organisation.get(id=_own_org_id(actor)).prefetch_related("region")
     apps = await AssessmentApplication.filter(org_id=org.id).order_by("-id")
@@ -139,16 +152,16 @@ async def application_status(*, actor: Actor) -> dict[str, Any]:
         await _ensure_may_apply(org)
         can_apply, why = True, None
     except DomainError as exc:
-        can_apply, why = False, {"code": exc.code, "message": exc.message}
-    return {
-        "may_apply_assessment": org.may_apply_assessment,
-        "is_assessment_institution": org.is_assessment_institution,
-        "can_apply": can_apply, "reason": why,
-        "applications": [_application_row(a, org) for a in apps],
-    }
+        can_apply, why = False, ApplyRefusal(code=exc.code, message=exc.message)
+    return ApplicationStatusView(
+        may_apply_assessment=org.may_apply_assessment,
+        is_assessment_institution=org.is_assessment_institution,
+        can_apply=can_apply, reason=why,
+        applications=[_application_row(a, org) for a in apps],
+    )
 
 
-async def upload_materials(*, actor: Actor, uploads: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+async def upload_materials(*, actor: Actor, uploads: list[tuple[str, bytes]]) -> list[MaterialFile]:
     """上传申请材料: images or PDFs only, checked by content; all or nothing."""
     org = await Organisation.get(id=_own_org_id(actor))
     await _ensure_may_apply(org)
@@ -167,12 +180,12 @@ async def upload_materials(*, actor: Actor, uploads: list[tuple[str, bytes]]) ->
     return [_file_row(f) for f in stored]
 
 
-def _file_row(f: StoredFile) -> dict[str, Any]:
-    return {"id": f.id, "name": f.original_name, "content_type": f.content_type, "size": f.size,
-            "created_at": f.created_at}
+def _file_row(f: StoredFile) -> MaterialFile:
+    return MaterialFile(id=f.id, name=f.original_name, content_type=f.content_type, size=f.size,
+                        created_at=f.created_at)
 
 
-async def submit_application(*, actor: Actor, note: str, material_ids: list[UUID]) -> dict[str, Any]:
+async def submit_application(*, actor: Actor, note: str, material_ids: list[UUID]) -> ApplicationRow:
     """申请成为考核机构 (SPEC §2): only when allowed, not yet one, nothing pending."""
     ids = list(dict.fromkeys(material_ids))
     async with in_transaction() as conn:
@@ -192,20 +205,20 @@ async def submit_application(*, actor: Actor, note: str, material_ids: list[UUID
 # --- the administration's review ------------------------------------------------------
 
 
-def _application_row(app: AssessmentApplication, org: Organisation) -> dict[str, Any]:
+def _application_row(app: AssessmentApplication, org: Organisation) -> ApplicationRow:
     """An application row (the organisation's region prefetched)."""
-    return {
-        "id": app.id,
-        "org": {"id": org.id, "name": org.name, "region": {"id": org.region.id, "name": org.region.name}},
-        "status": {"value": app.status.value, "label": app.status.label},
-        "note": app.note, "reason": app.reason, "material_count": len(app.material_ids or []),
-        "created_at": app.created_at, "decided_at": app.decided_at,
-    }
+    return ApplicationRow(
+        id=app.id,
+        org=ApplicationOrg(id=org.id, name=org.name, region=Ref(id=org.region.id, name=org.region.name)),
+        status=Labelled.of(app.status),
+        note=app.note, reason=app.reason, material_count=len(app.material_ids or []),
+        created_at=app.created_at, decided_at=app.decided_at,
+    )
 
 
 async def list_applications(
     *, actor: Actor, status: str | None, name: str | None, page_no: int, size: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[ApplicationRow], int]:
     """审批考核机构: applications of institutions in the caller's jurisdiction."""
     ensure_path_in_jurisdiction(actor, actor.region_path)
     qs = AssessmentApplication.filter(org__region_path__startswith=actor.region_path)
@@ -238,14 +251,13 @@ async def _application_for(actor: Actor, application_id: int, conn: Any = None, 
     return app, org
 
 
-async def get_application(*, actor: Actor, application_id: int) -> dict[str, Any]:
+async def get_application(*, actor: Actor, application_id: int) -> ApplicationDetail:
     """查看: the application with its materials."""
     app, org = await _application_for(actor, application_id)
     stored = await StoredFile.filter(id__in=app.material_ids or [])
     by_id = {str(f.id): f for f in stored}
-    row = _application_row(app, org)
-    row["materials"] = [_file_row(by_id[i]) for i in app.material_ids or [] if i in by_id]
-    return row
+    materials = [_file_row(by_id[i]) for i in app.material_ids or [] if i in by_id]
+    return ApplicationDetail(**dict(_application_row(app, org)), materials=materials)
 
 
 async def material_file(*, actor: Actor, application_id: int, file_id: UUID) -> files.Download:
@@ -260,7 +272,7 @@ async def material_file(*, actor: Actor, application_id: int, file_id: UUID) -> 
     return files.download(stored, name)
 
 
-async def _decide(actor: Actor, application_id: int, approve: bool, reason: str) -> dict[str, Any]:
+async def _decide(actor: Actor, application_id: int, approve: bool, reason: str) -> ApplicationRow:
     async with in_transaction() as conn:
         app, org = await _application_for(actor, application_id, conn, lock=True)
         ensure_path_in_jurisdiction(actor, org.region_path)  # administrations only
@@ -280,12 +292,12 @@ async def _decide(actor: Actor, application_id: int, approve: bool, reason: str)
     return _application_row(app, org)
 
 
-async def approve_application(*, actor: Actor, application_id: int) -> dict[str, Any]:
+async def approve_application(*, actor: Actor, application_id: int) -> ApplicationRow:
     """通过: the institution becomes an assessment institution (role switch available)."""
     return await _decide(actor, application_id, True, "")
 
 
-async def reject_application(*, actor: Actor, application_id: int, reason: str) -> dict[str, Any]:
+async def reject_application(*, actor: Actor, application_id: int, reason: str) -> ApplicationRow:
     """驳回 with a required reason, back to the institution (it may apply again)."""
     reason = (reason or "").strip()
     if not reason:
@@ -298,7 +310,7 @@ async def reject_application(*, actor: Actor, application_id: int, reason: str) 
 
 async def list_assessment_institutions(
     *, actor: Actor, name: str | None, page_no: int, size: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[AssessorRow], int]:
     """考核机构列表: assessment institutions in the caller's jurisdiction."""
     ensure_path_in_jurisdiction(actor, actor.region_path)
     qs = Organisation.filter(region_path__startswith=actor.region_path, is_assessment_institution=True)
@@ -306,13 +318,11 @@ async def list_assessment_institutions(
         qs = qs.filter(name__icontains=name.strip())
     rows, count = await _paged(qs, page_no, size)
     counts: dict[int, int] = {}
-    for assessor_id in await AssessmentAssignment.filter(assessor_id__in=[r["id"] for r in rows]).values_list(
+    for assessor_id in await AssessmentAssignment.filter(assessor_id__in=[r.id for r in rows]).values_list(
         "assessor_id", flat=True
     ):
         counts[assessor_id] = counts.get(assessor_id, 0) + 1
-    for r in rows:
-        r["assigned_count"] = counts.get(r["id"], 0)
-    return rows, count
+    return [AssessorRow(**dict(r), assigned_count=counts.get(r.id, 0)) for r in rows], count
 
 
 async def _assessor(actor: Actor, assessor_id: int, conn: Any = None, *, lock: bool = False) -> Organisation:
@@ -328,14 +338,16 @@ def _name_filter(qs: QuerySet[Organisation], name: str | None) -> QuerySet[Organ
 
 async def list_assigned(
     *, actor: Actor, assessor_id: int, name: str | None, page_no: int, size: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[AssessmentOrgRow], int]:
     """指定卫生机构 (right column): institutions assigned to this assessment institution."""
     assessor = await _assessor(actor, assessor_id)
     qs = Organisation.filter(assessor_assignment__assessor_id=assessor.id)
     return await _paged(_name_filter(qs, name), page_no, size)
 
 
-async def list_unassigned(*, actor: Actor, name: str | None, page_no: int, size: int) -> tuple[list[dict[str, Any]], int]:
+async def list_unassigned(
+    *, actor: Actor, name: str | None, page_no: int, size: int
+) -> tuple[list[AssessmentOrgRow], int]:
     """指定卫生机构 (left column): health institutions in jurisdiction with no assessor yet."""
     ensure_path_in_jurisdiction(actor, actor.region_path)
     taken = Subquery(AssessmentAssignment.all().values("institution_id"))
@@ -345,7 +357,7 @@ async def list_unassigned(*, actor: Actor, name: str | None, page_no: int, size:
     return await _paged(_name_filter(qs, name), page_no, size)
 
 
-async def assign(*, actor: Actor, assessor_id: int, ids: list[int]) -> dict[str, Any]:
+async def assign(*, actor: Actor, assessor_id: int, ids: list[int]) -> Assigned:
     """添加: assign health institutions in jurisdiction; all or nothing. An institution
     already assessed by another assessment institution must be 撤销 there first."""
     taken = Conflict("卫生机构已指定给其他考核机构，请先撤销", code="already_assigned")
@@ -373,10 +385,10 @@ async def assign(*, actor: Actor, assessor_id: int, ids: list[int]) -> dict[str,
                                    after={"institution_ids": added}, using_db=conn)
     except IntegrityError:
         raise taken from None
-    return {"assigned": added}
+    return Assigned(assigned=added)
 
 
-async def unassign(*, actor: Actor, assessor_id: int, ids: list[int]) -> dict[str, Any]:
+async def unassign(*, actor: Actor, assessor_id: int, ids: list[int]) -> Unassigned:
     """撤销: remove institutions from this assessment institution; all or nothing."""
     async with in_transaction() as conn:
         assessor = await _assessor(actor, assessor_id, conn, lock=True)
@@ -390,10 +402,10 @@ async def unassign(*, actor: Actor, assessor_id: int, ids: list[int]) -> dict[st
         await AssessmentAssignment.filter(id__in=[r.id for r in rows]).using_db(conn).delete()
         await audit.record(actor, "assessment.unassign", "organisation", assessor.id,
                            before={"institution_ids": wanted}, using_db=conn)
-    return {"removed": wanted}
+    return Unassigned(removed=wanted)
 
 
-async def set_industry_assessor(*, actor: Actor, org_id: int, enabled: bool) -> dict[str, Any]:
+async def set_industry_assessor(*, actor: Actor, org_id: int, enabled: bool) -> AssessmentOrgRow:
     """行业组织承担考核机构角色 (manual 2.2.3(4)): configured by the administration. Turning
     it off needs its institutions 撤销 first, and ends its sessions (the role goes away)."""
     async with in_transaction() as conn:
@@ -416,7 +428,9 @@ async def set_industry_assessor(*, actor: Actor, org_id: int, enabled: bool) -> 
     return org_row(org)
 
 
-async def my_institutions(*, actor: Actor, name: str | None, page_no: int, size: int) -> tuple[list[dict[str, Any]], int]:
+async def my_institutions(
+    *, actor: Actor, name: str | None, page_no: int, size: int
+) -> tuple[list[AssessmentOrgRow], int]:
     """已指定卫生机构列表: an assessment institution's own assignments."""
     if actor.role != Role.ASSESSMENT_INSTITUTION:
         raise OutOfJurisdiction()

@@ -20,6 +20,8 @@ from tortoise.transactions import in_transaction
 
 from server.errors import Conflict, NotFound, OutOfJurisdiction, ValidationFailed
 from server.models import Department, Organisation, OrgKind, Physician
+from server.schemas.common import Ref
+from server.schemas.orgs import DepartmentNode, DepartmentTree, DepartmentView
 from server.services import audit
 from server.services.access import Actor, get_org_in_scope
 
@@ -27,7 +29,7 @@ LEVEL_LABELS = {1: "一级科室", 2: "二级科室"}
 _FIELDS = ["id", "org_id", "parent_id", "name", "description", "level"]
 
 
-async def department_tree(*, actor: Actor, org_id: int | None = None) -> dict[str, Any]:
+async def department_tree(*, actor: Actor, org_id: int | None = None) -> DepartmentTree:
     """科室信息: the departments of one institution as a tree (一级 → 二级).
 
     A health institution reads its own (org_id may be omitted); others name the institution.
@@ -41,25 +43,25 @@ async def department_tree(*, actor: Actor, org_id: int | None = None) -> dict[st
         await Physician.filter(department_id__in=[d.id for d in departments])
         .annotate(n=Count("id")).group_by("department_id").values_list("department_id", "n")
     )
-    nodes: dict[int, dict[str, Any]] = {}
-    roots: list[dict[str, Any]] = []
-    for dept in departments:
-        node = {
-            "id": dept.id,
-            "name": dept.name,
-            "description": dept.description,
-            "level": dept.level,
-            "level_label": LEVEL_LABELS.get(dept.level, ""),
-            "parent_id": dept.parent_id,
-            "physician_count": counts.get(dept.id, 0),
-            "children": [],
-        }
+    nodes: dict[int, DepartmentNode] = {}
+    roots: list[DepartmentNode] = []
+    for dept in departments:  # parents (level 1) come first, so a child finds its parent's node
+        node = DepartmentNode(
+            id=dept.id,
+            name=dept.name,
+            description=dept.description,
+            level=dept.level,
+            level_label=LEVEL_LABELS.get(dept.level, ""),
+            parent_id=dept.parent_id,
+            physician_count=counts.get(dept.id, 0),
+            children=[],
+        )
         nodes[dept.id] = node
         if dept.parent_id is None:
             roots.append(node)
         elif dept.parent_id in nodes:
-            nodes[dept.parent_id]["children"].append(node)
-    return {"org": {"id": org.id, "name": org.name}, "data": roots, "count": len(departments)}
+            nodes[dept.parent_id].children.append(node)
+    return DepartmentTree(org=Ref(id=org.id, name=org.name), data=roots, count=len(departments))
 
 
 async def _lock_own_institution(actor: Actor, conn: Any) -> Organisation:
@@ -95,7 +97,7 @@ def _exists_message(name: str, parent: Department | None) -> str:
 
 
 async def create_department(*, actor: Actor, name: str, description: str = "",
-                            parent_id: int | None = None) -> dict[str, Any]:
+                            parent_id: int | None = None) -> DepartmentView:
     """创建一级科室 / 二级科室 → 单一创建."""
     name = name.strip()
     if not name:
@@ -111,18 +113,18 @@ async def create_department(*, actor: Actor, name: str, description: str = "",
         )
         after = audit.snapshot(dept, _FIELDS)
         await audit.record(actor, "department.create", "department", dept.id, after=after, using_db=conn)
-    return after
+    return DepartmentView(**after)
 
 
 async def create_departments(*, actor: Actor, rows: list[dict[str, str]],
-                             parent_id: int | None = None) -> list[dict[str, Any]]:
+                             parent_id: int | None = None) -> list[DepartmentView]:
     """创建一级科室 / 二级科室 → 批量创建 (all-or-nothing, see the module docstring)."""
     async with in_transaction() as conn:
         org = await _lock_own_institution(actor, conn)
         parent = await _parent_of(actor, parent_id, conn)
         existing = await _sibling_names(org.id, parent_id, conn)
         seen: dict[str, int] = {}
-        problems: list[dict[str, Any]] = []
+        problems: list[dict[str, str | int]] = []
         clean: list[tuple[str, str]] = []
         for number, row in enumerate(rows, start=1):
             name = (row.get("name") or "").strip()
@@ -152,7 +154,7 @@ async def create_departments(*, actor: Actor, rows: list[dict[str, str]],
             created.append(audit.snapshot(dept, _FIELDS))
         await audit.record(actor, "department.batch_create", "organisation", org.id,
                            after={"departments": created}, using_db=conn)
-    return created
+    return [DepartmentView(**row) for row in created]
 
 
 async def _own_department(actor: Actor, dept_id: int, conn: Any) -> Department:
@@ -165,7 +167,7 @@ async def _own_department(actor: Actor, dept_id: int, conn: Any) -> Department:
 
 
 async def update_department(*, actor: Actor, dept_id: int, name: str,
-                            description: str | None = None) -> dict[str, Any]:
+                            description: str | None = None) -> DepartmentView:
     """修改科室: rename (and change 科室介绍); names stay unique among siblings."""
     name = name.strip()
     if not name:
@@ -184,7 +186,7 @@ async def update_department(*, actor: Actor, dept_id: int, name: str,
         after = audit.snapshot(dept, _FIELDS)
         await audit.record(actor, "department.update", "department", dept.id, before=before, after=after,
                            using_db=conn)
-    return after
+    return DepartmentView(**after)
 
 
 async def delete_department(*, actor: Actor, dept_id: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from server.errors import NotFound, ValidationFailed
@@ -25,6 +26,16 @@ from server.models import (
     StaffAccount,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled, Ref
+from server.schemas.orgs import (
+    InstitutionAccount,
+    InstitutionChoice,
+    InstitutionDetail,
+    InstitutionRow,
+    OrgForm,
+    OrgRegion,
+    OwnOrg,
+)
 from server.security import mask_phone
 from server.services import audit
 from server.services.access import Actor, Role, ensure_org_in_scope, ensure_path_in_jurisdiction, org_scope_q
@@ -37,24 +48,24 @@ FORMS: dict[OrgKind, dict[str, str]] = {
 }
 
 
-def _org_view(org: Organisation, region: Region) -> dict[str, Any]:
+def _org_view(org: Organisation, region: Region) -> OwnOrg:
     forms = FORMS[org.kind]
     info = org.info or {}
-    return {
-        "id": org.id,
-        "name": org.name,
-        "kind": {"value": org.kind.value, "label": org.kind.label},
-        "region": {"id": region.id, "name": region.name, "level": region.level.value},
-        "credit_code": org.credit_code,
-        "address": org.address,
-        "is_assessment_institution": org.is_assessment_institution,
-        "may_apply_assessment": org.may_apply_assessment,
-        "forms": [{"key": key, "label": label} for key, label in forms.items()],
-        "info": {key: info.get(key) for key in forms},
-    }
+    return OwnOrg(
+        id=org.id,
+        name=org.name,
+        kind=Labelled.of(org.kind),
+        region=OrgRegion(id=region.id, name=region.name, level=region.level.value),
+        credit_code=org.credit_code,
+        address=org.address,
+        is_assessment_institution=org.is_assessment_institution,
+        may_apply_assessment=org.may_apply_assessment,
+        forms=[OrgForm(key=key, label=label) for key, label in forms.items()],
+        info={key: info.get(key) for key in forms},
+    )
 
 
-async def get_own_org(*, actor: Actor) -> dict[str, Any]:
+async def get_own_org(*, actor: Actor) -> OwnOrg:
     """本机构信息: the caller's own organisation with its information forms."""
     org = await Organisation.get_or_none(id=actor.org_id).prefetch_related("region")
     if org is None:
@@ -62,7 +73,7 @@ async def get_own_org(*, actor: Actor) -> dict[str, Any]:
     return _org_view(org, org.region)
 
 
-async def update_own_org(*, actor: Actor, forms: dict[str, dict[str, Any]]) -> dict[str, Any]:
+async def update_own_org(*, actor: Actor, forms: dict[str, dict[str, Any]]) -> OwnOrg:
     """【编辑】/【保存】/【提交】 of 本机构信息: each form sent replaces the stored one.
 
     A form that does not belong to the caller's kind of organisation is refused
@@ -111,7 +122,7 @@ async def list_institutions(
     is_assessment_institution: bool | None = None,
     page_no: int = 1,
     size: int = 20,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[InstitutionRow], int]:
     """卫生机构管理 → 查询: health institutions in the caller's jurisdiction, paged.
 
     `region_id` narrows to a region subtree; for an administration the region must lie in its
@@ -136,18 +147,36 @@ async def list_institutions(
     return await _institution_rows(orgs, full=False), count
 
 
-async def get_institution(*, actor: Actor, org_id: int) -> dict[str, Any]:
+async def institution_choices(*, actor: Actor, name: str | None = None, limit: int = 20) -> list[InstitutionChoice]:
+    """The health institutions a physician may be moved to (人员调出申请, 调出暂存区申请, 变更卫生机构):
+    an administration's jurisdiction; for a health institution its own province (seeds: 选择本地内的执业机构).
+    Cancelled institutions (no account left that is not 注销) are left out."""
+    if actor.role == Role.HEALTH_INSTITUTION:
+        province = province_id_of_path(actor.region_path)
+        parts = [p for p in actor.region_path.strip("/").split("/") if p]
+        query = Organisation.filter(region_path__startswith=f"/{parts[0]}/{province}/") if province else \
+            Organisation.filter(id=actor.org_id)
+    else:
+        query = Organisation.filter(await org_scope_q(actor))
+    query = query.filter(kind=OrgKind.HEALTH_INSTITUTION).filter(
+        id__in=Subquery(StaffAccount.exclude(status=AccountStatus.CANCELLED).values("org_id")))
+    if name and name.strip():
+        query = query.filter(name__icontains=name.strip())
+    orgs = await query.order_by("region_path", "name", "id").limit(limit).prefetch_related("region")
+    return [InstitutionChoice(id=o.id, name=o.name, region=o.region.name) for o in orgs]
+
+
+async def get_institution(*, actor: Actor, org_id: int) -> InstitutionDetail:
     """卫生机构管理 → 查看: one health institution in the caller's jurisdiction."""
     org = await Organisation.get_or_none(id=org_id, kind=OrgKind.HEALTH_INSTITUTION).prefetch_related("region")
     if org is None:
         raise NotFound("卫生机构不存在", code="org_not_found")
     await ensure_org_in_scope(actor, org)
     (row,) = await _institution_rows([org], full=True)
-    row["info"] = (org.info or {}).get("institution")
-    return row
+    return InstitutionDetail(**dict(row), info=(org.info or {}).get("institution"))
 
 
-async def _institution_rows(orgs: list[Organisation], *, full: bool) -> list[dict[str, Any]]:
+async def _institution_rows(orgs: list[Organisation], *, full: bool) -> list[InstitutionRow]:
     ids = [o.id for o in orgs]
     accounts = {a.org_id: a for a in await StaffAccount.filter(org_id__in=ids)}
     assessors = {
@@ -155,31 +184,31 @@ async def _institution_rows(orgs: list[Organisation], *, full: bool) -> list[dic
         for a in await AssessmentAssignment.filter(institution_id__in=ids).prefetch_related("assessor")
     }
     confirmed = await _confirmed_org_ids(orgs)
-    rows = []
+    rows: list[InstitutionRow] = []
     for org in orgs:
         account = accounts.get(org.id)
         status = account.status if account else None
         info = (org.info or {}).get("institution") or {}
         phone = info.get("phone") or ""
         assessor = assessors.get(org.id)
-        rows.append({
-            "id": org.id,
-            "name": org.name,
-            "region": {"id": org.region.id, "name": org.region.name, "level": org.region.level.value},
-            "credit_code": org.credit_code,
-            "address": org.address,
-            "is_assessment_institution": org.is_assessment_institution,
-            "may_apply_assessment": org.may_apply_assessment,
-            "account": {
-                "code": account.code if account else None,
-                "status": {"value": status.value, "label": status.label} if status else None,
-                "active": status == AccountStatus.ACTIVE,
-            },
-            "contact": info.get("contact"),
-            "phone": phone if full else mask_phone(phone),
-            "assessor": {"id": assessor.id, "name": assessor.name} if assessor else None,
-            "cycle_confirmed": org.id in confirmed,
-        })
+        rows.append(InstitutionRow(
+            id=org.id,
+            name=org.name,
+            region=OrgRegion(id=org.region.id, name=org.region.name, level=org.region.level.value),
+            credit_code=org.credit_code,
+            address=org.address,
+            is_assessment_institution=org.is_assessment_institution,
+            may_apply_assessment=org.may_apply_assessment,
+            account=InstitutionAccount(
+                code=account.code if account else None,
+                status=Labelled.of(status),
+                active=status == AccountStatus.ACTIVE,
+            ),
+            contact=info.get("contact"),
+            phone=phone if full else mask_phone(phone),
+            assessor=Ref(id=assessor.id, name=assessor.name) if assessor else None,
+            cycle_confirmed=org.id in confirmed,
+        ))
     return rows
 
 

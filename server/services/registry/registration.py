@@ -20,6 +20,8 @@ from server.models import (
     Organisation,
     OrgKind,
     Physician,
+    PhysicianLevel,
+    PracticeCategory,
     Region,
     RegistryStatus,
     StaffAccount,
@@ -78,8 +80,9 @@ async def search_institutions(*, province_code: str | None, name: str) -> list[I
     return [InstitutionOption(id=r["id"], name=r["name"], region=r["region__name"] or "") for r in rows]
 
 
-async def register(*, name: str, id_number: str, institution_id: int, category, level, qualification_cert_no: str,
-                   practice_cert_no: str, password: str) -> RegistrationState:
+async def register(*, name: str, id_number: str, institution_id: int, category: PracticeCategory,
+                   level: PhysicianLevel, qualification_cert_no: str, practice_cert_no: str,
+                   password: str) -> RegistrationState:
     """快速注册: a new physician waiting for the institution's 注册审核."""
     problem = id_number_problem(id_number)
     if problem:

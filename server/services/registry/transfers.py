@@ -329,12 +329,15 @@ def transfer_view(r: dict[str, Any]) -> TransferView:
 
 
 async def list_transfers(*, actor: Actor, query: TransferQuery, physician_id: int | None = None) -> Page[TransferView]:
-    """Applications and moves in the actor's view; `todo` = only those awaiting its decision."""
+    """Applications and moves in the actor's view; `todo` = only those awaiting its decision;
+    `direction` (a health institution): out of it, or into it."""
     qs = PhysicianTransfer.filter(await (todo_q(actor) if query.todo else transfer_scope_q(actor)))
     if query.kind:
         qs = qs.filter(kind=query.kind)
     if query.status:
         qs = qs.filter(status=query.status)
+    if query.direction and actor.role == Role.HEALTH_INSTITUTION:  # 人员调出申请 / 人员调入 of the institution
+        qs = qs.filter(**{"from_org_id" if query.direction == "out" else "to_org_id": actor.org_id})
     if physician_id is not None:
         qs = qs.filter(physician_id=physician_id)
     count = await qs.count()

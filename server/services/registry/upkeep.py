@@ -35,7 +35,7 @@ from server.models import (
     StaffAccount,
 )
 from server.schemas.common import BatchFailure, BatchResult, Ref
-from server.schemas.upkeep import InstitutionView
+from server.schemas.upkeep import InstitutionCancelled, InstitutionView
 from server.services import audit
 from server.services.access import Actor, Role, ensure_path_in_jurisdiction
 from server.services.accounts import sessions
@@ -130,7 +130,7 @@ async def update_institution(*, actor: Actor, org_id: int, name: str | None = No
     return InstitutionView(id=org.id, name=org.name, region=Ref(id=region.id, name=region.name))
 
 
-async def cancel_institution(*, actor: Actor, org_id: int) -> dict[str, int]:
+async def cancel_institution(*, actor: Actor, org_id: int) -> InstitutionCancelled:
     """注销机构 (see the module docstring for the rule on its physicians)."""
     async with in_transaction() as conn:
         org = await _institution_in_jurisdiction(actor, org_id, conn)
@@ -156,4 +156,4 @@ async def cancel_institution(*, actor: Actor, org_id: int) -> dict[str, int]:
         await sessions.end_all_sessions(sessions.staff_subject(account_id))
     for physician_id in physician_ids:
         await sessions.end_all_sessions(sessions.physician_subject(physician_id))
-    return {"accounts_cancelled": len(accounts), "physicians_to_holding": len(physician_ids)}
+    return InstitutionCancelled(accounts_cancelled=len(accounts), physicians_to_holding=len(physician_ids))

@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -87,12 +87,27 @@ ENUM_FILTERS: dict[str, tuple[Any, str]] = {
 INT_FILTERS = ("institution_id", "department_id", "cycle_id")
 
 
+class ExportFilters(TypedDict, total=False):
+    """The checked filters of an export, as stored in the job's params (only those given)."""
+
+    status: list[str]
+    procedure: list[str]
+    category: list[str]
+    level: list[str]
+    registry_status: list[str]
+    institution_id: int
+    department_id: int
+    cycle_id: int
+    name: str
+    id_number: str
+
+
 # --- filters and queries -------------------------------------------------------------------------
 
 
-async def _check_filters(actor: Actor, names: tuple[str, ...], raw: dict[str, Any]) -> dict[str, Any]:
+async def _check_filters(actor: Actor, names: tuple[str, ...], raw: dict[str, str | None]) -> ExportFilters:
     """The filters as stored in the job: enums as value lists, ints, trimmed text."""
-    out: dict[str, Any] = {}
+    out: ExportFilters = {}
     for name in names:
         value = raw.get(name)
         value = value.strip() if isinstance(value, str) else value
@@ -120,13 +135,13 @@ async def _check_filters(actor: Actor, names: tuple[str, ...], raw: dict[str, An
     return out
 
 
-async def _cycle_ids(f: dict[str, Any]) -> list[int]:
+async def _cycle_ids(f: ExportFilters) -> list[int]:
     if f.get("cycle_id") is not None:
         return [f["cycle_id"]]
     return list(await Cycle.filter(is_current=True).values_list("id", flat=True))
 
 
-async def assessment_query(actor: Actor, f: dict[str, Any]) -> QuerySet[Assessment]:
+async def assessment_query(actor: Actor, f: ExportFilters) -> QuerySet[Assessment]:
     """考核进度 in the actor's scope with the export's filters."""
     qs = Assessment.filter(await physician_scope_q(actor), cycle_id__in=await _cycle_ids(f))
     if f.get("status"):
@@ -142,12 +157,12 @@ async def assessment_query(actor: Actor, f: dict[str, Any]) -> QuerySet[Assessme
     return qs
 
 
-async def exam_query(actor: Actor, f: dict[str, Any]) -> QuerySet[Assessment]:
-    qs = await assessment_query(actor, {k: v for k, v in f.items() if k != "status"})
+async def exam_query(actor: Actor, f: ExportFilters) -> QuerySet[Assessment]:
+    qs = await assessment_query(actor, ExportFilters(**{k: v for k, v in f.items() if k != "status"}))
     return qs.filter(status__in=sorted(s.value for s in EXAM_STAGE))
 
 
-async def physician_query(actor: Actor, f: dict[str, Any]) -> QuerySet[Physician]:
+async def physician_query(actor: Actor, f: ExportFilters) -> QuerySet[Physician]:
     """医师信息列表 in the actor's scope with the export's filters."""
     qs = Physician.filter(await physician_scope_q(actor))
     if f.get("name"):
@@ -270,7 +285,7 @@ class ExportSpec:
     headers: tuple[str, ...]
     filters: tuple[str, ...]
     fields: tuple[str, ...]
-    query: Callable[[Actor, dict[str, Any]], Awaitable[QuerySet[Any]]]
+    query: Callable[[Actor, ExportFilters], Awaitable[QuerySet[Any]]]
     cells: Callable[[list[dict[str, Any]]], Awaitable[list[list[Any]]]]
 
 
@@ -317,7 +332,7 @@ def spec_of(what: str) -> ExportSpec:
     return spec
 
 
-async def start_export(*, actor: Actor, what: str, filters: dict[str, Any]) -> Job:
+async def start_export(*, actor: Actor, what: str, filters: dict[str, str | None]) -> Job:
     """申请导出: check the filters, queue the job (download it when it has finished)."""
     spec = spec_of(what)
     if actor.role not in STAFF or actor.org_id is None:

@@ -33,7 +33,7 @@ import asyncio
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypedDict
 
 from tortoise.expressions import Q
 from tortoise.functions import Count
@@ -58,6 +58,8 @@ from server.models import (
     StatsSnapshot,
 )
 from server.models.geo import province_id_of_path
+from server.schemas.common import Labelled
+from server.schemas.statistics import StatsSnapshotView
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.platform import excel, jobs
@@ -80,11 +82,44 @@ OTHER_CLASSES = (("no_procedure", "未选择程序"), ("left", S.LEFT.label), ("
 OUTSIDE_PROCEDURES = frozenset(key for key, _ in OTHER_CLASSES)
 
 
-def _col(key: str, label: str) -> dict[str, str]:
+class Column(TypedDict):
+    key: str
+    label: str
+
+
+class CycleName(TypedDict):
+    id: int
+    name: str
+
+
+class RegionCounts(TypedDict):
+    id: int | None
+    name: str
+    counts: dict[str, int]
+
+
+class InstitutionCounts(TypedDict):
+    id: int
+    name: str
+    region: str
+    counts: dict[str, int]
+
+
+class StatsData(TypedDict):
+    """A snapshot's data, stored as JSON in `StatsSnapshot.data` (shown by `latest_view`)."""
+
+    cycles: list[CycleName]
+    columns: list[Column]
+    regions: list[RegionCounts]
+    institutions: list[InstitutionCounts]
+    total: dict[str, int]
+
+
+def _col(key: str, label: str) -> Column:
     return {"key": key, "label": label}
 
 
-def progress_columns() -> list[dict[str, str]]:
+def progress_columns() -> list[Column]:
     cols = [_col("physicians", "在册医师"), _col("taking_part", "参加考核")]
     cols += [_col(s.value, s.label) for s in S]
     cols += [_col(f"exemption:{x.value}", f"免考-{x.label}") for x in ExemptionStatus if x != ExemptionStatus.NONE]
@@ -92,7 +127,7 @@ def progress_columns() -> list[dict[str, str]]:
     return cols
 
 
-def results_columns() -> list[dict[str, str]]:
+def results_columns() -> list[Column]:
     cols = [_col(f"{p.value}:{key}", f"{p.label}-{label}") for p in Procedure for key, label in RESULT_CLASSES]
     cols += [_col(key, label) for key, label in OTHER_CLASSES]
     return [*cols, _col("exempted", "其中：免考"), _col("total", "合计")]
@@ -264,11 +299,11 @@ async def _results_counts(scope: Q, cycle_ids: list[int]) -> dict[int, Counter]:
     return counts
 
 
-def _full(c: Counter, columns: list[dict[str, str]]) -> dict[str, int]:
+def _full(c: Counter, columns: list[Column]) -> dict[str, int]:
     return {col["key"]: int(c.get(col["key"], 0)) for col in columns}
 
 
-async def compute(actor: Actor, kind: StatsKind) -> dict[str, Any]:
+async def compute(actor: Actor, kind: StatsKind) -> StatsData:
     """The snapshot's data: cycles, columns, region rows, institution rows and the total."""
     _check_role(actor)
     scope = await physician_scope_q(actor)
@@ -287,8 +322,10 @@ async def compute(actor: Actor, kind: StatsKind) -> dict[str, Any]:
     orgs = await Organisation.filter(id__in=wanted).order_by("region_path", "id") \
         .values("id", "name", "region_id", "region_path")
     region_names = dict(await Region.filter(id__in=list({o["region_id"] for o in orgs})).values_list("id", "name"))
-    institutions = [{"id": o["id"], "name": o["name"], "region": region_names.get(o["region_id"], ""),
-                     "counts": _full(counts.get(o["id"], Counter()), columns)} for o in orgs]
+    institutions: list[InstitutionCounts] = [
+        {"id": o["id"], "name": o["name"], "region": region_names.get(o["region_id"], ""),
+         "counts": _full(counts.get(o["id"], Counter()), columns)} for o in orgs
+    ]
     total: Counter = Counter()
     for o in orgs:
         total.update(counts.get(o["id"], Counter()))
@@ -298,7 +335,7 @@ async def compute(actor: Actor, kind: StatsKind) -> dict[str, Any]:
 
 
 async def _region_rows(actor: Actor, orgs: list[dict[str, Any]], counts: dict[int, Counter],
-                       columns: list[dict[str, str]]) -> list[dict[str, Any]]:
+                       columns: list[Column]) -> list[RegionCounts]:
     """One row per child region of the administration's region, and 本级 for the rest."""
     depth = len(actor.region_path.strip("/").split("/"))
     children = await Region.filter(parent_id=actor.region_id).order_by("code").values("id", "name")
@@ -307,7 +344,8 @@ async def _region_rows(actor: Actor, orgs: list[dict[str, Any]], counts: dict[in
         parts = o["region_path"].strip("/").split("/")
         child = int(parts[depth]) if len(parts) > depth else None
         sums.setdefault(child if child in sums else None, Counter()).update(counts.get(o["id"], Counter()))
-    rows = [{"id": c["id"], "name": c["name"], "counts": _full(sums[c["id"]], columns)} for c in children]
+    rows: list[RegionCounts] = [{"id": c["id"], "name": c["name"], "counts": _full(sums[c["id"]], columns)}
+                                for c in children]
     if sums.get(None):
         own = await Region.get_or_none(id=actor.region_id)
         rows.append({"id": actor.region_id, "name": f"{own.name if own else ''}（本级）",
@@ -333,17 +371,17 @@ def local_time(value: datetime) -> str:
     return value.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
 
 
-async def latest_view(*, actor: Actor, kind: str) -> dict[str, Any]:
+async def latest_view(*, actor: Actor, kind: str) -> StatsSnapshotView:
     """统计结果 with its 统计时间 and the refresh in progress, if any."""
     snapshot = await latest_snapshot(actor=actor, kind=kind)
     running = await _active_job(actor, snapshot.kind)
-    return {
-        "kind": {"value": snapshot.kind.value, "label": snapshot.kind.label},
-        "computed_at": snapshot.computed_at, "computed_at_text": local_time(snapshot.computed_at),
-        "realtime": False, "notice": NOTICE, "duration_ms": snapshot.duration_ms,
-        "refreshing": jobs.job_view(running) if running is not None else None,
+    return StatsSnapshotView(
+        kind=Labelled.of(snapshot.kind),
+        computed_at=snapshot.computed_at, computed_at_text=local_time(snapshot.computed_at),
+        realtime=False, notice=NOTICE, duration_ms=snapshot.duration_ms,
+        refreshing=jobs.job_view(running) if running is not None else None,
         **snapshot.data,
-    }
+    )
 
 
 def _workbook(snapshot: StatsSnapshot) -> bytes:

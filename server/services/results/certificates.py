@@ -28,7 +28,7 @@ import re
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -111,7 +111,7 @@ async def _issuer(a: Assessment) -> tuple[int | None, str]:
     return (org.id, org.name) if org else (None, "")
 
 
-async def _snapshot(a: Assessment) -> dict[str, Any]:
+async def _snapshot(a: Assessment) -> dict[str, str]:
     physician = await Physician.get(id=a.physician_id)
     cycle = await Cycle.get(id=a.cycle_id)
     institution = await Organisation.get_or_none(id=a.institution_id)
@@ -315,7 +315,21 @@ async def _rate_limit(ip: str | None) -> None:
         raise RateLimited("核验请求过于频繁，请稍后再试", code="verify_rate_limited")
 
 
-async def verify(*, token: str, ip: str | None) -> dict[str, Any]:
+class VerifyAnswer(TypedDict):
+    """/verify/<token> (a public page or JSON, no declared model): the masked data when valid."""
+
+    valid: bool
+    number: str
+    message: str
+    name: NotRequired[str]
+    id_number: NotRequired[str]
+    result: NotRequired[str]
+    cycle: NotRequired[str]
+    issuer: NotRequired[str]
+    issued_on: NotRequired[str]
+
+
+async def verify(*, token: str, ip: str | None) -> VerifyAnswer:
     """The public confirmation of a notice: masked data only; 404 for an unknown token."""
     await _rate_limit(ip)
     cert = await Certificate.get_or_none(token=token) if TOKEN_RE.match(token or "") else None

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import timedelta, timezone
-from typing import Any
 
 from server.errors import Conflict, NotFound, OutOfJurisdiction
 from server.models import Assessment, AssessmentEvent, DelayStatus, Organisation, Physician
@@ -28,7 +27,7 @@ from server.services.results.certificates import font_for, standard_photo
 CST = timezone(timedelta(hours=8))
 
 
-def render_delay_form(*, font: str, form: dict[str, Any], photo: bytes | None) -> bytes:
+def render_delay_form(*, font: str, form: dict[str, str], photo: bytes | None) -> bytes:
     """The form as an A4 PDF (synchronous: run it in a thread)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
@@ -111,7 +110,7 @@ def _opinion(event: AssessmentEvent | None, agree: str) -> str:
     return f"{verdict}（{agree}，{when}）"
 
 
-async def _form(a: Assessment, *, full_numbers: bool) -> dict[str, Any]:
+async def _form(a: Assessment, *, full_numbers: bool) -> dict[str, str]:
     physician = await Physician.get(id=a.physician_id)
     events = await AssessmentEvent.filter(assessment_id=a.id, flow="delay").order_by("id")
     hi = next((e for e in reversed(events) if e.action in ("hi_approve_delay", "hi_reject_delay")), None)

@@ -7,49 +7,52 @@ sit above assessment."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from server.models import Assessment, Certificate, ExamAttempt, VoidedCertificate
+from server.schemas.assessments import (
+    AssessmentRecord,
+    RecordAttempt,
+    RecordCertificate,
+    RecordOutcome,
+    VoidedCertificateView,
+)
+from server.schemas.common import Labelled
 from server.services.access import Actor
 from server.services.assessment import records
 from server.services.notify.notices import FAIL_REASON_LABELS
 from server.services.results.certificates import verify_url
 
 
-def _choice(value: Any) -> dict[str, str] | None:
-    return None if value is None else {"value": value.value, "label": value.label}
-
-
-async def _attempts(assessment_id: int) -> list[dict[str, Any]]:
+async def _attempts(assessment_id: int) -> list[RecordAttempt]:
     rows = await ExamAttempt.filter(assessment_id=assessment_id).order_by("purpose", "paper_type", "attempt_no")
-    return [{
-        "id": t.id, "paper_type": _choice(t.paper_type), "purpose": _choice(t.purpose), "attempt_no": t.attempt_no,
-        "status": _choice(t.status), "started_at": t.started_at, "submitted_at": t.submitted_at,
-        "auto_submitted": t.auto_submitted, "score": t.score, "pass_line": t.pass_line, "passed": t.passed,
-    } for t in rows]
+    return [RecordAttempt(
+        id=t.id, paper_type=Labelled.of(t.paper_type), purpose=Labelled.of(t.purpose), attempt_no=t.attempt_no,
+        status=Labelled.of(t.status), started_at=t.started_at, submitted_at=t.submitted_at,
+        auto_submitted=t.auto_submitted, score=t.score, pass_line=t.pass_line, passed=t.passed,
+    ) for t in rows]
 
 
-def _outcome(a: Assessment) -> dict[str, Any]:
-    return {
-        "status": _choice(a.status), "fail_reason": a.fail_reason or "",
-        "fail_reason_label": FAIL_REASON_LABELS.get(a.fail_reason, "") if a.fail_reason else "",
-        "violation": a.violation, "no_promotion": a.no_promotion,
-        "deregistration_recommended": a.deregistration_recommended,
-        "suspension_months": a.suspension_months, "suspended_from": a.suspended_from, "concluded_at": a.concluded_at,
-    }
+def _outcome(a: Assessment) -> RecordOutcome:
+    return RecordOutcome(
+        status=Labelled.of(a.status), fail_reason=a.fail_reason or "",
+        fail_reason_label=FAIL_REASON_LABELS.get(a.fail_reason, "") if a.fail_reason else "",
+        violation=a.violation, no_promotion=a.no_promotion,
+        deregistration_recommended=a.deregistration_recommended,
+        suspension_months=a.suspension_months, suspended_from=a.suspended_from, concluded_at=a.concluded_at,
+    )
 
 
-async def full_record(*, actor: Actor, assessment_id: int) -> dict[str, Any]:
+async def full_record(*, actor: Actor, assessment_id: int) -> AssessmentRecord:
     """The whole record of one assessment in the caller's scope."""
-    record = await records.assessment_record(actor=actor, assessment_id=assessment_id)
-    a = await Assessment.get(id=record["id"])
+    core = await records.assessment_record(actor=actor, assessment_id=assessment_id)
+    a = await Assessment.get(id=core.id)
     cert = await Certificate.get_or_none(assessment_id=a.id)
     voided = await VoidedCertificate.filter(assessment_id=a.id).order_by("id")
-    record.update(
+    return AssessmentRecord(
+        **dict(core),
         attempts=await _attempts(a.id),
         outcome=_outcome(a),
-        certificate={"number": cert.number, "verify_url": verify_url(cert.token), "issued_at": cert.issued_at,
-                     "issuer": cert.issuer_name, "print_count": cert.print_count} if cert else None,
-        voided_certificates=[{"number": v.number, "voided_at": v.voided_at, "reason": v.reason} for v in voided],
+        certificate=RecordCertificate(number=cert.number, verify_url=verify_url(cert.token), issued_at=cert.issued_at,
+                                      issuer=cert.issuer_name, print_count=cert.print_count) if cert else None,
+        voided_certificates=[VoidedCertificateView(number=v.number, voided_at=v.voided_at, reason=v.reason)
+                             for v in voided],
     )
-    return record

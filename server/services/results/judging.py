@@ -28,6 +28,9 @@ from typing import Any
 from server.errors import Forbidden, ValidationFailed
 from server.models import Assessment, AssessmentStatus, Certificate, Cycle, Physician, PhysicianLevel
 from server.models.assessment import Procedure
+from server.schemas.common import Labelled, Ref
+from server.schemas.judging import PaperScore, ResultPhysician, ResultRow, ScoredResultRow
+from server.schemas.results_mp import CertificateLink, PhysicianResult
 from server.schemas.reviews import ActionBody, ReexamConfirmBody
 from server.security import mask_id_number
 from server.services.access import Actor, Role, physician_scope_q
@@ -183,7 +186,7 @@ def procedure_arg(raw: str | None) -> Procedure | None:
 
 async def result_rows(actor: Actor, *, statuses: list[AssessmentStatus], filters: progress.ProgressFilters,
                       page_no: int, size: int, purpose: str | None, extra_q: Any = None
-                      ) -> tuple[list[dict[str, Any]], int]:
+                      ) -> tuple[list[ResultRow], int]:
     """Assessments in the caller's scope in `statuses`, with (when `purpose`) each paper's scores
     and what 确认 would decide, and the caller's actions. ID numbers masked."""
     cycles = ({c.id: c for c in await Cycle.filter(id=filters.cycle_id)} if filters.cycle_id is not None
@@ -194,36 +197,35 @@ async def result_rows(actor: Actor, *, statuses: list[AssessmentStatus], filters
         qs = qs.filter(extra_q)
     count = await qs.count()
     rows = await qs.order_by("id").offset((page_no - 1) * size).limit(size).values(*ROW_FIELDS)
-    out = []
+    out: list[ResultRow] = []
     for r in rows:
         a = Assessment(**{k: r[k] for k in progress.STATE_FIELDS + ("work_result", "ethics_result", "violation")})
-        row = {
-            "id": r["id"], "cycle_id": r["cycle_id"],
-            "physician": {"id": r["physician_id"], "name": r["physician__name"],
-                          "id_number": mask_id_number(r["physician__id_number"]),
-                          "level": progress.choice(r["physician__level"]),
-                          "category": progress.choice(r["physician__category"])},
-            "institution": progress.ref(r["institution_id"], r["institution__name"]),
-            "status": progress.choice(r["status"]), "procedure": progress.choice(r["procedure"]),
-            "work_result": progress.choice(r["work_result"]), "ethics_result": progress.choice(r["ethics_result"]),
-            "violation": r["violation"], "fail_reason": r["fail_reason"],
-            "fail_reason_label": verdict.FAIL_REASONS.get(r["fail_reason"], ""),
-            "suspension_months": r["suspension_months"], "suspended_from": r["suspended_from"],
-            "no_promotion": r["no_promotion"], "deregistration_recommended": r["deregistration_recommended"],
-            "concluded_at": r["concluded_at"], "version": r["version"],
-            "actions": await transitions.actions_for(actor, a, cycles[r["cycle_id"]]),
-        }
+        fields = dict(
+            id=r["id"], cycle_id=r["cycle_id"],
+            physician=ResultPhysician(id=r["physician_id"], name=r["physician__name"],
+                                      id_number=mask_id_number(r["physician__id_number"]),
+                                      level=Labelled.of(r["physician__level"]),
+                                      category=Labelled.of(r["physician__category"])),
+            institution=Ref.of(r["institution_id"], r["institution__name"]),
+            status=Labelled.of(r["status"]), procedure=Labelled.of(r["procedure"]),
+            work_result=Labelled.of(r["work_result"]), ethics_result=Labelled.of(r["ethics_result"]),
+            violation=r["violation"], fail_reason=r["fail_reason"],
+            fail_reason_label=verdict.FAIL_REASONS.get(r["fail_reason"], ""),
+            suspension_months=r["suspension_months"], suspended_from=r["suspended_from"],
+            no_promotion=r["no_promotion"], deregistration_recommended=r["deregistration_recommended"],
+            concluded_at=r["concluded_at"], version=r["version"],
+            actions=progress.actions_out(await transitions.actions_for(actor, a, cycles[r["cycle_id"]])),
+        )
         if purpose:
             v = await verdict_for(a, purpose=purpose, cycle=cycles[r["cycle_id"]], level=r["physician__level"])
-            row["papers"] = [p.as_dict() for p in v.papers]
-            row["preview"] = {"status": progress.choice(v.status), "fail_reason": v.fail_reason,
-                              "fail_reason_label": verdict.FAIL_REASONS.get(v.fail_reason, "")}
-        out.append(row)
+            out.append(ScoredResultRow(**fields, papers=v.scores(), preview=v.preview()))
+        else:
+            out.append(ResultRow(**fields))
     return out, count
 
 
 async def judging_list(*, actor: Actor, procedure: str | None, filters: progress.ProgressFilters, page_no: int,
-                       size: int) -> tuple[list[dict[str, Any]], int]:
+                       size: int) -> tuple[list[ResultRow], int]:
     """评定简易程序测评结果 (procedure=simple) / 评定一般程序成绩结果 (procedure=general): the
     assessment institution's 待成绩评定 rows with their scores (seed manual 2.2.4-2.2.5)."""
     if actor.role != Role.ASSESSMENT_INSTITUTION:
@@ -242,28 +244,29 @@ FIRST_SCORES = JUDGED | {S.EXAMS_DONE}
 REEXAM_SCORES = frozenset({S.REEXAM_DONE, S.FINAL_FAILED})
 
 
-async def physician_result(*, actor: Actor) -> dict[str, Any]:
-    """考核结果: the outcome once judged, the paper scores, the re-exam details, the notice."""
+async def physician_result(*, actor: Actor) -> PhysicianResult:
+    """考核结果: the outcome once judged, the paper scores, the re-exam details, the notice.
+    ``papers`` / ``reexam_papers`` are left unset (absent from the answer) when there are none."""
     physician, cycle, a = await physician_view.require_mine(actor)
-    out: dict[str, Any] = {
-        "assessment_id": a.id, "cycle": {"id": cycle.id, "name": cycle.name},
-        "status": progress.choice(a.status), "procedure": progress.choice(a.procedure),
-        "judged": a.status in JUDGED,
-        "work_result": progress.choice(a.work_result), "ethics_result": progress.choice(a.ethics_result),
-        "fail_reason": a.fail_reason if a.status in JUDGED else "",
-        "fail_reason_label": verdict.FAIL_REASONS.get(a.fail_reason, "") if a.status in JUDGED else "",
-        "suspension_months": a.suspension_months, "suspended_from": a.suspended_from,
-        "no_promotion": a.no_promotion, "deregistration_recommended": a.deregistration_recommended,
-        "concluded_at": a.concluded_at,
-    }
+    scores: dict[str, list[PaperScore]] = {}
     had_reexam = a.status in REEXAM_SCORES or (a.status == S.QUALIFIED and a.no_promotion)
     if a.status in FIRST_SCORES:
-        v = await verdict_for(a, purpose="first", cycle=cycle, level=physician.level)
-        out["papers"] = [p.as_dict() for p in v.papers]
+        scores["papers"] = (await verdict_for(a, purpose="first", cycle=cycle, level=physician.level)).scores()
     if had_reexam:
-        v = await verdict_for(a, purpose="reexam", cycle=cycle, level=physician.level)
-        out["reexam_papers"] = [p.as_dict() for p in v.papers]
+        scores["reexam_papers"] = (await verdict_for(a, purpose="reexam", cycle=cycle,
+                                                     level=physician.level)).scores()
     cert = await Certificate.get_or_none(assessment_id=a.id)
-    out["certificate"] = {"available": a.status == S.QUALIFIED, "number": cert.number if cert else None,
-                          "download": "/api/v1/mp/results/certificate" if a.status == S.QUALIFIED else None}
-    return out
+    return PhysicianResult(
+        assessment_id=a.id, cycle=Ref(id=cycle.id, name=cycle.name),
+        status=Labelled.of(a.status), procedure=Labelled.of(a.procedure),
+        judged=a.status in JUDGED,
+        work_result=Labelled.of(a.work_result), ethics_result=Labelled.of(a.ethics_result),
+        fail_reason=a.fail_reason if a.status in JUDGED else "",
+        fail_reason_label=verdict.FAIL_REASONS.get(a.fail_reason, "") if a.status in JUDGED else "",
+        suspension_months=a.suspension_months, suspended_from=a.suspended_from,
+        no_promotion=a.no_promotion, deregistration_recommended=a.deregistration_recommended,
+        concluded_at=a.concluded_at,
+        **scores,
+        certificate=CertificateLink(available=a.status == S.QUALIFIED, number=cert.number if cert else None,
+                                    download="/api/v1/mp/results/certificate" if a.status == S.QUALIFIED else None),
+    )

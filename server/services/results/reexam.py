@@ -15,13 +15,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta, timezone
-from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from server.errors import Forbidden
 from server.models import Assessment, AssessmentStatus, Cycle, Job
+from server.schemas.common import BatchFailure, BatchResult
+from server.schemas.judging import ResultRow
 from server.services import audit
 from server.services.access import Actor, Role, physician_scope_q
 from server.services.assessment import progress, transitions
@@ -51,7 +52,7 @@ def _ensure_province(actor: Actor) -> None:
 
 
 async def candidates(*, actor: Actor, filters: progress.ProgressFilters, page_no: int, size: int
-                     ) -> tuple[list[dict[str, Any]], int]:
+                     ) -> tuple[list[ResultRow], int]:
     """确认再次考核名单: 不合格 rows in jurisdiction (violations shown, never confirmable)."""
     _ensure_administration(actor)
     return await judging.result_rows(actor, statuses=[S.FAILED], filters=filters, page_no=page_no, size=size,
@@ -59,7 +60,7 @@ async def candidates(*, actor: Actor, filters: progress.ProgressFilters, page_no
 
 
 async def results_list(*, actor: Actor, procedure: str | None, filters: progress.ProgressFilters, page_no: int,
-                       size: int) -> tuple[list[dict[str, Any]], int]:
+                       size: int) -> tuple[list[ResultRow], int]:
     """评定简易程序再次考核 (simple) / 评定一般程序再次考核 (general): rows with re-exam scores."""
     _ensure_administration(actor)
     proc = judging.procedure_arg(procedure)
@@ -72,14 +73,14 @@ async def results_list(*, actor: Actor, procedure: str | None, filters: progress
 
 
 async def confirm(*, actor: Actor, ids: list[int], months: int = 3, start: date | None = None
-                  ) -> dict[str, Any]:
+                  ) -> BatchResult:
     """确认 / 批量确认: each row its own move; rows that may not move are reported by row."""
     _ensure_province(actor)
     result = await transitions.batch(actor=actor, assessment_ids=ids, action="admin_confirm_reexam",
                                   apply_for=judging.batch_hook_for(actor, "admin_confirm_reexam",
                                                                    months=months, start=start))
     await notify_administrations(actor=actor, assessment_ids=result.done)
-    return result.as_dict()
+    return result.public()
 
 
 async def _confirmable_q(actor: Actor, cycle_id: int | None) -> Q:
@@ -111,7 +112,7 @@ async def run_confirm_all(job: Job) -> None:
     q = await _confirmable_q(actor, p.get("cycle_id"))
     ids = list(await Assessment.filter(q).order_by("id").values_list("id", flat=True))
     done: list[int] = []
-    failed: list[dict[str, Any]] = []
+    failed: list[BatchFailure] = []
     await jobs.report_progress(job, total=len(ids), processed=0, message="正在确认再次考核名单")
     for i in range(0, len(ids), CHUNK):
         result = await transitions.batch(actor=actor, assessment_ids=ids[i:i + CHUNK], action="admin_confirm_reexam",
@@ -123,5 +124,5 @@ async def run_confirm_all(job: Job) -> None:
         await jobs.report_progress(job, processed=min(len(ids), i + CHUNK), succeeded=len(done),
                                    failed=len(failed))
     await notify_administrations(actor=actor, assessment_ids=done)
-    await jobs.set_outcome(job, {"done": len(done), "failed": failed[:100]})
+    await jobs.set_outcome(job, {"done": len(done), "failed": [f.model_dump(mode="json") for f in failed[:100]]})
     await jobs.report_progress(job, message=f"已确认{len(done)}人，未确认{len(failed)}人")

@@ -18,9 +18,11 @@ the 违纪 flag and each paper's results (``attempts.paper_results``) against th
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from server.models import DEFAULT_EXAM_SETTINGS, AssessmentStatus, ItemResult, PhysicianLevel
+from server.schemas.common import Labelled
+from server.schemas.judging import PaperScore, VerdictPreview
 
 S = AssessmentStatus
 
@@ -28,6 +30,21 @@ PAPERS = ("humanities", "professional")
 PAPER_LABELS = {"humanities": "人文医学", "professional": "业务水平"}
 FAIL_REASONS = {"evaluation": "工作成绩、职业道德评定不合格", "exam": "测评成绩未达合格分数线",
                 "missed": "未参加考核", "violation": "违纪不合格"}
+
+
+class PaperResult(TypedDict, total=False):
+    """One paper in ``attempts.paper_results`` (services/exams/exam_rules.PaperState.as_result)."""
+
+    required: bool
+    exempt: bool
+    attempts: int
+    max_attempts: int | None
+    best_score: float | None
+    passed: bool | None
+    finished: bool
+
+
+Papers = dict[str, PaperResult]
 
 
 # --- pure: the decision ------------------------------------------------------------------------
@@ -58,7 +75,14 @@ class PaperVerdict:
     passed: bool | None  # None: not required or exempted (does not count)
 
     def as_dict(self) -> dict[str, Any]:
+        """For the history row's JSON data."""
         return {**asdict(self), "label": PAPER_LABELS.get(self.paper, self.paper)}
+
+    def score(self) -> PaperScore:
+        """For an answer."""
+        return PaperScore(paper=self.paper, label=PAPER_LABELS.get(self.paper, self.paper), required=self.required,
+                          exempt=self.exempt, attempts=self.attempts, max_attempts=self.max_attempts,
+                          best_score=self.best_score, pass_line=self.pass_line, passed=self.passed)
 
 
 @dataclass(frozen=True)
@@ -71,13 +95,22 @@ class Verdict:
     def qualified(self) -> bool:
         return self.status == S.QUALIFIED
 
+    def scores(self) -> list[PaperScore]:
+        return [p.score() for p in self.papers]
+
+    def preview(self) -> VerdictPreview:
+        """What 确认 would decide, for an answer."""
+        return VerdictPreview(status=Labelled.of(self.status), fail_reason=self.fail_reason,
+                              fail_reason_label=FAIL_REASONS.get(self.fail_reason, ""))
+
     def as_dict(self) -> dict[str, Any]:
+        """For the history row's JSON data."""
         return {"status": self.status.value, "status_label": self.status.label, "fail_reason": self.fail_reason,
                 "fail_reason_label": FAIL_REASONS.get(self.fail_reason, ""),
                 "papers": [p.as_dict() for p in self.papers]}
 
 
-def judge_papers(papers: dict[str, dict[str, Any]], lines: dict[str, float]) -> list[PaperVerdict]:
+def judge_papers(papers: Papers, lines: dict[str, float]) -> list[PaperVerdict]:
     """Each paper against its pass line; papers not required or exempted do not count."""
     out = []
     for name in PAPERS:
@@ -94,7 +127,7 @@ def judge_papers(papers: dict[str, dict[str, Any]], lines: dict[str, float]) -> 
 
 
 def first_round(*, work: ItemResult | None, ethics: ItemResult | None, violation: bool,
-                papers: dict[str, dict[str, Any]], lines: dict[str, float]) -> Verdict:
+                papers: Papers, lines: dict[str, float]) -> Verdict:
     """成绩评定 (SPEC §4 stages 5-6): 合格 or 不合格 with its reason."""
     verdicts = judge_papers(papers, lines)
     if violation:
@@ -106,7 +139,7 @@ def first_round(*, work: ItemResult | None, ethics: ItemResult | None, violation
     return Verdict(S.QUALIFIED, "", verdicts)
 
 
-def reexam(*, violation: bool, papers: dict[str, dict[str, Any]], lines: dict[str, float]) -> Verdict:
+def reexam(*, violation: bool, papers: Papers, lines: dict[str, float]) -> Verdict:
     """评定再次考核 (SPEC §4 stage 7): 合格 (no promotion) or 再次考核不合格."""
     verdicts = judge_papers(papers, lines)
     if violation:
@@ -116,11 +149,11 @@ def reexam(*, violation: bool, papers: dict[str, dict[str, Any]], lines: dict[st
     return Verdict(S.QUALIFIED, "", verdicts)
 
 
-def took_part(papers: dict[str, dict[str, Any]]) -> bool:
+def took_part(papers: Papers) -> bool:
     return any(int((r or {}).get("attempts") or 0) > 0 for r in papers.values())
 
 
-def nothing_to_take(papers: dict[str, dict[str, Any]]) -> bool:
+def nothing_to_take(papers: Papers) -> bool:
     return not any((r or {}).get("required") and not (r or {}).get("exempt") for r in papers.values())
 
 
