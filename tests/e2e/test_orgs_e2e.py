@@ -24,7 +24,7 @@ from server.models import (
 )
 from server.security import hash_password
 from server.services.registry.import_rows import INSTITUTION_HEADERS
-from tests.e2e.helpers import login, shot
+from tests.e2e.helpers import login, open_menu, shot
 from tests.factories import make_world
 
 pytestmark = pytest.mark.e2e
@@ -77,9 +77,8 @@ async def _logout(page) -> None:
 async def _open(page, path: str) -> None:
     """through the side menu (a reload would abort the calls of the page we leave), else by URL"""
     page.watch.clear()
-    item = page.locator(f'.t-menu__item[data-path="{path}"]')
-    if await item.count():
-        await item.click()
+    if await page.locator(f'.t-menu__item[data-path="{path}"]').count():
+        await open_menu(page, path)
     else:
         await page.goto(f"/console{path}")
     await page.wait_for_url(f"**/console{path}*")
@@ -87,7 +86,7 @@ async def _open(page, path: str) -> None:
 
 
 async def _clean(page, what: str) -> None:
-    toasts = page.locator(".t-message--error")
+    toasts = page.locator(".t-message.t-is-error")
     assert await toasts.count() == 0, (what, await toasts.all_inner_texts())
     assert not page.watch.problems, (what, page.watch.problems)
 
