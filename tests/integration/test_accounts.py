@@ -163,10 +163,14 @@ async def test_create_account_bad_input(client):
     assert r.status_code == 422
     r = await _create(client, token, region_id=999999)
     assert r.status_code == 422 and r.json()["code"] == "invalid_region"
+    assert r.json()["details"] == [{"field": "region_id", "problem": "invalid", "message": "地区不存在"}]
     r = await _create(client, token, name="   ", region_id=w.nanning.id)
     assert r.status_code == 422
+    assert r.json()["details"][0]["field"] == "name"
+    # the service's own checks name the form field too (the console shows them on it)
     r = await _create(client, token, code="has space", region_id=w.nanning.id)
     assert r.status_code == 422
+    assert r.json()["details"] == [{"field": "code", "problem": "invalid", "message": "机构账号不能包含空格"}]
     assert await StaffAccount.filter(code__in=["new-1", "x", "has space"]).count() == 0
 
 

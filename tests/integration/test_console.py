@@ -11,6 +11,7 @@ import pytest
 
 from server.routes.console import DEFAULT_DIST
 from server.services.access import Role
+from server.services.assessment.flow import BY_ACTION
 from server.services.assessment.progress import QUEUES
 from tests.integration.test_guard_table import admin_routes
 
@@ -162,3 +163,29 @@ def test_bundle_budget():
         lazy = [i for i, o in m.items() if k in o.get("dynamicImports", []) and i != entry]
         assert lazy and all(i.startswith(("src/pages/statistics/", "_Statistics")) for i in lazy), lazy
         assert _gz(c["file"]) <= BUDGET["charts"], f"{k}: {_gz(c['file']) / KIB:.0f}KiB"
+
+
+def _ts_record(name: str) -> dict[str, list[str]]:
+    """a `Record<string, ...>` literal of console/src/pages/review/columns.ts: queue → action names"""
+    src = (CONSOLE / "src" / "pages" / "review" / "columns.ts").read_text(encoding="utf-8")
+    body = re.search(rf"export const {name}[^=]*= \{{(.*?)\n\}}", src, re.S)
+    assert body, name
+    out: dict[str, list[str]] = {}
+    for queue, items in re.findall(r"^\s*(\w+): \[(.*?)\],?$", body.group(1), re.M):
+        out[queue] = re.findall(r"'(\w+)'", items) if name == "QUEUE_ACTIONS" else \
+            re.findall(r"action: '(\w+)'", items)
+    return out
+
+
+def test_queue_page_moves_match_the_server_queues():
+    """The queue page's copy of each queue's moves (columns.ts) is the server's QUEUES (progress.py);
+    its batch buttons are the moves the state machine marks batch=True."""
+    actions = _ts_record("QUEUE_ACTIONS")
+    batches = _ts_record("QUEUE_BATCH")
+    extra = {"appeal_review": {"ai_change_result"}}  # 变更 is offered beside 维持 (results/appeals.py)
+    on_queue_page = {n["queue"] for n in _nodes() if n.get("page") == "review/QueuePage"}
+    for name, queue in QUEUES.items():
+        assert set(actions.get(name, [])) == set(queue.actions) | extra.get(name, set()), name
+        if name in on_queue_page or name in batches:
+            assert set(batches.get(name, [])) == {a for a in queue.actions if BY_ACTION[a].batch}, name
+    assert on_queue_page <= set(actions)

@@ -14,7 +14,6 @@ export const assessmentApi = {
   queues: () => http.get<{ data: { queue: string; label: string }[] }>('/assessments/queues'),
   physicians: (q: Query) => http.get<Page<Row>>('/assessments/physicians', q),
 }
-export const accountApi = { list: (q: Query) => http.get<Page<Row>>('/accounts', q) }
 export const auditApi = { list: (q: Query) => http.get<Page<Row>>('/audit-logs', q) }
 export const exportApi = { list: (q: Query) => http.get<Page<Row>>('/exports', q) }
 export const jobApi = {

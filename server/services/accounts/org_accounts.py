@@ -113,7 +113,7 @@ async def _query(actor: Actor, flt: AccountFilter) -> QuerySet[StaffAccount]:
     if flt.region_id is not None:
         region = await Region.get_or_none(id=flt.region_id)
         if region is None:
-            raise ValidationFailed("地区不存在", code="invalid_region")
+            raise ValidationFailed("地区不存在", code="invalid_region", details=_field("region_id", "地区不存在"))
         ensure_path_in_jurisdiction(actor, region.path)
         qs = qs.filter(org__region_path__startswith=region.path)
     return qs
@@ -172,12 +172,13 @@ async def _check_region(actor: Actor, region_id: int, kind: OrgKind, conn: Any, 
     administration strictly below the caller's level and alone at its region."""
     region = await Region.select_for_update().using_db(conn).get_or_none(id=region_id)
     if region is None:
-        raise ValidationFailed("地区不存在", code="invalid_region")
+        raise ValidationFailed("地区不存在", code="invalid_region", details=_field("region_id", "地区不存在"))
     ensure_path_in_jurisdiction(actor, region.path)
     if kind == OrgKind.ADMINISTRATION:
         actor_depth = LEVEL_DEPTH[actor.region_level] if actor.region_level else 0
         if region.path == actor.region_path or LEVEL_DEPTH[region.level] <= actor_depth:
-            raise ValidationFailed("地方卫健委只能设在本机构下级地区", code="region_not_below")
+            raise ValidationFailed("地方卫健委只能设在本机构下级地区", code="region_not_below",
+                                   details=_field("region_id", "地方卫健委只能设在本机构下级地区"))
         others = Organisation.filter(region_id=region.id, kind=OrgKind.ADMINISTRATION).using_db(conn)
         if org_id is not None:
             others = others.exclude(id=org_id)
@@ -186,10 +187,15 @@ async def _check_region(actor: Actor, region_id: int, kind: OrgKind, conn: Any, 
     return region
 
 
-def _clean_text(value: str, label: str) -> str:
+def _field(field: str, message: str) -> list[dict[str, str]]:
+    """422 details naming the form field, as the schema's own validation failures do."""
+    return [{"field": field, "problem": "invalid", "message": message}]
+
+
+def _clean_text(value: str, label: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationFailed(f"{label}不能为空", code="invalid_input")
+        raise ValidationFailed(f"{label}不能为空", code="invalid_input", details=_field(field, f"{label}不能为空"))
     return value
 
 
@@ -200,10 +206,10 @@ async def create_account(
     org_kind = _enum_arg(OrgKind, kind, "机构类型")
     if org_kind is None:
         raise ValidationFailed("请选择机构类型", code="invalid_input")
-    code = _clean_text(code, "机构账号")
+    code = _clean_text(code, "机构账号", "code")
     if any(c.isspace() for c in code):
-        raise ValidationFailed("机构账号不能包含空格", code="invalid_input")
-    name = _clean_text(name, "机构名称")
+        raise ValidationFailed("机构账号不能包含空格", code="invalid_input", details=_field("code", "机构账号不能包含空格"))
+    name = _clean_text(name, "机构名称", "name")
     duplicate = Conflict(f"机构账号{code}已存在", code="duplicate_account_code")
     try:
         async with in_transaction() as conn:
@@ -243,7 +249,7 @@ async def update_account(
         before = _audit_view(account, org)
         changes: dict[str, Any] = {}
         if name is not None:
-            changes["name"] = _clean_text(name, "机构名称")
+            changes["name"] = _clean_text(name, "机构名称", "name")
         if address is not None:
             changes["address"] = address.strip() or None
         if region_id is not None and region_id != org.region_id:
