@@ -116,7 +116,7 @@ async def test_health_institution_then_assessment_institution(app, page):
     seen = await _walk(page, "health_institution")
     assert "医师信息列表" in seen
     await open_menu(page, "/physicians")
-    await page.wait_for_load_state("networkidle")
+    await page.get_by_text("共 3 条数据").wait_for()
     assert await page.locator("tbody tr").count() == 3
     await shot(page, "health-institution-physicians")
 
