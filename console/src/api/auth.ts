@@ -14,7 +14,7 @@ export const authApi = {
   login: (body: { code: string; password: string; captcha_id: string; captcha: string }) =>
     http.post<{ token: string; must_change_password: boolean; role: string; roles: Labelled[] }>('/auth/login', body, { silent: true }),
   me: () => http.get<Me>('/auth/me'),
-  logout: () => http.post('/auth/logout', {}, { silent: true }),
+  logout: (bearer: string) => http.post('/auth/logout', {}, { silent: true, bearer }),
   password: (old_password: string, new_password: string) => http.post('/auth/password', { old_password, new_password }, { silent: true }),
   switchRole: (role: string) => http.post<Labelled>('/auth/switch-role', { role }),
 }

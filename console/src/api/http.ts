@@ -35,6 +35,8 @@ export function buildUrl(path: string, query?: Query, base = BASE): string {
 }
 
 function onUnauthorized() {
+  // no token: the user signed out while this call was in flight; stay where 退出 leads
+  if (!token.get()) return
   token.clear()
   const here = location.pathname.replace(/^\/console/, '') + location.search
   if (!here.startsWith('/login')) {
@@ -50,11 +52,12 @@ export interface RequestOptions {
   blob?: boolean
   base?: string
   silent?: boolean // the caller shows the error itself
+  bearer?: string // this token instead of the stored one (退出 clears the stored one first)
 }
 
 export async function request<T = any>(path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = {}
-  const t = token.get()
+  const t = opts.bearer ?? token.get()
   if (t) headers.Authorization = `Bearer ${t}`
   let body: BodyInit | undefined
   if (opts.file) {

@@ -32,13 +32,12 @@ export const useSession = defineStore('session', {
         this.switching = false
       }
     },
+    /** 退出: forget the token first (a call still in flight that comes back 401 then leads nowhere), then end the session */
     async logout() {
-      try {
-        if (token.get()) await authApi.logout()
-      } finally {
-        token.clear()
-        this.me = null
-      }
+      const t = token.get()
+      token.clear()
+      this.me = null
+      if (t) await authApi.logout(t).catch(() => undefined)
     },
   },
 })
