@@ -18,11 +18,12 @@ the 违纪 flag and each paper's results (``attempts.paper_results``) against th
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
 from server.models import DEFAULT_EXAM_SETTINGS, AssessmentStatus, ItemResult, PhysicianLevel
 from server.schemas.common import Labelled
 from server.schemas.judging import PaperScore, VerdictPreview
+from server.services.exams.exam_rules import PaperResult  # one paper in attempts.paper_results
 
 S = AssessmentStatus
 
@@ -30,18 +31,6 @@ PAPERS = ("humanities", "professional")
 PAPER_LABELS = {"humanities": "人文医学", "professional": "业务水平"}
 FAIL_REASONS = {"evaluation": "工作成绩、职业道德评定不合格", "exam": "测评成绩未达合格分数线",
                 "missed": "未参加考核", "violation": "违纪不合格"}
-
-
-class PaperResult(TypedDict, total=False):
-    """One paper in ``attempts.paper_results`` (services/exams/exam_rules.PaperState.as_result)."""
-
-    required: bool
-    exempt: bool
-    attempts: int
-    max_attempts: int | None
-    best_score: float | None
-    passed: bool | None
-    finished: bool
 
 
 Papers = dict[str, PaperResult]
