@@ -1,14 +1,15 @@
-"""What the benchmarks share to set up (exam_load.py, workflow_bench.py): logging to stderr, a
-throw-away PostgreSQL database created next to the admin URL and dropped afterwards, and the
-region tree every seeded world starts from (国家 > 基准省)."""
+"""What the benchmarks share to set up (exam_load.py, workflow_bench.py, the login benches): logging
+to stderr, a throw-away PostgreSQL database created next to the admin URL and dropped afterwards,
+the region tree every seeded world starts from (国家 > 基准省), and the login benches' institution."""
 
 from __future__ import annotations
 
 import sys
 import time
 import uuid
+from datetime import date
 
-from server.models import Region, RegionLevel
+from server.models import Cycle, Organisation, OrgKind, PasswordRule, Region, RegionLevel
 
 
 def log(message: str) -> None:
@@ -50,6 +51,20 @@ async def national_and_province() -> tuple[Region, Region]:
     """国家 (100000) and the benchmark's province 基准省 (450000)."""
     china = await region("100000", "国家", RegionLevel.NATIONAL, None)
     return china, await region("450000", "基准省", RegionLevel.PROVINCE, china)
+
+
+async def login_institution(tag: str, code_prefix: str) -> tuple[Region, Region, Cycle, Organisation]:
+    """What the login benches sign in against, in a database that may hold other runs' data: a
+    national and a province region coded by ``tag``, a cycle whose province hands out the fixed
+    initial password (666666: the initial-password cases need it; the default is a code to the
+    phone) and one health institution. (national, province, cycle, institution)"""
+    national = await region(f"{code_prefix}{tag}0", "bench", RegionLevel.NATIONAL, None)
+    province = await region(f"{code_prefix}{tag}1", "bench", RegionLevel.PROVINCE, national)
+    cycle = await Cycle.create(province=province, name="bench", start_date=date(2025, 1, 1),
+                               end_date=date(2027, 12, 31), physician_password_rule=PasswordRule.FIXED)
+    org = await Organisation.create(name=f"bench-{tag}", kind=OrgKind.HEALTH_INSTITUTION, region=province,
+                                    region_path=province.path)
+    return national, province, cycle, org
 
 
 def durable_services(directory: str, pg_port: int, redis_port: int, redis_db: int) -> tuple[str, str]:

@@ -38,6 +38,7 @@ import orjson
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from scripts.bench._setup import login_institution  # noqa: E402
 from server.config import DEFAULT_RATE_LIMITS, Settings  # noqa: E402
 from server.demo import make_id_number  # noqa: E402
 from server.listeners import close_resources, open_resources  # noqa: E402
@@ -45,11 +46,7 @@ from server.models import (  # noqa: E402
     AccountStatus,
     Cycle,
     Organisation,
-    OrgKind,
-    PasswordRule,
     Physician,
-    Region,
-    RegionLevel,
     StaffAccount,
 )
 from server.security import hash_password  # noqa: E402
@@ -96,17 +93,7 @@ async def _phase(name: str, call: Callable[[int], Awaitable[Any]], concurrency: 
 
 async def _make_data(n: int, tag: str) -> dict[str, list[Any]]:
     digits = str(int(tag, 16) % 10_000).zfill(4)
-    national = await Region.create(code=f"b{tag}0", name="bench", level=RegionLevel.NATIONAL, path="")
-    national.path = f"/{national.id}/"
-    await national.save(update_fields=["path"])
-    province = await Region.create(code=f"b{tag}1", name="bench", level=RegionLevel.PROVINCE, parent=national, path="")
-    province.path = f"{national.path}{province.id}/"
-    await province.save(update_fields=["path"])
-    # the initial-password phase needs a province that hands out 666666 (the default is a code to the phone)
-    await Cycle.create(province=province, name="bench", start_date=date(2025, 1, 1), end_date=date(2027, 12, 31),
-                       physician_password_rule=PasswordRule.FIXED)
-    org = await Organisation.create(name=f"bench-{tag}", kind=OrgKind.HEALTH_INSTITUTION, region=province,
-                                    region_path=province.path)
+    national, province, _cycle, org = await login_institution(tag, "b")
     pw_hash = await hash_password(PASSWORD)  # one hash for all: the verify cost is the same
     staff = [
         await StaffAccount.create(code=f"bench-{tag}-{i}", org=org, status=AccountStatus.ACTIVE,

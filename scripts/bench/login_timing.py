@@ -34,19 +34,14 @@ import orjson
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from scripts.bench._setup import login_institution  # noqa: E402
 from server.config import DEFAULT_RATE_LIMITS, Settings  # noqa: E402
 from server.demo import make_id_number  # noqa: E402
 from server.errors import DomainError  # noqa: E402
 from server.listeners import close_resources, open_resources  # noqa: E402
 from server.models import (  # noqa: E402
     AccountStatus,
-    Cycle,
-    Organisation,
-    OrgKind,
-    PasswordRule,
     Physician,
-    Region,
-    RegionLevel,
     StaffAccount,
 )
 from server.security import hash_password  # noqa: E402
@@ -60,17 +55,7 @@ CASES = ("unknown", "wrong", "initial")
 
 async def _make_data(n: int, tag: str) -> dict[str, Any]:
     digits = str(int(tag, 16) % 10_000).zfill(4)
-    national = await Region.create(code=f"t{tag}0", name="bench", level=RegionLevel.NATIONAL, path="")
-    national.path = f"/{national.id}/"
-    await national.save(update_fields=["path"])
-    province = await Region.create(code=f"t{tag}1", name="bench", level=RegionLevel.PROVINCE, parent=national,
-                                   path="")
-    province.path = f"{national.path}{province.id}/"
-    await province.save(update_fields=["path"])
-    cycle = await Cycle.create(province=province, name="bench", start_date=date(2025, 1, 1),
-                               end_date=date(2027, 12, 31), physician_password_rule=PasswordRule.FIXED)
-    org = await Organisation.create(name=f"bench-{tag}", kind=OrgKind.HEALTH_INSTITUTION, region=province,
-                                    region_path=province.path)
+    national, province, cycle, org = await login_institution(tag, "t")
     pw_hash = await hash_password(PASSWORD)
     staff: dict[str, list[str]] = {"unknown": [f"nobody-{tag}-{i}" for i in range(n)], "wrong": [], "initial": []}
     physicians: dict[str, list[str]] = {"unknown": [], "wrong": [], "initial": []}
