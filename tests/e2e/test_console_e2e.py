@@ -38,6 +38,13 @@ async def _no_error_toast(page) -> None:
     assert await toasts.count() == 0, await toasts.all_inner_texts()
 
 
+UNLABELLED = """() => [...document.querySelectorAll('input, textarea')].filter((el) =>
+    el.offsetParent !== null && (el.tagName === 'TEXTAREA' || ['text', 'password', 'number', 'date', 'search', 'email',
+    'tel'].includes(el.type)) && !el.closest('.t-pagination, .t-table') && !el.getAttribute('aria-label')
+    && !el.getAttribute('aria-labelledby') && !(el.labels && el.labels.length)
+).map((el) => el.placeholder || el.outerHTML.slice(0, 80))"""
+
+
 async def _walk(page, role: str, *, is_province: bool = False, level: str = "province") -> list[str]:
     """click every menu entry of the role; each page must load without a problem"""
     seen = []
@@ -48,6 +55,7 @@ async def _walk(page, role: str, *, is_province: bool = False, level: str = "pro
         await page.wait_for_load_state("networkidle")
         await _no_error_toast(page)
         assert not page.watch.problems, (node["title"], page.watch.problems)
+        assert not await page.evaluate(UNLABELLED), (node["title"], "inputs without a label")
         seen.append(node["title"])
     return seen
 
